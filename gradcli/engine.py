@@ -1,0 +1,245 @@
+"""`Value`, the autograd node, and the backward pass as a reverse sweep.
+
+A node holds its value (`data`), its gradient (`grad`), the op that made it and the tuple
+of its operands (`args`).  Nothing is recursive: the backward pass walks the nodes in
+reverse creation order, so depth is limited only by memory.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from .errors import MathError
+from .ops import BY_NAME, CONST, INPUT, OPS, Op, ieee
+
+_ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
+
+# With --allow-nonfinite, NaN and inf are carried on instead of raising MathError.
+_allow_nonfinite = False
+
+
+def set_allow_nonfinite(allow: bool) -> bool:
+    """Carry NaN/inf on (True) or raise MathError (False, the default); returns the old setting."""
+    global _allow_nonfinite
+    old, _allow_nonfinite = _allow_nonfinite, bool(allow)
+    return old
+
+
+def _finite(x: float) -> bool:
+    return x - x == 0.0  # inf - inf and nan - nan are nan
+
+
+class Value:
+    """A scalar node of the computation graph (micrograd's API, plus the op table)."""
+
+    __slots__ = ("data", "grad", "op", "args", "label")
+
+    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
+        self.data = float(data)
+        self.grad = 0.0
+        self.op = INPUT
+        self.args: tuple = ()
+        self.label = label
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    # -- operators, micrograd's set ---------------------------------------------------
+    def __add__(self, other):
+        return apply(_ADD, self, lift(other))
+
+    def __radd__(self, other):
+        return apply(_ADD, lift(other), self)
+
+    def __sub__(self, other):
+        return apply(_SUB, self, lift(other))
+
+    def __rsub__(self, other):
+        return apply(_SUB, lift(other), self)
+
+    def __mul__(self, other):
+        return apply(_MUL, self, lift(other))
+
+    def __rmul__(self, other):
+        return apply(_MUL, lift(other), self)
+
+    def __truediv__(self, other):
+        return apply(_DIV, self, lift(other))
+
+    def __rtruediv__(self, other):
+        return apply(_DIV, lift(other), self)
+
+    def __pow__(self, other):
+        return apply(_POW, self, lift(other))
+
+    def __rpow__(self, other):
+        return apply(_POW, lift(other), self)
+
+    def __neg__(self):
+        return apply(_NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def backward(self) -> None:
+        """d self / d node for every node that self depends on, accumulated into `.grad`."""
+        order = topological_order(self)
+        self.grad = 1.0
+        backward_sweep(order)
+
+
+def lift(x) -> Value:
+    """A Value as is; a number as a constant leaf (which is never differentiated)."""
+    if isinstance(x, Value):
+        return x
+    out = Value(x)
+    out.op = CONST
+    return out
+
+
+def apply(op: Op, *args: Value, label: str = "") -> Value:
+    """The node `op(*args)`: its value from the op's forward rule, checked for domain errors."""
+    xs = tuple(a.data for a in args)
+    try:
+        data = op.forward(*xs)
+    except _ARITH as exc:
+        if not (_allow_nonfinite or not all(map(_finite, xs))):
+            raise math_error(op, args, exc, label) from None
+        data = ieee(op, xs, exc)
+    if data - data != 0.0 and not _allow_nonfinite and all(map(_finite, xs)):
+        raise math_error(op, args, OverflowError(), label)
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.op = op
+    out.args = args
+    out.label = label
+    return out
+
+
+def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
+    """MathError naming the node, its formula and its operand values."""
+    names = [a.label or f"x{i + 1}" if len(args) > 1 else (a.label or "x") for i, a in enumerate(args)]
+    text = label or describe(op, names)
+    at = ", ".join(f"{n} = {a.data:.17g}" for n, a in zip(names, args))
+    if isinstance(exc, ZeroDivisionError) and op.name == "div":
+        why = "division by zero"
+        msg = f"{why} in {text} ({at})"
+    elif op.name == "pow" and args[0].data < 0 and isinstance(exc, ValueError) and args[1].data != 0:
+        msg = f"{text}: negative base with a fractional exponent ({at})"
+    elif isinstance(exc, OverflowError):
+        msg = f"{text} overflows at {at}"
+    else:
+        msg = f"{text} is undefined at {at}"
+    return MathError(msg)
+
+
+def describe(op: Op, names: Sequence[str]) -> str:
+    """The formula of a node in the language's own syntax: `a*b`, `-a`, `tanh(a)`."""
+    if op.syntax == "operator" and len(names) == 2:
+        return f"{names[0]}{op.symbol}{names[1]}"
+    if op.syntax == "operator":
+        return f"{op.symbol}{names[0]}" if op.name == "neg" else names[0]
+    if op.name == "pow":
+        return f"{names[0]}**{names[1]}"
+    return f"{op.name}({', '.join(names)})"
+
+
+# -- the backward pass ------------------------------------------------------------------
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node root depends on, operands before results (iterative depth-first post-order)."""
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is tuple:  # (node,): all its operands are done
+            order.append(node[0])
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((node,))
+        for child in node.args:
+            if id(child) not in seen:
+                stack.append(child)
+    return order
+
+
+def backward_sweep(order: Sequence[Value]) -> None:
+    """Reverse sweep: each node passes grad * local derivative to its operands (chain rule).
+
+    `order` lists nodes operands-first; the seed's rule "use +=, not =" is the accumulation
+    below, so a node used twice (b = a + a) collects both contributions.  Constants are not
+    differentiated (as PyTorch's requires_grad=False): their grad stays 0.
+    """
+    for node in reversed(order):
+        args = node.args
+        if not args:
+            continue
+        g = node.grad
+        if g == 0.0:
+            continue  # nothing flows back through this node
+        local = node.op.local(node.data, *[a.data for a in args])
+        for a, d in zip(args, local):
+            if a.op is not CONST:
+                a.grad += g * d
+    if not _allow_nonfinite:
+        for node in order:
+            if node.grad - node.grad != 0.0:
+                raise _gradient_error(order, node)
+
+
+def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
+    # The first node (in sweep order) that received a non-finite gradient from a finite one.
+    for node in reversed(order):
+        if not _finite(node.grad):
+            continue
+        for a in node.args:
+            if a.op is not CONST and not _finite(a.grad):
+                names = [x.label or f"x{i + 1}" for i, x in enumerate(node.args)]
+                text = node.label or describe(node.op, names)
+                at = ", ".join(f"{n} = {x.data:.17g}" for n, x in zip(names, node.args))
+                who = a.label or "its operand"
+                return MathError(f"the derivative of {text} with respect to {who} is not finite at {at}")
+    return MathError(f"gradient of {bad.label or 'a node'} is not finite")
+
+
+def zero_grad(nodes: Iterable[Value]) -> None:
+    for node in nodes:
+        node.grad = 0.0
+
+
+def forward(nodes: Sequence[Value]) -> None:
+    """Recompute every computed node's value from its operands, in creation order."""
+    for node in nodes:
+        if node.args:
+            fresh = apply(node.op, *node.args, label=node.label)
+            node.data = fresh.data
+
+
+_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
+
+
+def _method(op: Op):
+    if op.arity == 1:
+        def unary(self: Value) -> Value:
+            return apply(op, self)
+        unary.__doc__ = f"{op.name}(self)"
+        return unary
+
+    def binary(self: Value, other) -> Value:
+        return apply(op, self, lift(other))
+    binary.__doc__ = f"{op.name}(self, other)"
+    return binary
+
+
+# Every function of the op table is also a method: Value.tanh(), .exp(), .relu(), .max(other)...
+for _op in OPS:
+    if _op.syntax == "function" and not hasattr(Value, _op.name):
+        setattr(Value, _op.name, _method(_op))
+del _op

@@ -1,0 +1,315 @@
+"""Program + bindings -> Graph: the small interpreter that evaluates the list of equations.
+
+Two passes over the statements.  The first checks names (unknown functions, arity,
+assignments to built-ins, every unbound name at once) without computing anything, so a
+typo is reported before a math error that happens to come first.  The second builds the
+graph: input leaves first, then every operation in the order the program gives it, which
+is a topological order, so the backward pass is a reverse sweep over `Graph.nodes`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+
+from . import engine
+from .engine import Value, apply, lift
+from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
+from .ops import BY_NAME, CONSTANTS, FUNCTIONS, INPUT, Op
+from .program import Call, Num, Program, Stmt, Var
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass
+class Graph:
+    """Every node in creation order, the inputs by name, and the node to differentiate."""
+
+    nodes: list[Value]
+    inputs: dict[str, Value]
+    output: Value
+    output_name: str
+    names: dict[str, Value] = field(default_factory=dict)  # each name's newest node
+    unused: list[str] = field(default_factory=list)  # bindings the program never reads
+
+    def backward(self) -> None:
+        """d output / d node for every node (zeroed first, so it can be called again)."""
+        for node in self.nodes:
+            node.grad = 0.0
+        self.output.grad = 1.0
+        engine.backward_sweep(self.nodes)
+
+    def forward(self) -> None:
+        """Recompute every value after inputs' `.data` changed (no re-parsing)."""
+        engine.forward(self.nodes)
+
+    def gradients(self) -> dict[str, float]:
+        return {name: node.grad for name, node in self.inputs.items()}
+
+
+def _literal(expr) -> float | None:
+    """The value of a plain number literal (`2.0`, `-2.0`), else None."""
+    if isinstance(expr, Num):
+        return expr.value
+    if isinstance(expr, Call) and expr.fn == "neg" and expr.operator and isinstance(expr.args[0], Num):
+        return -expr.args[0].value
+    return None
+
+
+def _walk(expr):
+    """Every sub-expression, pre-order, left to right, without recursion."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        yield e
+        if isinstance(e, Call):
+            stack.extend(reversed(e.args))
+
+
+def _suggest(name: str, candidates) -> str | None:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _error(cls, program: Program, message: str, start: int, end: int | None = None, hint=None):
+    line, column = program.position(start)
+    end_column = column + (end - start) if end is not None and end > start else None
+    return cls(message, line=line, column=column, end_column=end_column, hint=hint)
+
+
+def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str], list[str]]:
+    """Pass 1: raise on any name error; return (inputs in order of appearance, unused bindings)."""
+    stmts = program.stmts
+    if not stmts:
+        raise UsageError("the program is empty: write at least one statement, e.g. 'y = x*x'")
+    for name in bindings:
+        if name in CONSTANTS or name in FUNCTIONS:
+            raise BindingError(f"'{name}' is a built-in name and cannot be bound")
+    defined: dict[str, str] = {n: "input" for n in bindings}  # name -> "input" | "node"
+    inputs: dict[str, None] = {}
+    used: set[str] = set()
+    unbound: dict[str, int] = {}
+    for i, stmt in enumerate(stmts):
+        if stmt.target is None and i != len(stmts) - 1:
+            raise _error(
+                UsageError, program, "a bare expression must be the last statement (assign it to a name)",
+                stmt.start, stmt.end,
+            )
+        reads = list(_walk(stmt.expr))
+        if stmt.aug:
+            reads.insert(0, Var(stmt.target, stmt.start, stmt.start + len(stmt.target)))
+        for e in reads:
+            if isinstance(e, Var):
+                if e.name in CONSTANTS:
+                    continue
+                if e.name in FUNCTIONS:
+                    raise _error(
+                        NameError_, program, f"'{e.name}' is a function: call it as {e.name}(...)", e.start, e.end
+                    )
+                state = defined.get(e.name)
+                if state is None:
+                    unbound.setdefault(e.name, e.start)
+                elif state == "input":
+                    used.add(e.name)
+                    inputs.setdefault(e.name)
+            elif isinstance(e, Call) and not e.operator:
+                _check_call(program, e)
+        target = stmt.target
+        if target is None:
+            continue
+        if target in CONSTANTS or target in FUNCTIONS:
+            raise _error(
+                NameError_, program, f"'{target}' is a built-in name and cannot be assigned", stmt.start,
+                stmt.start + len(target),
+            )
+        if not stmt.aug and _literal(stmt.expr) is not None:
+            if target in inputs or defined.get(target) == "node":
+                raise _error(
+                    NameError_, program,
+                    f"'{target}' is assigned a number but already has a value: an input gets its number once",
+                    stmt.start, stmt.end, hint="use a new name for the second number",
+                )
+            inputs.setdefault(target)
+            defined[target] = "input"
+            used.add(target)
+        else:
+            defined[target] = "node"
+    if unbound:
+        names = list(unbound)
+        first = unbound[names[0]]
+        known = [n for n in defined] + list(CONSTANTS)
+        hint = _suggest(names[0], known) if len(names) == 1 else None
+        listed = ", ".join(f"'{n}'" for n in names)
+        example = " ".join(f"{n}=1.0" for n in names)
+        noun = "name has" if len(names) == 1 else "names have"
+        raise _error(
+            NameError_, program, f"{len(names)} {noun} no value: {listed}", first, first + len(names[0]),
+            hint=hint or f"bind them on the command line, e.g. {example}",
+        )
+    unused = [n for n in bindings if n not in used]
+    return list(inputs), unused
+
+
+def _check_call(program: Program, e: Call) -> None:
+    op = FUNCTIONS.get(e.fn)
+    if op is None:
+        hint = _suggest(e.fn, FUNCTIONS)
+        raise _error(NameError_, program, f"unknown function '{e.fn}'", e.start, e.start + len(e.fn), hint=hint)
+    if len(e.args) != op.arity:
+        s = "" if op.arity == 1 else "s"
+        raise _error(
+            NameError_, program, f"{e.fn} takes {op.arity} argument{s}, got {len(e.args)}", e.start, e.end
+        )
+
+
+def build(program: Program, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:
+    """Pass 2: evaluate the program into a Graph (raises GradcliError)."""
+    bindings = dict(bindings or {})
+    order, unused = check_names(program, bindings)
+    literal_of = {s.target: _literal(s.expr) for s in reversed(program.stmts) if s.target and not s.aug}
+    nodes: list[Value] = []
+    inputs: dict[str, Value] = {}
+    for name in order + unused:
+        value = bindings[name] if name in bindings else literal_of[name]
+        node = Value(value, label=name)
+        nodes.append(node)
+        inputs[name] = node
+    env: dict[str, Value] = {n: inputs[n] for n in bindings}
+    out = None
+    for stmt in program.stmts:
+        try:
+            out = _run(program, stmt, env, inputs, nodes)
+        except MathError as exc:
+            if exc.line is None:
+                exc.line, exc.column = program.position(stmt.start)
+            raise
+    last = program.stmts[-1]
+    if of is not None:
+        if of not in env:
+            known = ", ".join(sorted(env)) or "none"
+            raise UsageError(f"--of {of}: no such name in the program (names: {known})", hint=_suggest(of, env))
+        return Graph(nodes, inputs, env[of], of, env, unused)
+    name = last.target or program.text(last.start, last.end)
+    return Graph(nodes, inputs, out, name, env, unused)
+
+
+def _run(program: Program, stmt: Stmt, env: dict, inputs: dict, nodes: list) -> Value:
+    target = stmt.target
+    if target and not stmt.aug and _literal(stmt.expr) is not None:  # an input (pass 1 made sure)
+        env[target] = inputs[target]
+        return inputs[target]
+    start = len(nodes)
+    node = _evaluate(program, stmt.expr, env, nodes)
+    if stmt.aug:  # NAME op= expr  means  NAME = NAME op (expr)
+        node = _apply(program, BY_NAME[stmt.aug], (env[target], node), stmt.start, stmt.end, nodes, target)
+    elif target and len(nodes) == start:  # `b = a`, `t = pi`: a new node, so b is in the graph
+        node = _apply(program, BY_NAME["id"], (node,), stmt.start, stmt.end, nodes, target)
+    if target:
+        node.label = target
+        env[target] = node
+    return node
+
+
+def _apply(program, op: Op, args, start, end, nodes, label=None) -> Value:
+    try:
+        node = apply(op, *args, label=label or program.text(start, end))
+    except MathError as exc:
+        exc.line, exc.column = program.position(start)
+        exc.end_column = exc.column + (end - start)
+        raise
+    nodes.append(node)
+    return node
+
+
+def _evaluate(program: Program, expr, env: dict, nodes: list) -> Value:
+    """Post-order evaluation with an explicit stack: operands left to right, then the op."""
+    values: list[Value] = []
+    stack: list = [expr]
+    while stack:
+        e = stack.pop()
+        if e.__class__ is tuple:  # (call,): its operands are on `values`
+            call = e[0]
+            n = len(call.args)
+            args = tuple(values[-n:])
+            del values[-n:]
+            op = BY_NAME[call.fn] if call.operator else FUNCTIONS[call.fn]
+            values.append(_apply(program, op, args, call.start, call.end, nodes))
+        elif e.__class__ is Num:
+            node = lift(e.value)
+            node.label = program.text(e.start, e.end)
+            nodes.append(node)
+            values.append(node)
+        elif e.__class__ is Var:
+            if e.name in CONSTANTS:
+                node = lift(CONSTANTS[e.name])
+                node.label = e.name
+                nodes.append(node)
+                values.append(node)
+            else:
+                values.append(env[e.name])
+        else:
+            stack.append((e,))
+            stack.extend(reversed(e.args))
+    return values[0]
+
+
+# -- NAME=VALUE bindings ---------------------------------------------------------------
+
+
+def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]:
+    """'a=2', 'x=-1e-3', 'theta=pi/4' -> (name, value).  VALUE is a number or a constant
+    expression of the language (numbers, pi, tau, operators, functions)."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not name or not raw:
+        raise BindingError(
+            f"bad binding {text!r}: expected NAME=VALUE, e.g. a=2.0",
+            hint="the program itself is the first argument; with -f/--file every argument is a binding",
+        )
+    if not _NAME.match(name):
+        raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = _constant_expression(text, raw)
+    if not math.isfinite(value) and not allow_nonfinite:
+        raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
+    return name, value
+
+
+def _constant_expression(text: str, raw: str) -> float:
+    from .parser import parse  # lazily: plain numbers never need lark
+
+    try:
+        program = parse(raw)
+        if len(program.stmts) != 1 or program.stmts[0].target is not None:
+            raise BindingError("")
+        return build(program).output.data
+    except GradcliError:
+        raise BindingError(
+            f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4"
+        ) from None
+
+
+def parse_bindings(texts, allow_nonfinite: bool = False) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for text in texts:
+        name, value = parse_binding(text, allow_nonfinite)
+        if name in out:
+            raise BindingError(f"'{name}' is bound twice on the command line")
+        out[name] = value
+    return out
+
+
+def evaluate(source: str, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:
+    """Parse, build and differentiate: the whole `eval` pipeline as one call."""
+    from .parser import parse
+
+    graph = build(parse(source), bindings, of)
+    graph.backward()
+    return graph
+
+
+__all__ = ["Graph", "build", "check_names", "evaluate", "parse_binding", "parse_bindings", "INPUT"]

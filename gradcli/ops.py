@@ -1,0 +1,164 @@
+"""THE op table: every operation's forward rule and local partial derivatives, side by side.
+
+Each entry is `Op(name, arity, forward, local)` where `forward(*xs)` computes the value and
+`local(out, *xs)` returns the tuple of partial derivatives d out / d x_i, given the already
+computed `out` (so rules such as exp' = exp reuse it, as HIPS autograd's `ans` does).
+The engine, the interpreter, the parser's function names and the renderers all read this
+table; adding a function is one entry here plus a sample point in the tests.
+
+Rules are written with the scalar `math` functions, but only with the arithmetic a numpy
+array would also support where that costs nothing.  Local derivatives never raise: where
+one is undefined they return inf or nan, and the engine reports the non-finite gradient.
+Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties split evenly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+inf = math.inf
+nan = math.nan
+
+
+class Op(NamedTuple):
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    local: Callable[..., tuple]
+    syntax: str = "function"  # "function": callable by name; "operator": only via its symbol
+    symbol: str = ""  # infix/prefix symbol for display ("+", "*", "-", "**")
+    doc: str = ""
+
+
+# -- forward rules that need more than one `math` call --------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact and overflow-free.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _div(x: float, y: float) -> float:
+    return x / y
+
+
+# -- local derivatives that need a case split -------------------------------------------
+
+
+def _dpow(out: float, x: float, y: float) -> tuple:
+    # d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x  (defined for x > 0; 0 at x = 0 when y > 0,
+    # as PyTorch; undefined for x < 0, where x^y exists only at integer y).
+    if y == 0.0:
+        dx = 0.0
+    elif x == 0.0 and y < 1.0:
+        dx = inf
+    else:
+        dx = y * math.pow(x, y - 1.0)
+    if x > 0.0:
+        dy = out * math.log(x)
+    elif x == 0.0 and y > 0.0:
+        dy = 0.0
+    else:
+        dy = nan
+    return (dx, dy)
+
+
+def _dsqrt(out: float, x: float) -> tuple:
+    return (0.5 / out if out else inf,)  # d sqrt x = 1 / (2 sqrt x)
+
+
+def _dasin(out: float, x: float) -> tuple:
+    r = 1.0 - x * x  # d asin x = 1 / sqrt(1 - x^2)
+    return (1.0 / math.sqrt(r) if r > 0.0 else inf,)
+
+
+def _dacos(out: float, x: float) -> tuple:
+    r = 1.0 - x * x  # d acos x = -1 / sqrt(1 - x^2)
+    return (-1.0 / math.sqrt(r) if r > 0.0 else -inf,)
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def _dmax(out: float, x: float, y: float) -> tuple:
+    return (1.0, 0.0) if x > y else ((0.0, 1.0) if x < y else (0.5, 0.5))
+
+
+def _dmin(out: float, x: float, y: float) -> tuple:
+    return (1.0, 0.0) if x < y else ((0.0, 1.0) if x > y else (0.5, 0.5))
+
+
+# -- the table --------------------------------------------------------------------------
+#   name        arity  forward                           local partials (out, *xs) -> tuple
+
+OPS: tuple[Op, ...] = (
+    Op("add",      2, lambda x, y: x + y,               lambda out, x, y: (1.0, 1.0), "operator", "+"),
+    Op("sub",      2, lambda x, y: x - y,               lambda out, x, y: (1.0, -1.0), "operator", "-"),
+    Op("mul",      2, lambda x, y: x * y,               lambda out, x, y: (y, x), "operator", "*"),
+    Op("div",      2, _div,                             lambda out, x, y: (1.0 / y, -out / y), "operator", "/"),
+    Op("neg",      1, lambda x: -x,                     lambda out, x: (-1.0,), "operator", "-"),
+    Op("id",       1, lambda x: x,                      lambda out, x: (1.0,), "operator", "="),
+    Op("pow",      2, math.pow,                         _dpow, "function", "**"),
+    Op("exp",      1, math.exp,                         lambda out, x: (out,)),
+    Op("log",      1, math.log,                         lambda out, x: (1.0 / x,)),
+    Op("sqrt",     1, math.sqrt,                        _dsqrt),
+    Op("abs",      1, abs,                              lambda out, x: (_sign(x),)),
+    Op("sin",      1, math.sin,                         lambda out, x: (math.cos(x),)),
+    Op("cos",      1, math.cos,                         lambda out, x: (-math.sin(x),)),
+    Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,)),
+    Op("asin",     1, math.asin,                        _dasin),
+    Op("acos",     1, math.acos,                        _dacos),
+    Op("atan",     1, math.atan,                        lambda out, x: (1.0 / (1.0 + x * x),)),
+    Op("sinh",     1, math.sinh,                        lambda out, x: (math.cosh(x),)),
+    Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),)),
+    Op("tanh",     1, math.tanh,                        lambda out, x: (1.0 - out * out,)),
+    Op("sigmoid",  1, _sigmoid,                         lambda out, x: (out * (1.0 - out),)),
+    Op("relu",     1, lambda x: x if x > 0.0 else 0.0,  lambda out, x: (1.0 if x > 0.0 else 0.0,)),
+    Op("softplus", 1, _softplus,                        lambda out, x: (_sigmoid(x),)),
+    Op("min",      2, lambda x, y: x if x <= y else y,  _dmin),
+    Op("max",      2, lambda x, y: x if x >= y else y,  _dmax),
+)  # fmt: skip
+
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.syntax == "function"}
+
+# Leaves are not computed, so they are not in OPS; they have an op name for the JSON.
+INPUT = Op("input", 0, float, lambda out: (), "leaf")
+CONST = Op("const", 0, float, lambda out: (), "leaf")
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
+BUILTIN_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
+
+
+# -- what IEEE-754 gives where `math` raises (used only with --allow-nonfinite) --------
+
+
+def ieee(op: Op, xs: tuple, exc: Exception) -> float:
+    """The IEEE-754 result of `op` at `xs` where `op.forward` raised instead."""
+    name = op.name
+    if name == "div":
+        x, y = xs
+        return nan if x == 0.0 or x != x else math.copysign(inf, x) * math.copysign(1.0, y)
+    if name == "log" and xs[0] == 0.0:
+        return -inf
+    if isinstance(exc, OverflowError):
+        if name == "sinh":
+            return math.copysign(inf, xs[0])
+        if name == "pow":
+            x, y = xs
+            odd = y == int(y) and int(y) % 2 == 1 if math.isfinite(y) else False
+            return -inf if x < 0.0 and odd else inf
+        return inf
+    if name == "pow" and xs[0] == 0.0:
+        return inf  # 0 ** negative
+    return nan
