@@ -7,7 +7,8 @@ reverse creation order, so depth is limited only by memory.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import math
+from collections.abc import Iterable, Sequence
 
 from .errors import MathError
 from .ops import BY_NAME, CONST, INPUT, OPS, Op, ieee
@@ -119,20 +120,34 @@ def apply(op: Op, *args: Value, label: str = "") -> Value:
 
 
 def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
-    """MathError naming the node, its formula and its operand values."""
-    names = [a.label or f"x{i + 1}" if len(args) > 1 else (a.label or "x") for i, a in enumerate(args)]
+    """MathError naming the node, its formula and its operand values: "log(a) is undefined at a = 0"."""
+    names = [a.label or ("x" if len(args) == 1 else f"x{i + 1}") for i, a in enumerate(args)]
     text = label or describe(op, names)
-    at = ", ".join(f"{n} = {a.data:.17g}" for n, a in zip(names, args))
+    # Operands worth naming: not the literal numbers, whose value is already in the text.
+    at = ", ".join(f"{n} = {fmt(a.data)}" for n, a in zip(names, args) if not _is_literal(a))
+    where = f" at {at}" if at else ""
     if isinstance(exc, ZeroDivisionError) and op.name == "div":
-        why = "division by zero"
-        msg = f"{why} in {text} ({at})"
+        msg = f"division by zero in {text}" + (f" ({at})" if at else "")
     elif op.name == "pow" and args[0].data < 0 and isinstance(exc, ValueError) and args[1].data != 0:
-        msg = f"{text}: negative base with a fractional exponent ({at})"
+        msg = f"{text}: negative base with a fractional exponent" + (f" ({at})" if at else "")
     elif isinstance(exc, OverflowError):
-        msg = f"{text} overflows at {at}"
+        msg = f"{text} overflows{where}"
     else:
-        msg = f"{text} is undefined at {at}"
+        msg = f"{text} is undefined{where}"
     return MathError(msg)
+
+
+def _is_literal(node: Value) -> bool:
+    """A number written in the program (`2`, `-1`, `(-8)`), whose value its label already shows."""
+    while node.op.name in ("neg", "id"):
+        node = node.args[0]
+    return node.op is CONST and node.label not in ("pi", "tau")
+
+
+def fmt(x: float) -> str:
+    """Shortest round-trip text of a float, without a trailing '.0'."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def describe(op: Op, names: Sequence[str]) -> str:
@@ -184,7 +199,10 @@ def backward_sweep(order: Sequence[Value]) -> None:
         g = node.grad
         if g == 0.0:
             continue  # nothing flows back through this node
-        local = node.op.local(node.data, *[a.data for a in args])
+        try:
+            local = node.op.local(node.data, *[a.data for a in args])
+        except _ARITH as exc:  # e.g. an overflowing x**(y-1): the derivative is not finite
+            local = (math.nan if isinstance(exc, ValueError) else math.inf,) * len(args)
         for a, d in zip(args, local):
             if a.op is not CONST:
                 a.grad += g * d
@@ -203,7 +221,7 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
             if a.op is not CONST and not _finite(a.grad):
                 names = [x.label or f"x{i + 1}" for i, x in enumerate(node.args)]
                 text = node.label or describe(node.op, names)
-                at = ", ".join(f"{n} = {x.data:.17g}" for n, x in zip(names, node.args))
+                at = ", ".join(f"{n} = {fmt(x.data)}" for n, x in zip(names, node.args))
                 who = a.label or "its operand"
                 return MathError(f"the derivative of {text} with respect to {who} is not finite at {at}")
     return MathError(f"gradient of {bad.label or 'a node'} is not finite")
@@ -227,13 +245,16 @@ _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (BY_NAME[n] for n in ("add", "sub", "mul", 
 
 def _method(op: Op):
     if op.arity == 1:
+
         def unary(self: Value) -> Value:
             return apply(op, self)
+
         unary.__doc__ = f"{op.name}(self)"
         return unary
 
     def binary(self: Value, other) -> Value:
         return apply(op, self, lift(other))
+
     binary.__doc__ = f"{op.name}(self, other)"
     return binary
 

@@ -94,8 +94,11 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
     for i, stmt in enumerate(stmts):
         if stmt.target is None and i != len(stmts) - 1:
             raise _error(
-                UsageError, program, "a bare expression must be the last statement (assign it to a name)",
-                stmt.start, stmt.end,
+                UsageError,
+                program,
+                "a bare expression must be the last statement (assign it to a name)",
+                stmt.start,
+                stmt.end,
             )
         reads = list(_walk(stmt.expr))
         if stmt.aug:
@@ -121,15 +124,21 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
             continue
         if target in CONSTANTS or target in FUNCTIONS:
             raise _error(
-                NameError_, program, f"'{target}' is a built-in name and cannot be assigned", stmt.start,
+                NameError_,
+                program,
+                f"'{target}' is a built-in name and cannot be assigned",
+                stmt.start,
                 stmt.start + len(target),
             )
         if not stmt.aug and _literal(stmt.expr) is not None:
             if target in inputs or defined.get(target) == "node":
                 raise _error(
-                    NameError_, program,
+                    NameError_,
+                    program,
                     f"'{target}' is assigned a number but already has a value: an input gets its number once",
-                    stmt.start, stmt.end, hint="use a new name for the second number",
+                    stmt.start,
+                    stmt.end,
+                    hint="use a new name for the second number",
                 )
             inputs.setdefault(target)
             defined[target] = "input"
@@ -145,7 +154,11 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
         example = " ".join(f"{n}=1.0" for n in names)
         noun = "name has" if len(names) == 1 else "names have"
         raise _error(
-            NameError_, program, f"{len(names)} {noun} no value: {listed}", first, first + len(names[0]),
+            NameError_,
+            program,
+            f"{len(names)} {noun} no value: {listed}",
+            first,
+            first + len(names[0]),
             hint=hint or f"bind them on the command line, e.g. {example}",
         )
     unused = [n for n in bindings if n not in used]
@@ -159,9 +172,7 @@ def _check_call(program: Program, e: Call) -> None:
         raise _error(NameError_, program, f"unknown function '{e.fn}'", e.start, e.start + len(e.fn), hint=hint)
     if len(e.args) != op.arity:
         s = "" if op.arity == 1 else "s"
-        raise _error(
-            NameError_, program, f"{e.fn} takes {op.arity} argument{s}, got {len(e.args)}", e.start, e.end
-        )
+        raise _error(NameError_, program, f"{e.fn} takes {op.arity} argument{s}, got {len(e.args)}", e.start, e.end)
 
 
 def build(program: Program, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:

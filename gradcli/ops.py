@@ -15,7 +15,8 @@ Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties spl
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 inf = math.inf
 nan = math.nan

@@ -1,0 +1,294 @@
+"""The command line: parse options, call the core, print.  The only module that imports typer.
+
+Errors are translated to a message and an exit code in one place (`report` and `main`);
+output formats are chosen in one place (`emit`).  rich and lark are imported only when a
+command needs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="A gradient calculator: type a formula, see every node's value and gradient.\n\n"
+    "Example:  gradcli eval 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2",
+)
+
+
+class Format(str, Enum):
+    pretty = "pretty"
+    table = "table"
+    tree = "tree"
+    json = "json"
+    csv = "csv"
+
+
+class _State:
+    """What the error reporter needs to know about the running command."""
+
+    json_errors = False
+    source: str | None = None
+
+
+# -- shared options (declared once, used by every command) ------------------------------
+
+Args = Annotated[
+    Optional[list[str]],  # noqa: UP045 - typer 0.28 needs Optional here
+    typer.Argument(
+        metavar="PROGRAM [NAME=VALUE]...",
+        help="The program text ('-' reads stdin), then input values such as a=2.0. "
+        "With -f/--file every argument is a binding.",
+        show_default=False,
+    ),
+]
+FileOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--file", "-f", help="Read the program from this file.", dir_okay=False, show_default=False),
+]
+OfOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--of", help="Differentiate this name (default: the last statement).", show_default=False),
+]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also: the NO_COLOR variable).")]
+NonfiniteOpt = Annotated[
+    bool, typer.Option("--allow-nonfinite", help="Carry NaN and infinity on instead of failing with exit 3.")
+]
+PrecisionOpt = Annotated[
+    int, typer.Option("--precision", min=1, max=17, help="Significant digits in pretty output (json/csv: all).")
+]
+MaxRowsOpt = Annotated[
+    int, typer.Option("--max-rows", min=0, help="Most rows/tree nodes drawn by pretty formats (0: no limit).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"gradcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """gradcli: reverse-mode autodiff for formulas, from the shell."""
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def guarded(fn):
+    """Run a command so that every failure becomes a message and an exit code."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        _State.json_errors, _State.source = False, None
+        try:
+            fn(*args, **kwargs)
+        except GradcliError as exc:
+            raise typer.Exit(report(exc)) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, BrokenPipeError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last guard: never a traceback
+            raise typer.Exit(internal_error(exc)) from None
+
+    return run
+
+
+@app.command("eval")
+@guarded
+def eval_command(
+    args: Args = None,
+    file: FileOpt = None,
+    of: OfOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.pretty,
+    precision: PrecisionOpt = 6,
+    max_rows: MaxRowsOpt = 200,
+    no_color: NoColorOpt = False,
+    allow_nonfinite: NonfiniteOpt = False,
+) -> None:
+    """Evaluate PROGRAM and show every node's value and gradient.
+
+    Example: gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
+    """
+    _State.json_errors = fmt is Format.json
+    graph = _evaluate(args, file, of, allow_nonfinite)
+    emit(graph, fmt, precision=precision, max_rows=max_rows, no_color=no_color)
+
+
+def _evaluate(args, file, of, allow_nonfinite):
+    from . import engine
+    from .interpreter import build, parse_bindings
+    from .parser import parse
+
+    source, binding_texts = read_program(args or [], file)
+    _State.source = source
+    bindings = parse_bindings(binding_texts, allow_nonfinite)
+    old = engine.set_allow_nonfinite(allow_nonfinite)
+    try:
+        graph = build(parse(source), bindings, of)
+        graph.backward()
+    finally:
+        engine.set_allow_nonfinite(old)
+    for name in graph.unused:
+        warn(f"'{name}' is bound but the program never uses it; its gradient is 0")
+    return graph
+
+
+def emit(graph, fmt: Format, *, precision: int, max_rows: int, no_color: bool) -> None:
+    """Write `graph` in the chosen format: the one place formats are chosen."""
+    from . import render
+
+    if fmt is Format.json:
+        sys.stdout.write(render.to_json(graph) + "\n")
+        return
+    if fmt is Format.csv:
+        sys.stdout.write(render.to_csv(graph))
+        return
+    console = _console(no_color)
+    if fmt in (Format.pretty, Format.table):
+        console.print(render.table(graph, precision, max_rows))
+    if fmt in (Format.pretty, Format.tree):
+        console.print(render.tree(graph, precision, max_rows))
+
+
+def _console(no_color: bool):
+    from rich.console import Console
+
+    return Console(no_color=no_color or None, highlight=False, soft_wrap=False)
+
+
+# -- input ---------------------------------------------------------------------------------
+
+
+def read_program(args: list[str], file: Path | None) -> tuple[str, list[str]]:
+    """(program text, binding texts) from the positional arguments or -f FILE."""
+    if file is not None:
+        return _read_file(file), list(args)
+    if not args:
+        raise UsageError("missing PROGRAM: give the program text, '-' for stdin, or -f FILE")
+    program, *bindings = args
+    if program == "-":
+        return _decode(sys.stdin.buffer.read(), "standard input"), bindings
+    return program, bindings
+
+
+def _read_file(path: Path) -> str:
+    if str(path) == "-":
+        return _decode(sys.stdin.buffer.read(), "standard input")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    return _decode(data, repr(str(path)))
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{where} is not UTF-8 text (byte {exc.start})") from None
+
+
+# -- errors: the one place they become messages and exit codes ------------------------------
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def report(exc: GradcliError) -> int:
+    """Print a GradcliError to stderr (text or one JSON line) and return its exit code."""
+    if _State.json_errors:
+        sys.stderr.write(json.dumps({"error": exc.to_dict()}) + "\n")
+        return exc.exit_code
+    lines = [f"error: {exc.message}"]
+    lines += _source_excerpt(_State.source, exc)
+    if exc.hint:
+        lines.append(f"hint: {exc.hint}")
+    sys.stderr.write("\n".join(lines) + "\n")
+    return exc.exit_code
+
+
+def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
+    if source is None or not exc.line:
+        return []
+    src_lines = source.splitlines() or [""]
+    if exc.line > len(src_lines):
+        return [f"  --> line {exc.line}, column {exc.column}"]
+    text = src_lines[exc.line - 1]
+    col = max((exc.column or 1) - 1, 0)
+    width = max((exc.end_column or 0) - (exc.column or 0), 1)
+    # Long lines: show a window around the column.
+    lo = max(col - 50, 0)
+    shown = text[lo : col + 50]
+    prefix = "..." if lo else ""
+    suffix = "..." if col + 50 < len(text) else ""
+    pad = " " * (len(prefix) + col - lo)
+    return [
+        f"  --> line {exc.line}, column {exc.column}",
+        f"   | {prefix}{shown}{suffix}",
+        f"   | {pad}{'^' * min(width, 50)}",
+    ]
+
+
+def main() -> None:
+    """Console-script entry point: run the app; no traceback ever reaches the user."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=sys.argv[1:], prog_name="gradcli", standalone_mode=False)
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Reader went away (`gradcli ... | head -1`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - the last guard
+        code = _click_error(exc)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_error(exc: Exception) -> int:
+    # click's own usage errors (bad option, missing value) and aborts, duck-typed because
+    # typer vendors its own copy of click.
+    if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+        ctx = getattr(exc, "ctx", None)
+        usage = ctx.get_usage() + "\n" if ctx is not None else ""
+        sys.stderr.write(f"{usage}error: {exc.format_message()}\n")
+        return exc.exit_code if exc.exit_code else EXIT_USAGE
+    if exc.__class__.__name__ == "Abort":
+        return EXIT_INTERRUPTED
+    return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    if os.environ.get("GRADCLI_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exception(exc)
+    sys.stderr.write(
+        f"internal error: {exc.__class__.__name__}: {exc}; please report this (set GRADCLI_DEBUG=1 for the traceback)\n"
+    )
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    main()

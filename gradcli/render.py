@@ -1,0 +1,189 @@
+"""Graph -> output: plain dicts and text (json, csv) and rich renderables (table, tree).
+
+rich is imported only by the functions that build renderables, so json and csv output
+never pay for it.  Nothing here decides exit codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+from .engine import Value
+from .interpreter import Graph
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def number(x: float) -> float | str:
+    """A JSON-safe number: non-finite values become the strings "NaN", "Infinity", "-Infinity"."""
+    if x - x == 0.0:
+        return x
+    if x != x:
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def short(x: float, precision: int = 6) -> str:
+    """A readable number: `precision` significant digits, no trailing noise."""
+    if x - x != 0.0:
+        return str(number(x))
+    if x == 0.0:
+        return "0"
+    return f"{x:.{precision}g}"
+
+
+def node_ids(graph: Graph) -> dict[int, int]:
+    return {id(node): i for i, node in enumerate(graph.nodes)}
+
+
+def to_dict(graph: Graph) -> dict[str, Any]:
+    """The JSON document of `gradcli eval` (DESIGN §3)."""
+    ids = node_ids(graph)
+    nodes = [
+        {
+            "id": i,
+            "label": node.label,
+            "op": node.op.name,
+            "value": number(node.data),
+            "grad": number(node.grad),
+            "inputs": [ids[id(a)] for a in node.args],
+        }
+        for i, node in enumerate(graph.nodes)
+    ]
+    return {
+        "output": graph.output_name,
+        "value": number(graph.output.data),
+        "gradients": {name: number(g) for name, g in graph.gradients().items()},
+        "nodes": nodes,
+    }
+
+
+def to_json(graph: Graph) -> str:
+    return json.dumps(to_dict(graph), allow_nan=False)
+
+
+def to_csv(graph: Graph) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "label", "op", "value", "grad"])
+    for i, node in enumerate(graph.nodes):
+        writer.writerow([i, node.label, node.op.name, _full(node.data), _full(node.grad)])
+    return buf.getvalue()
+
+
+def _full(x: float) -> str:
+    return repr(x) if x - x == 0.0 else str(number(x))
+
+
+def _grad_style(g: float) -> str:
+    # Which way each input should move to increase the output: the seed's "gates
+    # communicating whether they want their outputs to increase or decrease".
+    if g > 0:
+        return "green"
+    if g < 0:
+        return "red"
+    return "dim"
+
+
+def _formula(node: Value, ids: dict[int, int]) -> str:
+    if not node.args:
+        return ""
+    from .engine import describe
+
+    return describe(node.op, [a.label if len(a.label) <= 12 else f"#{ids[id(a)]}" for a in node.args])
+
+
+def table(graph: Graph, precision: int = 6, max_rows: int = 200) -> RenderableType:
+    """Every node in creation order: id, label, op, value, grad (capped at max_rows)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    nodes = graph.nodes
+    ids = node_ids(graph)
+    out_id = ids[id(graph.output)]
+    t = Table(title=f"{graph.output_name} = {short(graph.output.data, precision)}", title_justify="left")
+    t.add_column("#", justify="right", style="dim")
+    t.add_column("node", overflow="fold")
+    t.add_column("op")
+    t.add_column("value", justify="right")
+    t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right")
+    shown = _rows_to_show(len(nodes), max_rows)
+    previous = -1
+    for i in shown:
+        if i != previous + 1:
+            t.add_row("", Text(f"... {i - previous - 1:,} nodes not shown ...", style="italic"), "", "", "")
+        node = nodes[i]
+        style = "bold" if i == out_id else ("cyan" if node.op.name == "input" else "")
+        op = node.op.name
+        formula = _formula(node, ids)
+        t.add_row(
+            str(i),
+            Text(node.label, style=style),
+            Text(op + (f"  {formula}" if formula and formula != node.label else "")),
+            short(node.data, precision),
+            Text(short(node.grad, precision), style=_grad_style(node.grad)),
+        )
+        previous = i
+    if shown and shown[-1] != len(nodes) - 1:
+        t.add_row("", Text(f"... {len(nodes) - 1 - shown[-1]:,} nodes not shown ...", style="italic"), "", "", "")
+    if len(shown) < len(nodes):
+        t.caption = f"{len(shown):,} of {len(nodes):,} nodes shown; --max-rows 0 shows all, --format json lists all"
+    return t
+
+
+def _short_name(name: str) -> str:
+    return name if len(name) <= 12 else "out"
+
+
+def _rows_to_show(n: int, max_rows: int) -> list[int]:
+    if max_rows <= 0 or n <= max_rows:
+        return list(range(n))
+    tail = min(5, max_rows // 2)
+    return list(range(max_rows - tail)) + list(range(n - tail, n))
+
+
+def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int = 40) -> RenderableType:
+    """The graph as a tree rooted at the output; a node reached again is drawn once, then referred to."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    ids = node_ids(graph)
+
+    def label(node: Value, again: bool) -> Text:
+        text = Text()
+        text.append(f"#{ids[id(node)]} ", style="dim")
+        text.append(node.label or "?", style="bold" if node is graph.output else "")
+        text.append(f"  {node.op.name}", style="dim")
+        if again:
+            text.append("  (drawn once, elsewhere in this tree)", style="italic dim")
+            return text
+        text.append(f"  = {short(node.data, precision)}")
+        text.append("  grad ")
+        text.append(short(node.grad, precision), style=_grad_style(node.grad))
+        return text
+
+    root = Tree(label(graph.output, False))
+    drawn = {id(graph.output)}
+    count, cut = 1, 0
+    stack = [(graph.output, root, 0)]  # explicit stack: no recursion, however deep the graph
+    while stack:
+        node, branch, depth = stack.pop()
+        children = []
+        for arg in node.args:
+            if (max_rows > 0 and count >= max_rows) or depth >= max_depth:
+                cut += 1
+                continue
+            again = id(arg) in drawn
+            sub = branch.add(label(arg, again))
+            count += 1
+            if not again:
+                drawn.add(id(arg))
+                children.append((arg, sub, depth + 1))
+        stack.extend(reversed(children))
+    if cut:
+        root.add(Text(f"... {cut:,} branches not drawn (limits: {max_rows} nodes, depth {max_depth})", style="italic"))
+    return root
