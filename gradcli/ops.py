@@ -29,7 +29,9 @@ class Op(NamedTuple):
     local: Callable[..., tuple]
     syntax: str = "function"  # "function": callable by name; "operator": only via its symbol
     symbol: str = ""  # infix/prefix symbol for display ("+", "*", "-", "**")
-    doc: str = ""
+    # For piecewise ops: which piece the operands are on (-1, 0, 1).  A change between
+    # nearby points means a kink was crossed; `gradcli check` uses it to mark kinks.
+    branch: Callable[..., int] | None = None
 
 
 # -- forward rules that need more than one `math` call --------------------------------
@@ -88,7 +90,7 @@ def _dacos(out: float, x: float) -> tuple:
 
 
 def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)  # also abs' (PyTorch: abs'(0) = 0)
 
 
 def _dmax(out: float, x: float, y: float) -> tuple:
@@ -113,7 +115,7 @@ OPS: tuple[Op, ...] = (
     Op("exp",      1, math.exp,                         lambda out, x: (out,)),
     Op("log",      1, math.log,                         lambda out, x: (1.0 / x,)),
     Op("sqrt",     1, math.sqrt,                        _dsqrt),
-    Op("abs",      1, abs,                              lambda out, x: (_sign(x),)),
+    Op("abs",      1, abs,                              lambda out, x: (_sign(x),), branch=_sign),
     Op("sin",      1, math.sin,                         lambda out, x: (math.cos(x),)),
     Op("cos",      1, math.cos,                         lambda out, x: (-math.sin(x),)),
     Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,)),
@@ -124,10 +126,10 @@ OPS: tuple[Op, ...] = (
     Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),)),
     Op("tanh",     1, math.tanh,                        lambda out, x: (1.0 - out * out,)),
     Op("sigmoid",  1, _sigmoid,                         lambda out, x: (out * (1.0 - out),)),
-    Op("relu",     1, lambda x: x if x > 0.0 else 0.0,  lambda out, x: (1.0 if x > 0.0 else 0.0,)),
+    Op("relu",     1, lambda x: x if x > 0.0 else 0.0,  lambda out, x: (1.0 if x > 0.0 else 0.0,), branch=_sign),
     Op("softplus", 1, _softplus,                        lambda out, x: (_sigmoid(x),)),
-    Op("min",      2, lambda x, y: x if x <= y else y,  _dmin),
-    Op("max",      2, lambda x, y: x if x >= y else y,  _dmax),
+    Op("min",      2, lambda x, y: x if x <= y else y,  _dmin, branch=lambda x, y: _sign(x - y)),
+    Op("max",      2, lambda x, y: x if x >= y else y,  _dmax, branch=lambda x, y: _sign(x - y)),
 )  # fmt: skip
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
