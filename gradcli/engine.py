@@ -101,22 +101,27 @@ def lift(x) -> Value:
 
 def apply(op: Op, *args: Value, label: str = "") -> Value:
     """The node `op(*args)`: its value from the op's forward rule, checked for domain errors."""
-    xs = tuple(a.data for a in args)
-    try:
-        data = op.forward(*xs)
-    except _ARITH as exc:
-        if not (_allow_nonfinite or not all(map(_finite, xs))):
-            raise math_error(op, args, exc, label) from None
-        data = ieee(op, xs, exc)
-    if data - data != 0.0 and not _allow_nonfinite and all(map(_finite, xs)):
-        raise math_error(op, args, OverflowError(), label)
     out = Value.__new__(Value)
-    out.data = data
+    out.data = compute(op, args, label)
     out.grad = 0.0
     out.op = op
     out.args = args
     out.label = label
     return out
+
+
+def compute(op: Op, args: Sequence[Value], label: str = "") -> float:
+    """op's forward rule on the operands' values; MathError where it is undefined or overflows."""
+    xs = [a.data for a in args]
+    try:
+        data = op.forward(*xs)
+    except _ARITH as exc:
+        if not (_allow_nonfinite or not all(map(_finite, xs))):
+            raise math_error(op, args, exc, label) from None
+        data = ieee(op, tuple(xs), exc)
+    if data - data != 0.0 and not _allow_nonfinite and all(map(_finite, xs)):
+        raise math_error(op, args, OverflowError(), label)
+    return data
 
 
 def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
@@ -236,8 +241,7 @@ def forward(nodes: Sequence[Value]) -> None:
     """Recompute every computed node's value from its operands, in creation order."""
     for node in nodes:
         if node.args:
-            fresh = apply(node.op, *node.args, label=node.label)
-            node.data = fresh.data
+            node.data = compute(node.op, node.args, node.label)
 
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
