@@ -281,6 +281,8 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         )
     if not _NAME.match(name):
         raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
+    if name in CONSTANTS or name in FUNCTIONS:
+        raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
     try:
         value = float(raw)
     except ValueError:
