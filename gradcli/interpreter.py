@@ -68,9 +68,33 @@ def _walk(expr):
             stack.extend(reversed(e.args))
 
 
+def _edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of neighbours is one edit."""
+    prev2, prev = [], list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 def _suggest(name: str, candidates) -> str | None:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    """ "did you mean 'tanh'?" for the closest candidate within a couple of edits."""
+    best = min(
+        sorted(candidates),
+        key=lambda c: (
+            _edits(name.lower(), c.lower()),
+            abs(len(c) - len(name)),
+            -difflib.SequenceMatcher(None, name, c).ratio(),
+        ),
+        default=None,
+    )
+    if best is None or _edits(name.lower(), best.lower()) > max(1, len(name) // 3):
+        return None
+    return f"did you mean '{best}'?"
 
 
 def _error(cls, program: Program, message: str, start: int, end: int | None = None, hint=None):

@@ -105,7 +105,7 @@ def test_local_derivatives_match_finite_differences(op):
         assert len(local) == op.arity
         for i in range(op.arity):
 
-            def f(t, i=i):
+            def f(t, i=i, xs=xs):
                 args = list(xs)
                 args[i] = t
                 return op.forward(*args)

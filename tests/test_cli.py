@@ -1,0 +1,154 @@
+"""`gradcli eval` driven end to end with CliRunner: formats, input sources, exit codes."""
+
+import csv
+import io
+import json
+
+import pytest
+
+SEED = "a = 2.0; b = -3.0; c = 5.0\ne = a*b\nd = e + c\nf = -2.0\nL = f * d\n"
+
+
+def test_json_matches_the_schema(eval_json):
+    doc = eval_json(SEED)
+    assert set(doc) >= {"output", "value", "gradients", "nodes"}
+    for node in doc["nodes"]:
+        assert set(node) >= {"id", "label", "op", "value", "grad", "inputs"}
+        assert all(i < node["id"] for i in node["inputs"])  # topological order
+
+
+def test_csv_has_one_row_per_node_in_json_order(gradcli, eval_json):
+    result = gradcli("eval", "y = min(a, b) * a", "a=2", "b=3", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["id", "label", "op", "value", "grad"]
+    doc = eval_json("y = min(a, b) * a", "a=2", "b=3")
+    assert [r[1] for r in rows[1:]] == [n["label"] for n in doc["nodes"]]  # "min(a, b)" quoted, not split
+    assert [float(r[4]) for r in rows[1:]] == [n["grad"] for n in doc["nodes"]]
+
+
+def test_full_precision_in_json_and_csv(gradcli, eval_json):
+    doc = eval_json("y = x / 3", "x=1")
+    assert doc["value"] == 1 / 3
+    rows = list(csv.reader(io.StringIO(gradcli("eval", "y = x / 3", "x=1", "--format", "csv").stdout)))
+    assert float(rows[-1][3]) == 1 / 3
+
+
+@pytest.mark.parametrize("fmt", ["pretty", "table", "tree"])
+def test_pretty_formats_show_labels_values_and_grads(gradcli, fmt):
+    result = gradcli("eval", SEED, "--format", fmt)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "\x1b[" not in out  # not a terminal: no escape codes
+    assert "L" in out and "-4" in out and "6" in out
+    if fmt != "tree":
+        assert "a*b" in out and "mul" in out
+    if fmt == "tree":
+        assert "─" in out
+
+
+def test_precision_option(gradcli):
+    out = gradcli("eval", "y = x / 3", "x=1", "--format", "table", "--precision", "3").stdout
+    assert "0.333" in out and "0.3333" not in out
+
+
+def test_tree_draws_a_shared_node_once(gradcli):
+    out = gradcli("eval", "a = 3.0\nb = a * a\nc = b + b", "--format", "tree").stdout
+    assert out.count("= 9") == 1  # b drawn once ...
+    assert "drawn once" in out  # ... and referred to after
+
+
+def test_pretty_output_caps_rows_on_big_graphs(gradcli):
+    program = "x = 1.0\ny = x\n" + "\n".join("y = y * 1.0001" for _ in range(1000))
+    out = gradcli("eval", program, "--format", "table", "--max-rows", "20").stdout
+    assert "not shown" in out and len(out.splitlines()) < 60
+
+
+def test_no_color_and_NO_COLOR(gradcli):
+    assert gradcli("eval", "y = x*x", "x=3", "--no-color").exit_code == 0
+    assert "\x1b[" not in gradcli("eval", "y = x*x", "x=3", env={"NO_COLOR": "1"}).stdout
+
+
+def test_stdin_program(eval_json):
+    doc = eval_json("-", "x=3", input="y = x ** 2\n")
+    assert doc["gradients"] == {"x": 6.0}
+
+
+def test_file_program_and_override(eval_json, tmp_path):
+    path = tmp_path / "prog.grad"
+    path.write_text("x = 2.0  # default\ny = x ** 3\n")
+    assert eval_json("-f", path)["gradients"] == {"x": 12.0}
+    assert eval_json("-f", path, "x=3")["gradients"] == {"x": 27.0}  # command line wins
+    assert eval_json("--file", path, "x=1", "--of", "x")["value"] == 1.0
+
+
+def test_unused_binding_warns(gradcli):
+    result = gradcli("eval", "y = x*x", "x=3", "z=1", "--format", "json")
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr and "'z'" in result.stderr
+    assert json.loads(result.stdout)["gradients"] == {"x": 6.0, "z": 0.0}
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["y = x*x", "x=3"], 0, None),
+        (["y = (x", "x=3"], 2, "error: "),
+        (["y = tahn(x)", "x=3"], 2, "did you mean 'tanh'?"),
+        (["y = a*b"], 2, "'a', 'b'"),
+        (["y = x", "x=abc"], 2, "bad binding"),
+        (["y = x", "3"], 2, "bad binding"),
+        (["-f", "/nonexistent/prog.grad"], 2, "cannot read"),
+        (["y = log(x)", "x=0"], 3, "log(x) is undefined at x = 0"),
+        (["y = exp(x)", "x=1000"], 3, "overflows"),
+        (["y = x / (x - 1)", "x=1"], 3, "division by zero"),
+        (["y = 9**9**9**9"], 3, "overflows"),
+        ([""], 2, "empty"),
+        ([], 2, "missing PROGRAM"),
+    ],
+)
+def test_exit_codes_and_messages(gradcli, args, code, message):
+    result = gradcli("eval", *args)
+    assert result.exit_code == code, result.stderr
+    assert "Traceback" not in result.stderr
+    if message:
+        assert message in result.stderr
+
+
+def test_bad_option_is_exit_2(gradcli):
+    assert gradcli("eval", "y = x", "x=1", "--format", "yaml").exit_code == 2
+    assert gradcli("eval", "y = x", "x=1", "--precision", "0").exit_code == 2
+
+
+def test_json_errors_are_one_json_line(gradcli):
+    result = gradcli("eval", "y = log(x)", "x=0", "--format", "json")
+    assert result.exit_code == 3 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    err = json.loads(line)["error"]
+    assert err["kind"] == "math" and err["line"] == 1 and err["column"] == 5 and "log(x)" in err["message"]
+
+
+def test_caret_under_the_span(gradcli):
+    lines = gradcli("eval", "y = x + tahn(x)", "x=1").stderr.splitlines()
+    source = next(i for i, line in enumerate(lines) if "y = x + tahn(x)" in line)
+    assert lines[source + 1].index("^") == lines[source].index("tahn")
+
+
+def test_allow_nonfinite_carries_nan_and_inf_as_strings(gradcli):
+    result = gradcli("eval", "y = log(x)", "x=0", "--format", "json", "--allow-nonfinite")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)  # strict JSON: no bare NaN/Infinity
+    assert doc["value"] == "-Infinity" and doc["gradients"] == {"x": "Infinity"}
+
+
+def test_non_utf8_file(gradcli, tmp_path):
+    path = tmp_path / "bad.grad"
+    path.write_bytes(b"y = x\xff\n")
+    result = gradcli("eval", "-f", path, "x=1")
+    assert result.exit_code == 2 and "UTF-8" in result.stderr
+
+
+def test_version_and_help(gradcli):
+    assert gradcli("--version").stdout.startswith("gradcli ")
+    result = gradcli("eval", "--help")
+    assert result.exit_code == 0 and "--format" in result.stdout
