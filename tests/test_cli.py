@@ -152,3 +152,13 @@ def test_version_and_help(gradcli):
     assert gradcli("--version").stdout.startswith("gradcli ")
     result = gradcli("eval", "--help")
     assert result.exit_code == 0 and "--format" in result.stdout
+
+
+def test_json_writer_equals_json_dumps_of_the_dict():
+    from gradcli import render
+    from gradcli.interpreter import evaluate
+
+    graph = evaluate("a = 2.0\nb = a * 3\nc = min(a, b) / 7")
+    assert json.loads(render.to_json(graph)) == render.to_dict(graph)
+    graph = evaluate("y = log(x)", {"x": 1.0})
+    assert json.loads(render.to_json(graph)) == render.to_dict(graph)

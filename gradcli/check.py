@@ -1,0 +1,644 @@
+"""`gradcli check`: verify autograd gradients against numerical derivatives.
+
+The numerical derivative is Ridders' method: central differences
+
+    D(h) = (f(x+h) - f(x-h)) / 2h = f'(x) + c1 h^2 + c2 h^4 + ...
+
+at steps h0, h0/2, h0/4, ... (h0 = 0.1 max(1, |x|)), extrapolated to h = 0 by a Neville
+table that removes the h^2, h^4, ... terms one column at a time.  Each entry's error is
+estimated from its neighbours in the table, floored by the rounding noise eps |f| / h
+(a linear f has no truncation error at all, so without the floor it would claim 0).
+On smooth functions this reaches ~1e-13 relative where one central step reaches ~1e-10.
+
+Kinks (relu and abs at 0, a min/max tie) are found exactly, from which piece each
+piecewise op (one whose `Op.branch` is set) is on at x - h, x and x + h, and also by
+comparing the one-sided derivatives, which then are both reported.
+
+The forward pass is re-run on the already built graph with one value changed; the
+program is never parsed again.  This module imports no typer, rich or lark.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import Value, compute
+from .errors import BindingError, GradcliError, MathError, UsageError
+from .interpreter import Graph
+
+EPS = 2.0**-52  # spacing of doubles at 1.0
+
+# -- the numerical derivative -------------------------------------------------------------
+
+H0 = 0.1  # first step, relative to max(1, |x|)
+MAX_ROWS = 40  # most steps in one table: a far too large h0 needs many halvings
+MAX_COLUMNS = 8  # Richardson levels: removes h^2 ... h^16 (central), h ... h^8 (one-sided)
+SHRINKS = 20  # halvings of h0 allowed to find a step where f is defined and on one piece
+SAFE = 2.0  # Ridders: stop once the new estimate moves SAFE times the best error
+SETTLED = 1e-9  # relative error below which an estimate counts as settled
+NOISE = 2.0 * EPS  # relative rounding error assumed in each value of f
+KINK_SLACK = 1e-8  # one-sided derivatives closer than this (relative) never make a kink
+
+
+@dataclass
+class Estimate:
+    """A numerical derivative and a bound on its error.
+
+    At a kink `left` and `right` are the one-sided derivatives and `value` their mean (the
+    limit of the central difference).  Where f is defined on one side only, the estimate is
+    one-sided: `value` equals the `left` or `right` that exists.
+    """
+
+    value: float
+    error: float
+    left: float | None = None
+    right: float | None = None
+    kink: bool = False
+    note: str = ""
+    left_error: float = math.inf
+    right_error: float = math.inf
+
+
+def derivative(
+    f: Callable[[float], float],
+    x: float,
+    *,
+    piece: Callable[[float], Hashable] | None = None,
+    at_kink: bool = False,
+    noise: float | None = None,
+) -> Estimate:
+    """f'(x) by Richardson-extrapolated differences, with an error estimate.
+
+    `piece(t)` says which piece of a piecewise f the point t is on (any comparable value);
+    it is called right after f(t), so it may read state that f(t) left behind.  `at_kink`
+    says x itself is a switch point.  `noise` is the absolute rounding error of f's values
+    (default: 2 eps |f|; a graph knows better, see _Probe.rounding).  Points where f raises
+    ArithmeticError/ValueError or is not finite count as undefined: the steps shrink, or
+    the estimate turns one-sided.  An error in f(x) itself propagates.
+    """
+    fx = f(x)
+    if not (_finite(x) and _finite(fx)):
+        return Estimate(math.nan, math.inf, note="f is not finite at x")
+    return _Differences(f, piece, x, fx, noise).estimate(at_kink)
+
+
+def _step(x: float, h: float) -> float:
+    """h rounded so that x + h and x - h are exact: h = (|x| + h) - |x| (exact for h <= |x|)."""
+    a = abs(x)
+    return (a + h) - a
+
+
+class _Neville:
+    """Richardson extrapolation of D(h) = D + c1 h^p + c2 h^2p + ... to h = 0 (Ridders).
+
+    Row k holds D(h_k) and its extrapolations T[k][j] = T[k][j-1] + (T[k][j-1] - T[k-1][j-1])
+    / ((h_{k-j}/h_k)^p - 1).  The error of T[k][j] is its largest distance to T[k][j-1],
+    T[k-1][j-1] and T[k-1][j] (the same order one step back, so that two early rows agreeing
+    by coincidence prove nothing), or the rounding noise of D(h_k) as the table amplifies it.
+    The best entry so far, by that error, is `value`.  A later row none of whose entries
+    comes near `value` raises `error`: smaller steps must confirm an estimate.
+    """
+
+    def __init__(self, power: int) -> None:
+        self.power = power
+        self.steps: list[float] = []
+        self.quotients: list[float] = []  # D(h) at each step
+        self.last: list[float] = []
+        self.value = math.nan
+        self.error = math.inf
+
+    @property
+    def rows(self) -> int:
+        return len(self.steps)
+
+    @property
+    def settled(self) -> bool:
+        return self.error <= SETTLED * abs(self.value)
+
+    def add(self, h: float, d: float, noise: float) -> bool:
+        """Add D(h) with its rounding noise; False once smaller steps cannot help."""
+        self.steps.append(h)
+        self.quotients.append(d)
+        k = self.rows - 1
+        row, amplified = [d], noise
+        improved, closest = False, abs(d - self.value) - noise
+        for j in range(1, min(k, MAX_COLUMNS) + 1):
+            r = (self.steps[k - j] / h) ** self.power
+            row.append(row[j - 1] + (row[j - 1] - self.last[j - 1]) / (r - 1.0))
+            amplified *= (r + 1.0) / (r - 1.0)  # noise n in both terms gives n (r+1)/(r-1)
+            closest = min(closest, abs(row[j] - self.value) - amplified)
+            if j < len(self.last):
+                spread = max(abs(row[j] - row[j - 1]), abs(row[j] - self.last[j - 1]), abs(row[j] - self.last[j]))
+                error = max(spread, amplified)
+                if error <= self.error:
+                    self.value, self.error, improved = row[j], error, True
+        if k == 0:
+            self.value = d  # one row: a value, but no error estimate yet
+        elif not improved and closest > self.error:
+            self.error = closest  # a smaller step disagrees with the estimate
+        # Ridders' stop: the newest estimate moved far more than the best error (noise took over).
+        # Only once settled, since from a first step far too large the table moves a lot at first.
+        diverging = self.settled and abs(row[-1] - self.last[-1]) >= SAFE * self.error
+        converged = self.error <= amplified  # at the noise floor: smaller steps only add noise
+        self.last = row
+        return not (diverging or converged) and self.rows < MAX_ROWS
+
+
+Quotients = Callable[[float], "Sequence[tuple[float, float]] | None"]
+
+
+def _ridders(x: float, h0: float, quotients: Quotients, powers: Sequence[int]) -> list[_Neville] | None:
+    """Tables of difference quotients at steps h0/2^k, each extrapolated to h = 0.
+
+    `quotients(h)` gives one (D(h), noise) per table, or None where the stencil is unusable
+    (f undefined there, or on another piece).  A run of usable steps fills one set of tables;
+    an unusable step ends the run, and unless it has settled the search goes on with smaller
+    steps.  The first table leads: it says when to stop, and its error picks the best run.
+    None if no step down to h0/2^SHRINKS is usable.
+    """
+    best: list[_Neville] | None = None
+    tables: list[_Neville] | None = None
+    previous = math.inf
+    for k in range(SHRINKS + MAX_ROWS):
+        h = _step(x, h0 * 0.5**k)
+        if not 0.0 < h < previous:
+            break  # below the spacing of doubles at x: no smaller step exists
+        previous = h
+        found = quotients(h)
+        if found is None:
+            if tables:
+                best, tables = _better(best, tables), None
+                if best[0].settled:
+                    break
+            elif best is None and k >= SHRINKS:
+                return None
+            continue
+        if tables is None:
+            tables = [_Neville(p) for p in powers]
+        more = [table.add(h, d, noise) for table, (d, noise) in zip(tables, found)]
+        if not more[0]:
+            break
+    best = _better(best, tables)
+    if best:
+        _confirm(best[0], x, quotients)
+    return best
+
+
+def _confirm(table: _Neville, x: float, quotients: Quotients) -> None:
+    """One more step off the grid of halvings, between the last two: for a smooth f, D(h) there
+    lies about as close to the estimate as at the steps around it.  Far off means aliasing (a
+    fast oscillation that looks smooth on the grid), and the error estimate grows to match."""
+    if table.rows < 2:
+        return
+    found = quotients(_step(x, table.steps[-1] * math.sqrt(2.0)))
+    if found is None:
+        return
+    d, noise = found[0]
+    value, nearby = table.value, table.quotients[-2:]
+    expected = 2.0 * max(abs(q - value) for q in nearby) + table.error + 2.0 * noise
+    if not abs(d - value) <= expected:
+        table.error = max(table.error, abs(d - value))
+
+
+def _better(a: list[_Neville] | None, b: list[_Neville] | None) -> list[_Neville] | None:
+    if a is None or b is None:
+        return a or b
+    return a if a[0].error <= b[0].error else b
+
+
+class _Differences:
+    """Difference quotients of f around x: central where f is smooth, one-sided otherwise."""
+
+    def __init__(self, f, piece, x: float, fx: float, noise: float | None) -> None:
+        self.f, self.piece = f, piece
+        self.x, self.fx, self.px = x, fx, (piece(x) if piece else None)
+        self.noise = noise
+        self.h0 = H0 * max(1.0, abs(x))
+
+    def at(self, t: float) -> tuple[float, Hashable] | None:
+        """(f(t), the piece t is on), or None where f is undefined."""
+        try:
+            y = self.f(t)
+        except (ArithmeticError, ValueError):
+            return None
+        if not _finite(y):
+            return None
+        return y, (self.piece(t) if self.piece else None)
+
+    def rounding(self, *values: float) -> float:
+        """The rounding error of f's values: as given, or 2 eps |f|."""
+        return NOISE * max(map(abs, values)) if self.noise is None else self.noise
+
+    def estimate(self, at_kink: bool) -> Estimate:
+        x, px = self.x, self.px
+        near = _step(x, self.h0 * 0.5**SHRINKS)  # the smallest first step: "a small h"
+        below, above = self.at(x - near), self.at(x + near)
+        if below is None or above is None:
+            return self.one_sided(below, above, None)
+        if not below[1] == px == above[1]:
+            return self.one_sided(below, above, "a piecewise op changes branch at this point")
+        if at_kink:
+            return self.one_sided(below, above, "a piecewise op is at its switch point")
+        return self.central() or self.one_sided(below, above, None)
+
+    def central(self) -> Estimate | None:
+        """Ridders' central estimate, checked against the one-sided ones from the same samples."""
+        x, fx, px = self.x, self.fx, self.px
+
+        def quotients(h: float):
+            below, above = self.at(x - h), self.at(x + h)
+            if below is None or above is None or not below[1] == px == above[1]:
+                return None  # the stencil leaves the domain or crosses a kink
+            fm, fp = below[0], above[0]
+            noise = self.rounding(fm, fx, fp) / h
+            return ((fp - fm) / (2.0 * h), noise), ((fx - fm) / h, 2.0 * noise), ((fp - fx) / h, 2.0 * noise)
+
+        tables = _ridders(x, self.h0, quotients, (2, 1, 1))
+        if tables is None:
+            return None
+        central, left, right = tables
+        if _differ(left, right):
+            return _kink(left, right, "the one-sided derivatives differ")
+        return Estimate(central.value, central.error)
+
+    def one_sided(self, below, above, kink: str | None) -> Estimate:
+        """Separate estimates left and right of x: at a kink, or where f is defined on one side."""
+        left = self.side(-1.0, below[1]) if below else None
+        right = self.side(+1.0, above[1]) if above else None
+        if left and right:
+            if kink or _differ(left, right):
+                return _kink(left, right, kink or "the one-sided derivatives differ")
+            both = min(left, right, key=lambda s: s.error)
+            return Estimate(both.value, both.error)
+        if left:
+            note = "one-sided: undefined just right of here"
+            return Estimate(left.value, left.error, left=left.value, note=note, left_error=left.error)
+        if right:
+            note = "one-sided: undefined just left of here"
+            return Estimate(right.value, right.error, right=right.value, note=note, right_error=right.error)
+        return Estimate(math.nan, math.inf, note="undefined on both sides of this point")
+
+    def side(self, sign: float, piece: Hashable) -> _Neville | None:
+        """Forward (sign +1) or backward (sign -1) quotients (f(x+sh) - f(x)) / sh, extrapolated."""
+        x, fx = self.x, self.fx
+
+        def quotient(h: float):
+            sample = self.at(x + sign * h)
+            if sample is None or sample[1] != piece:
+                return None
+            return (((sample[0] - fx) / (sign * h), 2.0 * self.rounding(sample[0], fx) / h),)
+
+        tables = _ridders(x, self.h0, quotient, (1,))
+        return tables[0] if tables else None
+
+
+def _differ(left: _Neville, right: _Neville) -> bool:
+    """The one-sided derivatives disagree by more than their errors (a kink)."""
+    gap = abs(left.value - right.value)
+    return gap > 2.0 * (left.error + right.error) + KINK_SLACK * max(abs(left.value), abs(right.value))
+
+
+def _kink(left: _Neville, right: _Neville, note: str) -> Estimate:
+    mean = 0.5 * (left.value + right.value)
+    error = max(left.error, right.error)
+    return Estimate(mean, error, left.value, right.value, True, note, left.error, right.error)
+
+
+def _finite(x: float) -> bool:
+    return x - x == 0.0
+
+
+# -- probing a graph ----------------------------------------------------------------------
+
+EXACT_OPS = frozenset({"neg", "id", "abs", "relu", "min", "max"})  # results without rounding
+
+
+class _Probe:
+    """f(t) = the graph's output with `node` set to t and only the nodes downstream of it
+    recomputed (the node's own operands stay as they are)."""
+
+    def __init__(self, graph: Graph, node: Value, needed: set[int], index: dict[int, int]) -> None:
+        self.node = node
+        self.output = graph.output
+        moved = {id(node)}
+        self.downstream: list[Value] = []
+        for later in graph.nodes[index[id(node)] + 1 :]:
+            if id(later) in needed and any(id(a) in moved for a in later.args):
+                moved.add(id(later))
+                self.downstream.append(later)
+        self.switches = [n for n in self.downstream if n.op.branch is not None]
+        self.reaches = id(self.output) in moved
+
+    def __call__(self, t: float) -> float:
+        self.node.data = t
+        for n in self.downstream:
+            n.data = compute(n.op, n.args, n.label)
+        return self.output.data
+
+    def piece(self, t: float | None = None) -> tuple[int, ...]:
+        """The branch each piecewise op downstream is on, as the last call left them."""
+        return tuple(n.op.branch(*[a.data for a in n.args]) for n in self.switches)
+
+    def rounding(self) -> float:
+        """The rounding error of the output: each node n that moves with the probed value
+        rounds by up to eps |n|, which reaches the output times d output / d n (its grad).
+        Whether n moves comes from forward-mode tangents; ops that select or negate an
+        operand (relu, abs, min, max, neg, id) are exact and add nothing."""
+        moving, total = {id(self.node)}, 0.0
+        for n in self.downstream:
+            xs = [a.data for a in n.args]
+            try:
+                local = n.op.local(n.data, *xs)
+            except (ArithmeticError, ValueError):
+                local = (math.nan,) * len(xs)
+            if any(id(a) in moving and d != 0.0 for a, d in zip(n.args, local)):  # nan moves too
+                moving.add(id(n))
+                if n.op.name not in EXACT_OPS:
+                    total += abs(n.data * n.grad)
+        return EPS * total if _finite(total) else math.inf
+
+    @contextmanager
+    def restoring(self) -> Iterator[_Probe]:
+        """Put every value the probe changes back afterwards, even on an exception."""
+        saved = [self.node.data] + [n.data for n in self.downstream]
+        try:
+            yield self
+        finally:
+            self.node.data = saved[0]
+            for n, data in zip(self.downstream, saved[1:]):
+                n.data = data
+
+    def derivative(self) -> Estimate:
+        """d output / d node at the node's current value."""
+        if not self.reaches:
+            return Estimate(0.0, 0.0)  # the output does not depend on this node
+        x = self.node.data
+        with self.restoring():
+            at_kink = 0 in self.piece()  # a piecewise op sits exactly on its switch point
+            return derivative(self, x, piece=self.piece, at_kink=at_kink, noise=self.rounding())
+
+
+def _needed(graph: Graph) -> set[int]:
+    """ids of the nodes the output depends on, itself included."""
+    needed = {id(graph.output)}
+    for node in reversed(graph.nodes):
+        if id(node) in needed:
+            needed.update(id(a) for a in node.args)
+    return needed
+
+
+# -- the check ----------------------------------------------------------------------------
+
+STATUSES = ("pass", "fail", "kink", "inconclusive")
+SPREAD = 0.25  # sample points: each input moves uniformly within +-SPREAD max(1, |x|)
+MAX_DRAWS = 100  # draws per sample point before giving up on finding a defined one
+KINK_REDRAWS = 10  # draws per sample point that may land on a kink before one is kept
+
+
+@dataclass
+class Row:
+    """One gradient compared.  For a kink, abs_error is the distance of `analytic` from the
+    interval between `left` and `right` (0 inside it) and `numeric` is their mean."""
+
+    point: int  # 0: the given point; 1..N: samples
+    name: str  # an input; "expect:NAME" for a claim; "node:LABEL" for an intermediate
+    value: float  # the value of the input or node
+    analytic: float  # autograd's gradient, or the claimed one
+    numeric: float
+    error_estimate: float
+    abs_error: float
+    rel_error: float
+    status: str  # one of STATUSES
+    left: float | None = None
+    right: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    output: str
+    ok: bool
+    rows: list[Row]
+    points: list[dict[str, float]] = field(default_factory=list)  # the inputs at each point
+
+
+@dataclass
+class _Claim:
+    name: str
+    text: str
+    program: Any  # gradcli.program.Program
+    constant: bool  # a number: checked at the given point only
+
+
+def check(
+    graph: Graph,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    samples: int = 0,
+    seed: int = 0,
+    expect: dict[str, str] | None = None,
+    nodes: bool = False,
+) -> Report:
+    """Compare every input's gradient (and each claim, and with `nodes` every intermediate
+    node's) with a numerical derivative, at the graph's point and `samples` points near it.
+
+    Raises MathError where the program or a claim is undefined at the given point, and
+    BindingError/UsageError for a bad claim.  The graph's values are restored afterwards and
+    its grads are those of graph.backward() at the given point.
+    """
+    if samples < 0:
+        raise UsageError(f"the number of samples must be at least 0, got {samples}")
+    if not (rtol >= 0.0 and atol >= 0.0):
+        raise UsageError("the tolerances must be non-negative numbers")
+    claims = [_parse_claim(graph, name, text) for name, text in (expect or {}).items()]
+    targets = _targets(graph, nodes)
+    given = {name: node.data for name, node in graph.inputs.items()}
+    saved = [(n.data, n.grad) for n in graph.nodes]
+    tolerance = _Tolerance(rtol, atol)
+    points, rows = [given], []
+    try:
+        rows += _check_point(graph, 0, targets, claims, tolerance)
+        saved = [(n.data, n.grad) for n in graph.nodes]  # grads of backward() at the given point
+        rng = random.Random(seed)
+        for i in range(1, samples + 1):
+            point, point_rows = _check_sample(graph, i, rng, given, targets, claims, tolerance)
+            points.append(point)
+            rows += point_rows
+    finally:
+        for n, (data, grad) in zip(graph.nodes, saved):
+            n.data, n.grad = data, grad
+    ok = all(row.status in ("pass", "kink") for row in rows)
+    return Report(graph.output_name, ok, rows, points)
+
+
+def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value]]:
+    """(row name, node) for every input, then (with `nodes`) every intermediate the output needs."""
+    targets = list(graph.inputs.items())
+    if nodes:
+        needed = _needed(graph)
+        inner = [n for n in graph.nodes if n.args and id(n) in needed and n is not graph.output]
+        labels = [n.label for n in inner]
+        ids = {id(n): i for i, n in enumerate(graph.nodes)}
+        for n in inner:
+            name = f"node:{n.label}" if labels.count(n.label) == 1 else f"node:{n.label}#{ids[id(n)]}"
+            targets.append((name, n))
+    return targets
+
+
+def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: _Tolerance) -> list[Row]:
+    """Rows for the inputs' current values (MathError where the program is undefined)."""
+    graph.forward()
+    graph.backward()
+    needed = _needed(graph)
+    index = {id(n): i for i, n in enumerate(graph.nodes)}
+    rows, estimates = [], {}
+    for name, node in targets:
+        estimate = _Probe(graph, node, needed, index).derivative()
+        estimates[id(node)] = estimate
+        rows.append(tolerance.row(point, name, node.data, node.grad, estimate))
+    for claim in claims:
+        if point and claim.constant:
+            continue
+        node = graph.inputs[claim.name]
+        claimed = _evaluate_claim(graph, claim)
+        rows.append(tolerance.row(point, f"expect:{claim.name}", node.data, claimed, estimates[id(node)]))
+    return rows
+
+
+def _check_sample(graph: Graph, point: int, rng: random.Random, given, targets, claims, tolerance):
+    """A random point near the given one, redrawn where the program is undefined or on a kink."""
+    for draw in range(MAX_DRAWS):
+        values = {name: x + SPREAD * max(1.0, abs(x)) * rng.uniform(-1.0, 1.0) for name, x in given.items()}
+        for name, x in values.items():
+            graph.inputs[name].data = x
+        try:
+            rows = _check_point(graph, point, targets, claims, tolerance)
+        except MathError:
+            continue
+        if draw < KINK_REDRAWS and any(row.status == "kink" for row in rows):
+            continue
+        return values, rows
+    nan = math.nan
+    note = f"no point near the given one where the program is defined ({MAX_DRAWS} draws)"
+    row = Row(point, "sample", nan, nan, nan, math.inf, nan, nan, "inconclusive", note=note)
+    return values, [row]
+
+
+class _Tolerance:
+    """The pass rule |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|)."""
+
+    def __init__(self, rtol: float, atol: float) -> None:
+        self.rtol, self.atol = rtol, atol
+
+    def row(self, point: int, name: str, value: float, analytic: float, estimate: Estimate) -> Row:
+        numeric, error = estimate.value, estimate.error
+        if estimate.kink:
+            (lo, lo_error), (hi, hi_error) = sorted(
+                [(estimate.left, estimate.left_error), (estimate.right, estimate.right_error)]
+            )
+            gap = max(lo - analytic, analytic - hi, 0.0)  # distance from [lo, hi]
+            # Only the one-sided derivative nearer the analytic value can change the verdict.
+            error = lo_error if abs(analytic - lo) <= abs(analytic - hi) else hi_error
+            scale = max(abs(analytic), abs(lo), abs(hi))
+            passed = "kink"
+        else:
+            gap = abs(analytic - numeric)
+            scale = max(abs(analytic), abs(numeric))
+            passed = "pass"
+        allowed = self.atol + self.rtol * scale
+        rel = gap / scale if scale else 0.0
+        if not (_finite(numeric) and error <= allowed):
+            status = "inconclusive"  # the numerical derivative is too uncertain to decide
+        elif not gap <= allowed:
+            status = "fail"  # also a non-finite analytic gradient
+        else:
+            status = passed
+        note = estimate.note if status != "inconclusive" or estimate.note else _why(error, allowed)
+        return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
+
+
+def _why(error: float, allowed: float) -> str:
+    return f"the numerical error estimate {error:.2g} exceeds the tolerance {allowed:.2g}"
+
+
+# -- claims (--expect NAME=CLAIM) ---------------------------------------------------------
+
+
+def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
+    """A hand-derived dL/dNAME: a number or an expression in the program's names."""
+    from .interpreter import check_names
+    from .parser import parse  # lazily: lark only when there are claims
+
+    where = f"expect {name}={text}"
+    if name not in graph.inputs:
+        inputs = ", ".join(graph.inputs) or "none"
+        raise BindingError(f"{where}: '{name}' is not an input of the program (inputs: {inputs})")
+    try:
+        program = parse(text)
+        if len(program.stmts) != 1 or program.stmts[0].target is not None:
+            raise UsageError("the claim must be one expression, such as f*b")
+        used, _ = check_names(program, _bindings(graph))
+    except MathError:
+        raise
+    except GradcliError as exc:
+        raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
+    claim = _Claim(name, text, program, constant=not used)
+    return claim
+
+
+def _evaluate_claim(graph: Graph, claim: _Claim) -> float:
+    from .interpreter import build
+
+    try:
+        return build(claim.program, _bindings(graph)).output.data
+    except MathError as exc:
+        raise MathError(f"expect {claim.name}={claim.text}: {exc.message}") from None
+
+
+def _bindings(graph: Graph) -> dict[str, float]:
+    return {name: node.data for name, node in graph.names.items()}
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The JSON document of `gradcli check` (DESIGN §3); non-finite numbers as strings."""
+    return {
+        "output": report.output,
+        "ok": report.ok,
+        "results": [_row_dict(row) for row in report.rows],
+        "points": [{name: _number(x) for name, x in point.items()} for point in report.points],
+    }
+
+
+def _row_dict(row: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {"point": row.point, "name": row.name}
+    for key in ("value", "analytic", "numeric", "error_estimate", "abs_error", "rel_error"):
+        out[key] = _number(getattr(row, key))
+    out["status"] = row.status
+    if row.left is not None:
+        out["left"] = _number(row.left)
+    if row.right is not None:
+        out["right"] = _number(row.right)
+    if row.note:
+        out["note"] = row.note
+    return out
+
+
+def _number(x: float) -> float | str:
+    """Strict JSON: non-finite values as "NaN", "Infinity", "-Infinity" (as render.number)."""
+    if _finite(x):
+        return x
+    if x != x:
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+__all__ = ["Estimate", "Report", "Row", "STATUSES", "check", "derivative", "to_dict"]
