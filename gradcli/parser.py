@@ -12,6 +12,7 @@ their parent, a `?rule` with one child is inlined, and `-> alias` names the call
 
 from __future__ import annotations
 
+import pprint
 import re
 import sys
 from bisect import bisect_right
@@ -429,7 +430,7 @@ def write_tables(path) -> None:
         "# fmt: off",
     ]
     for key, value in tables.items():
-        lines.append(f"{key} = {value!r}")
+        lines.append(f"{key} = {pprint.pformat(value, width=120, sort_dicts=False)}")
     lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 
