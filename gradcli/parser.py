@@ -329,9 +329,7 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
     if kind in ("EQUAL", "AUGOP"):
         if prev is not None and prev[TYPE] == "EQUAL":
             return _error(source, "'==' is not an operator: '=' assigns", prev[START], end)
-        return _error(
-            source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end
-        )
+        return _error(source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end)
     if kind == "COMMA":
         return _error(source, "',' outside a function call", start, end, "write max(a, b) to call a function")
     words = sorted({_WORDS.get(t, t.lower()) for t in expected_terms})
@@ -401,9 +399,7 @@ def compile_tables() -> dict:
             str(r.origin.name),
             None if r.alias is None else str(r.alias),
             bool(r.options.expand1),
-            tuple(
-                (not (s.is_term and s.filter_out), (not s.is_term) and s.name.startswith("_")) for s in r.expansion
-            ),
+            tuple((not (s.is_term and s.filter_out), (not s.is_term) and s.name.startswith("_")) for s in r.expansion),
         )
         for r in rules
     ]
