@@ -43,6 +43,7 @@ class _State:
 
     json_errors = False
     source: str | None = None
+    path: str | None = None  # the program's file, for `--> FILE:LINE:COLUMN`
 
 
 # -- shared options (declared once, used by every command) ------------------------------
@@ -99,7 +100,7 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        _State.json_errors, _State.source = False, None
+        _State.json_errors, _State.source, _State.path = False, None, None
         collecting = gc.isenabled()
         gc.disable()  # a DAG of fresh objects has no cycles to collect; the collector's scans cost ~40%
         try:
@@ -154,8 +155,8 @@ def _evaluate(args, file, of, allow_nonfinite):
         graph.backward()
     finally:
         engine.set_allow_nonfinite(old)
-    for name in graph.unused:
-        warn(f"'{name}' is bound but the program never uses it; its gradient is 0")
+    for message in graph.warnings:
+        warn(message)
     return graph
 
 
@@ -188,6 +189,7 @@ def _console(no_color: bool):
 def read_program(args: list[str], file: Path | None) -> tuple[str, list[str]]:
     """(program text, binding texts) from the positional arguments or -f FILE."""
     if file is not None:
+        _State.path = str(file) if str(file) != "-" else None
         return _read_file(file), list(args)
     if not args:
         raise UsageError("missing PROGRAM: give the program text, '-' for stdin, or -f FILE")
@@ -238,8 +240,9 @@ def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
     if source is None or not exc.line:
         return []
     src_lines = source.splitlines() or [""]
+    where = f"{_State.path}:{exc.line}:{exc.column}" if _State.path else f"line {exc.line}, column {exc.column}"
     if exc.line > len(src_lines):
-        return [f"  --> line {exc.line}, column {exc.column}"]
+        return [f"  --> {where}"]
     text = src_lines[exc.line - 1]
     col = max((exc.column or 1) - 1, 0)
     width = max((exc.end_column or 0) - (exc.column or 0), 1)
@@ -250,7 +253,7 @@ def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
     suffix = "..." if col + 50 < len(text) else ""
     pad = " " * (len(prefix) + col - lo)
     return [
-        f"  --> line {exc.line}, column {exc.column}",
+        f"  --> {where}",
         f"   | {prefix}{shown}{suffix}",
         f"   | {pad}{'^' * min(width, 50)}",
     ]

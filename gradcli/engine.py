@@ -129,17 +129,20 @@ def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -
     names = [a.label or ("x" if len(args) == 1 else f"x{i + 1}") for i, a in enumerate(args)]
     text = label or describe(op, names)
     # Operands worth naming: not the literal numbers, whose value is already in the text.
-    at = ", ".join(f"{n} = {fmt(a.data)}" for n, a in zip(names, args) if not _is_literal(a))
+    at = ", ".join(dict.fromkeys(f"{n} = {fmt(a.data)}" for n, a in zip(names, args) if not _is_literal(a)))
     where = f" at {at}" if at else ""
     if isinstance(exc, ZeroDivisionError) and op.name == "div":
-        msg = f"division by zero in {text}" + (f" ({at})" if at else "")
+        divisor = f" ({names[1]} = {fmt(args[1].data)})" if not _is_literal(args[1]) else ""
+        msg = f"division by zero in {text}{divisor}"
     elif op.name == "pow" and args[0].data < 0 and isinstance(exc, ValueError) and args[1].data != 0:
         msg = f"{text}: negative base with a fractional exponent" + (f" ({at})" if at else "")
+    elif op.name == "pow" and args[0].data == 0 and args[1].data < 0:
+        msg = f"{text}: zero to a negative power" + (f" ({at})" if at else "")
     elif isinstance(exc, OverflowError):
         msg = f"{text} overflows{where}"
     else:
         msg = f"{text} is undefined{where}"
-    return MathError(msg)
+    return MathError(msg, hint=f"{op.name} is defined for {op.domain}" if op.domain and "undefined" in msg else None)
 
 
 def _is_literal(node: Value) -> bool:
@@ -218,18 +221,28 @@ def backward_sweep(order: Sequence[Value]) -> None:
 
 
 def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
-    # The first node (in sweep order) that received a non-finite gradient from a finite one.
+    """Name the edge where the gradient stopped being finite: a node whose local derivative
+    with respect to one operand is infinite or undefined at the operands' values."""
     for node in reversed(order):
-        if not _finite(node.grad):
+        if not node.args or not _finite(node.grad) or node.grad == 0.0:
             continue
-        for a in node.args:
-            if a.op is not CONST and not _finite(a.grad):
-                names = [x.label or f"x{i + 1}" for i, x in enumerate(node.args)]
-                text = node.label or describe(node.op, names)
-                at = ", ".join(f"{n} = {fmt(x.data)}" for n, x in zip(names, node.args))
-                who = a.label or "its operand"
-                return MathError(f"the derivative of {text} with respect to {who} is not finite at {at}")
-    return MathError(f"gradient of {bad.label or 'a node'} is not finite")
+        try:
+            local = node.op.local(node.data, *[a.data for a in node.args])
+        except _ARITH:
+            local = (math.inf,) * len(node.args)
+        for a, d in zip(node.args, local):
+            if a.op is not CONST and not _finite(a.grad) and not _finite(d):
+                names = [x.label or ("x" if len(node.args) == 1 else f"x{i + 1}") for i, x in enumerate(node.args)]
+                formula = describe(node.op, names)
+                text = formula if not node.label or node.label == formula else f"{node.label} = {formula}"
+                at = ", ".join(f"{n} = {fmt(x.data)}" for n, x in zip(names, node.args) if not _is_literal(x))
+                what = "undefined" if d != d else "infinite"
+                return MathError(
+                    f"the derivative of {text} with respect to {a.label or 'its operand'} is {what}"
+                    + (f" at {at}" if at else ""),
+                    hint="the gradient would be NaN or infinite; --allow-nonfinite shows it anyway",
+                )
+    return MathError(f"the gradient of {bad.label or 'a node'} is not finite")
 
 
 def zero_grad(nodes: Iterable[Value]) -> None:

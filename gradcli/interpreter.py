@@ -33,6 +33,7 @@ class Graph:
     output_name: str
     names: dict[str, Value] = field(default_factory=dict)  # each name's newest node
     unused: list[str] = field(default_factory=list)  # bindings the program never reads
+    warnings: list[str] = field(default_factory=list)  # for the user, on stderr
 
     def backward(self) -> None:
         """d output / d node for every node (zeroed first, so it can be called again)."""
@@ -92,7 +93,7 @@ def _suggest(name: str, candidates) -> str | None:
         ),
         default=None,
     )
-    if best is None or _edits(name.lower(), best.lower()) > max(1, len(name) // 3):
+    if best is None or len(name) < 3 or _edits(name.lower(), best.lower()) > max(1, len(name) // 3):
         return None
     return f"did you mean '{best}'?"
 
@@ -172,18 +173,21 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
     if unbound:
         names = list(unbound)
         first = unbound[names[0]]
-        known = [n for n in defined] + list(CONSTANTS)
-        hint = _suggest(names[0], known) if len(names) == 1 else None
+        if len(names) == 1:
+            (name,) = names
+            hint = _suggest(name, [*defined, *CONSTANTS]) or (
+                f"give it a value on the command line ({name}=1.0) or in the program ({name} = 1.0)"
+            )
+            raise _error(NameError_, program, f"'{name}' has no value", first, first + len(name), hint=hint)
         listed = ", ".join(f"'{n}'" for n in names)
         example = " ".join(f"{n}=1.0" for n in names)
-        noun = "name has" if len(names) == 1 else "names have"
         raise _error(
             NameError_,
             program,
-            f"{len(names)} {noun} no value: {listed}",
+            f"{len(names)} names have no value: {listed}",
             first,
             first + len(names[0]),
-            hint=hint or f"bind them on the command line, e.g. {example}",
+            hint=f"give them values on the command line, e.g. {example}",
         )
     unused = [n for n in bindings if n not in used]
     return list(inputs), unused
@@ -225,9 +229,21 @@ def build(program: Program, bindings: dict[str, float] | None = None, of: str | 
         if of not in env:
             known = ", ".join(sorted(env)) or "none"
             raise UsageError(f"--of {of}: no such name in the program (names: {known})", hint=_suggest(of, env))
-        return Graph(nodes, inputs, env[of], of, env, unused)
+        return Graph(nodes, inputs, env[of], of, env, unused, _warnings(program, unused))
     name = last.target or program.text(last.start, last.end)
-    return Graph(nodes, inputs, out, name, env, unused)
+    return Graph(nodes, inputs, out, name, env, unused, _warnings(program, unused))
+
+
+def _warnings(program: Program, unused: list[str]) -> list[str]:
+    out = [f"'{name}' is bound but the program never uses it; its gradient is 0" for name in unused]
+    last = program.stmts[-1]
+    if last.target is None and len(program.stmts) > 1 and program.source[last.start] in "+-":
+        line, _ = program.position(last.start)
+        out.append(
+            f"line {line} starts with '{program.source[last.start]}', so it is a new statement (the output), "
+            "not the continuation of the line before: wrap a long expression in parentheses to continue it"
+        )
+    return out
 
 
 def _run(program: Program, stmt: Stmt, env: dict, inputs: dict, nodes: list) -> Value:

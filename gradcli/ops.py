@@ -32,6 +32,7 @@ class Op(NamedTuple):
     # For piecewise ops: which piece the operands are on (-1, 0, 1).  A change between
     # nearby points means a kink was crossed; `gradcli check` uses it to mark kinks.
     branch: Callable[..., int] | None = None
+    domain: str = ""  # where the forward rule is defined, for error messages
 
 
 # -- forward rules that need more than one `math` call --------------------------------
@@ -113,14 +114,14 @@ OPS: tuple[Op, ...] = (
     Op("id",       1, lambda x: x,                      lambda out, x: (1.0,), "operator", "="),
     Op("pow",      2, math.pow,                         _dpow, "function", "**"),
     Op("exp",      1, math.exp,                         lambda out, x: (out,)),
-    Op("log",      1, math.log,                         lambda out, x: (1.0 / x,)),
-    Op("sqrt",     1, math.sqrt,                        _dsqrt),
+    Op("log",      1, math.log,                         lambda out, x: (1.0 / x,), domain="x > 0"),
+    Op("sqrt",     1, math.sqrt,                        _dsqrt, domain="x >= 0"),
     Op("abs",      1, abs,                              lambda out, x: (_sign(x),), branch=_sign),
     Op("sin",      1, math.sin,                         lambda out, x: (math.cos(x),)),
     Op("cos",      1, math.cos,                         lambda out, x: (-math.sin(x),)),
     Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,)),
-    Op("asin",     1, math.asin,                        _dasin),
-    Op("acos",     1, math.acos,                        _dacos),
+    Op("asin",     1, math.asin,                        _dasin, domain="-1 <= x <= 1"),
+    Op("acos",     1, math.acos,                        _dacos, domain="-1 <= x <= 1"),
     Op("atan",     1, math.atan,                        lambda out, x: (1.0 / (1.0 + x * x),)),
     Op("sinh",     1, math.sinh,                        lambda out, x: (math.cosh(x),)),
     Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),)),

@@ -230,7 +230,7 @@ def parse(source: str) -> Program:
 
 # -- syntax errors, in the user's words -----------------------------------------------------
 
-_EXPR_START = {"NAME", "NUMBER", "LPAR", "MINUS", "PLUS"}
+_OPERAND = {"NAME", "NUMBER"}  # expected only where an expression must start
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
 _LOOKALIKES = {
     "×": "use * to multiply",
@@ -312,7 +312,9 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
         here, _ = _where(source, start)
         at = f"column {column}" if line == here else f"line {line}, column {column}"
         return _error(source, f"missing ')' to close the '(' at {at}", start, end)
-    if expected_terms & _EXPR_START:
+    if kind == "EQUAL" and prev is not None and prev[TYPE] == "EQUAL" and prev[END] == start:
+        return _error(source, "'==' is not an operator: '=' assigns", prev[START], end)
+    if expected_terms & _OPERAND:
         if prev is None or prev[TYPE] in ("_NL", "SEMICOLON"):
             return _error(source, f"expected a statement, found {_describe(tok)}", start, end)
         found = "" if ends_statement else f", found {_describe(tok)}"
@@ -327,8 +329,6 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
             hint = "write * to multiply"
         return _error(source, f"missing operator before {_describe(tok)}", start, end, hint)
     if kind in ("EQUAL", "AUGOP"):
-        if prev is not None and prev[TYPE] == "EQUAL":
-            return _error(source, "'==' is not an operator: '=' assigns", prev[START], end)
         return _error(source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end)
     if kind == "COMMA":
         return _error(source, "',' outside a function call", start, end, "write max(a, b) to call a function")

@@ -196,7 +196,7 @@ def test_syntax_errors_have_a_position(src):
         ("y = asin(x + 1)", "undefined"),
         ("y = exp(1000 * x)", "overflows"),
         ("y = 1e308 * 10 * x", "overflows"),
-        ("y = 0 ** -x", "undefined"),
+        ("y = 0 ** -x", "zero to a negative power"),
     ],
 )
 def test_math_errors(src, match):
