@@ -36,6 +36,13 @@ class Format(str, Enum):
     tree = "tree"
     json = "json"
     csv = "csv"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+class ExplainFormat(str, Enum):
+    pretty = "pretty"
+    json = "json"
 
 
 class _State:
@@ -71,6 +78,10 @@ NonfiniteOpt = Annotated[
 ]
 PrecisionOpt = Annotated[
     int, typer.Option("--precision", min=1, max=17, help="Significant digits in pretty output (json/csv: all).")
+]
+ExpandOpt = Annotated[
+    bool,
+    typer.Option("--expand", help="Break composite ops (tanh, sigmoid, -, /, ...) into primitives first."),
 ]
 MaxRowsOpt = Annotated[
     int, typer.Option("--max-rows", min=0, help="Most rows/tree nodes drawn by pretty formats (0: no limit).")
@@ -131,17 +142,49 @@ def eval_command(
     max_rows: MaxRowsOpt = 200,
     no_color: NoColorOpt = False,
     allow_nonfinite: NonfiniteOpt = False,
+    expand: ExpandOpt = False,
 ) -> None:
     """Evaluate PROGRAM and show every node's value and gradient.
 
     Example: gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
     """
     _State.json_errors = fmt is Format.json
-    graph = _evaluate(args, file, of, allow_nonfinite)
+    graph = _evaluate(args, file, of, allow_nonfinite, expand)
     emit(graph, fmt, precision=precision, max_rows=max_rows, no_color=no_color)
 
 
-def _evaluate(args, file, of, allow_nonfinite):
+@app.command("explain")
+@guarded
+def explain_command(
+    args: Args = None,
+    file: FileOpt = None,
+    of: OfOpt = None,
+    fmt: Annotated[ExplainFormat, typer.Option("--format", help="Output format.")] = ExplainFormat.pretty,
+    precision: PrecisionOpt = 6,
+    max_rows: MaxRowsOpt = 200,
+    no_color: NoColorOpt = False,
+    allow_nonfinite: NonfiniteOpt = False,
+    expand: ExpandOpt = False,
+) -> None:
+    """Show the forward pass, then the backward pass one chain-rule step at a time.
+
+    Example: gradcli explain 'b = a + a' a=3
+    """
+    from .explain import explain
+
+    _State.json_errors = fmt is ExplainFormat.json
+    doc = explain(_evaluate(args, file, of, allow_nonfinite, expand))
+    if fmt is ExplainFormat.json:
+        from .render import jsonable
+
+        sys.stdout.write(json.dumps(jsonable(doc), allow_nan=False) + "\n")
+        return
+    from .render import explanation
+
+    _console(no_color).print(explanation(doc, precision, max_rows))
+
+
+def _evaluate(args, file, of, allow_nonfinite, expand=False):
     from . import engine
     from .interpreter import build, parse_bindings
     from .parser import parse
@@ -152,6 +195,10 @@ def _evaluate(args, file, of, allow_nonfinite):
     old = engine.set_allow_nonfinite(allow_nonfinite)
     try:
         graph = build(parse(source), bindings, of)
+        if expand:
+            from .expand import expand as expand_graph
+
+            graph = expand_graph(graph)
         graph.backward()
     finally:
         engine.set_allow_nonfinite(old)
@@ -169,6 +216,12 @@ def emit(graph, fmt: Format, *, precision: int, max_rows: int, no_color: bool) -
         return
     if fmt is Format.csv:
         sys.stdout.write(render.to_csv(graph))
+        return
+    if fmt is Format.dot:
+        sys.stdout.write(render.to_dot(graph, precision))
+        return
+    if fmt is Format.mermaid:
+        sys.stdout.write(render.to_mermaid(graph, precision))
         return
     console = _console(no_color)
     if fmt in (Format.pretty, Format.table):

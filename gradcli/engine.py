@@ -159,14 +159,35 @@ def fmt(x: float) -> str:
 
 
 def describe(op: Op, names: Sequence[str]) -> str:
-    """The formula of a node in the language's own syntax: `a*b`, `-a`, `tanh(a)`."""
-    if op.syntax == "operator" and len(names) == 2:
-        return f"{names[0]}{op.symbol}{names[1]}"
-    if op.syntax == "operator":
-        return f"{op.symbol}{names[0]}" if op.name == "neg" else names[0]
+    """The formula of a node in the language's own syntax: `a*b`, `-a`, `tanh(a)`,
+    `(a+b)*c` (compound operands of operators are parenthesized)."""
     if op.name == "pow":
-        return f"{names[0]}**{names[1]}"
+        return f"{_operand(names[0])}**{_operand(names[1])}"
+    if op.syntax == "operator" and len(names) == 2:
+        return f"{_operand(names[0])}{op.symbol}{_operand(names[1])}"
+    if op.syntax == "operator":
+        return f"{op.symbol}{_operand(names[0])}" if op.name == "neg" else names[0]
     return f"{op.name}({', '.join(names)})"
+
+
+def _operand(text: str) -> str:
+    """`text` as it must be written as an operand: parenthesized unless it is atomic
+    (a name, a number, #id, a call or already in parentheses)."""
+    if text.replace("_", "").replace("#", "").isalnum():
+        return text
+    try:
+        return text if float(text) >= 0 else f"({text})"
+    except ValueError:
+        pass
+    depth = 0
+    head = text.find("(")
+    if head < 0 or not text.endswith(")") or not (head == 0 or text[:head].replace("_", "").isalnum()):
+        return f"({text})"
+    for i, ch in enumerate(text[head:], head):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i != len(text) - 1:
+            return f"({text})"  # `f(a)+g(b)`: the first call closes early
+    return text
 
 
 # -- the backward pass ------------------------------------------------------------------

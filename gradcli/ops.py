@@ -33,6 +33,9 @@ class Op(NamedTuple):
     # nearby points means a kink was crossed; `gradcli check` uses it to mark kinks.
     branch: Callable[..., int] | None = None
     domain: str = ""  # where the forward rule is defined, for error messages
+    # For composite ops: the same function written with simpler ops (`--expand`).  Called
+    # as expand(P, *operands) where P.add(a, b), P.exp(a), ..., P.c(2.0) build nodes.
+    expand: Callable[..., object] | None = None
 
 
 # -- forward rules that need more than one `math` call --------------------------------
@@ -102,33 +105,75 @@ def _dmin(out: float, x: float, y: float) -> tuple:
     return (1.0, 0.0) if x < y else ((0.0, 1.0) if x > y else (0.5, 0.5))
 
 
+# -- composite ops, broken down (the seed: "implement tanh as an operation, or really
+# break it down") -- each rule may use other composites; expansion repeats until only
+# primitives remain: add mul neg pow exp log sin cos asin acos atan abs relu min max.
+
+
+def _x_sub(P, x, y):
+    return P.add(x, P.neg(y))  # x - y = x + (-y)
+
+
+def _x_div(P, x, y):
+    return P.mul(x, P.pow(y, P.c(-1.0)))  # x / y = x * y^-1
+
+
+def _x_sqrt(P, x):
+    return P.pow(x, P.c(0.5))
+
+
+def _x_tan(P, x):
+    return P.div(P.sin(x), P.cos(x))
+
+
+def _x_sinh(P, x):
+    return P.mul(P.c(0.5), P.sub(P.exp(x), P.exp(P.neg(x))))  # (e^x - e^-x) / 2
+
+
+def _x_cosh(P, x):
+    return P.mul(P.c(0.5), P.add(P.exp(x), P.exp(P.neg(x))))  # (e^x + e^-x) / 2
+
+
+def _x_tanh(P, x):
+    e2x = P.exp(P.mul(P.c(2.0), x))  # (e^2x - 1) / (e^2x + 1), as in micrograd's lecture
+    return P.div(P.sub(e2x, P.c(1.0)), P.add(e2x, P.c(1.0)))
+
+
+def _x_sigmoid(P, x):
+    return P.div(P.c(1.0), P.add(P.c(1.0), P.exp(P.neg(x))))  # 1 / (1 + e^-x)
+
+
+def _x_softplus(P, x):
+    return P.log(P.add(P.c(1.0), P.exp(x)))  # log(1 + e^x)
+
+
 # -- the table --------------------------------------------------------------------------
 #   name        arity  forward                           local partials (out, *xs) -> tuple
 
 OPS: tuple[Op, ...] = (
     Op("add",      2, lambda x, y: x + y,               lambda out, x, y: (1.0, 1.0), "operator", "+"),
-    Op("sub",      2, lambda x, y: x - y,               lambda out, x, y: (1.0, -1.0), "operator", "-"),
+    Op("sub",      2, lambda x, y: x - y,               lambda out, x, y: (1.0, -1.0), "operator", "-", expand=_x_sub),
     Op("mul",      2, lambda x, y: x * y,               lambda out, x, y: (y, x), "operator", "*"),
-    Op("div",      2, _div,                             lambda out, x, y: (1.0 / y, -out / y), "operator", "/"),
+    Op("div",      2, _div,                             lambda out, x, y: (1.0 / y, -out / y), "operator", "/", expand=_x_div),
     Op("neg",      1, lambda x: -x,                     lambda out, x: (-1.0,), "operator", "-"),
     Op("id",       1, lambda x: x,                      lambda out, x: (1.0,), "operator", "="),
     Op("pow",      2, math.pow,                         _dpow, "function", "**"),
     Op("exp",      1, math.exp,                         lambda out, x: (out,)),
     Op("log",      1, math.log,                         lambda out, x: (1.0 / x,), domain="x > 0"),
-    Op("sqrt",     1, math.sqrt,                        _dsqrt, domain="x >= 0"),
+    Op("sqrt",     1, math.sqrt,                        _dsqrt, domain="x >= 0", expand=_x_sqrt),
     Op("abs",      1, abs,                              lambda out, x: (_sign(x),), branch=_sign),
     Op("sin",      1, math.sin,                         lambda out, x: (math.cos(x),)),
     Op("cos",      1, math.cos,                         lambda out, x: (-math.sin(x),)),
-    Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,)),
+    Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,), expand=_x_tan),
     Op("asin",     1, math.asin,                        _dasin, domain="-1 <= x <= 1"),
     Op("acos",     1, math.acos,                        _dacos, domain="-1 <= x <= 1"),
     Op("atan",     1, math.atan,                        lambda out, x: (1.0 / (1.0 + x * x),)),
-    Op("sinh",     1, math.sinh,                        lambda out, x: (math.cosh(x),)),
-    Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),)),
-    Op("tanh",     1, math.tanh,                        lambda out, x: (1.0 - out * out,)),
-    Op("sigmoid",  1, _sigmoid,                         lambda out, x: (out * (1.0 - out),)),
+    Op("sinh",     1, math.sinh,                        lambda out, x: (math.cosh(x),), expand=_x_sinh),
+    Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),), expand=_x_cosh),
+    Op("tanh",     1, math.tanh,                        lambda out, x: (1.0 - out * out,), expand=_x_tanh),
+    Op("sigmoid",  1, _sigmoid,                         lambda out, x: (out * (1.0 - out),), expand=_x_sigmoid),
     Op("relu",     1, lambda x: x if x > 0.0 else 0.0,  lambda out, x: (1.0 if x > 0.0 else 0.0,), branch=_sign),
-    Op("softplus", 1, _softplus,                        lambda out, x: (_sigmoid(x),)),
+    Op("softplus", 1, _softplus,                        lambda out, x: (_sigmoid(x),), expand=_x_softplus),
     Op("min",      2, lambda x, y: x if x <= y else y,  _dmin, branch=lambda x, y: _sign(x - y)),
     Op("max",      2, lambda x, y: x if x >= y else y,  _dmax, branch=lambda x, y: _sign(x - y)),
 )  # fmt: skip
@@ -139,6 +184,8 @@ FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.syntax == "function"
 # Leaves are not computed, so they are not in OPS; they have an op name for the JSON.
 INPUT = Op("input", 0, float, lambda out: (), "leaf")
 CONST = Op("const", 0, float, lambda out: (), "leaf")
+
+PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
 BUILTIN_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS)

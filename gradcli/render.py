@@ -36,6 +36,17 @@ def short(x: float, precision: int = 6) -> str:
     return f"{x:.{precision}g}"
 
 
+def jsonable(doc):
+    """A copy of a nested dict/list with non-finite floats as "NaN"/"Infinity"/"-Infinity"."""
+    if isinstance(doc, float):
+        return number(doc)
+    if isinstance(doc, dict):
+        return {k: jsonable(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [jsonable(v) for v in doc]
+    return doc
+
+
 def node_ids(graph: Graph) -> dict[int, int]:
     return {id(node): i for i, node in enumerate(graph.nodes)}
 
@@ -210,3 +221,104 @@ def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int =
     if cut:
         root.add(Text(f"... {cut:,} branches not drawn (limits: {max_rows} nodes, depth {max_depth})", style="italic"))
     return root
+
+
+# -- graph export: Graphviz and Mermaid ------------------------------------------------------
+
+
+def _dot_escape(text: str) -> str:
+    # record labels treat { } | < > and quotes specially
+    return "".join("\\" + ch if ch in '{}|<>"\\' else ch for ch in text)
+
+
+def to_dot(graph: Graph, precision: int = 6) -> str:
+    """Graphviz, drawn as micrograd's draw_dot does: value nodes as records (label, data,
+    grad), an op node in front of each computed value.  Fill colour: the gradient's sign."""
+    ids = node_ids(graph)
+    lines = [
+        "digraph gradcli {",
+        "  rankdir=LR;",
+        '  node [shape=record, fontname="Helvetica"];',
+    ]
+    for i, node in enumerate(graph.nodes):
+        fill = "#d8f5d0" if node.grad > 0 else ("#f8d7d4" if node.grad < 0 else "#f2f2f2")
+        label = (
+            f"{{ {_dot_escape(node.label)} | data {_dot_escape(short(node.data, precision))}"
+            f" | grad {_dot_escape(short(node.grad, precision))} }}"
+        )
+        bold = ", penwidth=2" if node is graph.output else ""
+        lines.append(f'  n{i} [label="{label}", style=filled, fillcolor="{fill}"{bold}];')
+        if node.args:
+            symbol = node.op.symbol if node.op.syntax == "operator" and node.op.name != "id" else node.op.name
+            if node.op.name == "pow":
+                symbol = "**"
+            lines.append(f'  n{i}_op [label="{_dot_escape(symbol)}", shape=circle];')
+            lines.append(f"  n{i}_op -> n{i};")
+            for a in node.args:
+                lines.append(f"  n{ids[id(a)]} -> n{i}_op;")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def to_mermaid(graph: Graph, precision: int = 6) -> str:
+    """A Mermaid flowchart (renders on GitHub and in Markdown viewers): one box per node
+    (label, op, value, grad), one arrow per operand edge."""
+    ids = node_ids(graph)
+    lines = ["flowchart LR"]
+    for i, node in enumerate(graph.nodes):
+        text = (
+            f"{_mermaid_text(node.label)}<br/>{node.op.name}<br/>value {short(node.data, precision)}"
+            f"<br/>grad {short(node.grad, precision)}"
+        )
+        lines.append(f'  n{i}["{text}"]')
+    for i, node in enumerate(graph.nodes):
+        for a in node.args:
+            lines.append(f"  n{ids[id(a)]} --> n{i}")
+    positive = [f"n{i}" for i, node in enumerate(graph.nodes) if node.grad > 0]
+    negative = [f"n{i}" for i, node in enumerate(graph.nodes) if node.grad < 0]
+    lines.append("  classDef up fill:#d8f5d0,stroke:#3a7d2c")
+    lines.append("  classDef down fill:#f8d7d4,stroke:#a33a2c")
+    if positive:
+        lines.append(f"  class {','.join(positive)} up")
+    if negative:
+        lines.append(f"  class {','.join(negative)} down")
+    return "\n".join(lines) + "\n"
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+
+def explanation(doc: dict, precision: int = 6, max_rows: int = 200) -> RenderableType:
+    """The forward and backward passes as text: a rule line, then one line per step."""
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.text import Text
+
+    def capped(steps: list, style_of) -> list:
+        shown = _rows_to_show(len(steps), max_rows)
+        out, previous = [], -1
+        for i in shown:
+            if i != previous + 1:
+                out.append(Text(f"  ... {i - previous - 1:,} steps not shown ...", style="italic"))
+            out.append(Text("  " + steps[i]["text"], style=style_of(steps[i])))
+            previous = i
+        if shown and shown[-1] != len(steps) - 1:
+            out.append(Text(f"  ... {len(steps) - 1 - shown[-1]:,} steps not shown ...", style="italic"))
+        return out
+
+    out = doc["output"]
+    parts: list = [Rule("forward pass: every node's value, in creation order", align="left")]
+    parts += capped(doc["forward"], lambda s: "cyan" if s["op"] == "input" else "")
+    parts.append(Rule(f"backward pass: d{out}/d{out} = 1, then the chain rule, last node first", align="left"))
+    parts.append(Text("  each step: upstream gradient · local derivative = contribution, added with +=", style="dim"))
+    parts += capped(doc["backward"], lambda s: _grad_style(s["contribution"]))
+    parts.append(Rule("gradients of the inputs", align="left"))
+    for name, g in doc["gradients"].items():
+        line = Text(f"  d{out}/d{name} = ")
+        line.append(short(g, precision), style=_grad_style(g))
+        parts.append(line)
+    return Group(*parts)

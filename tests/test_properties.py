@@ -42,7 +42,7 @@ BINARY = [
         f"(softplus({a[0]}) + 0.5) ** tanh({b[0]})",
         (sp.log(1 + sp.exp(a[1])) + sp.Rational(1, 2)) ** sp.tanh(b[1]),
     ),
-    lambda a, b: (f"pow(sigmoid({a[0]}) + 1, {b[0]} / 4)", (1 / (1 + sp.exp(-a[1])) + 1) ** (b[1] / 4)),
+    lambda a, b: (f"pow(sigmoid({a[0]}) + 1, ({b[0]}) / 4)", (1 / (1 + sp.exp(-a[1])) + 1) ** (b[1] / 4)),
     lambda a, b: (f"relu(({a[0]})^2 + 1) * ({b[0]})", (a[1] ** 2 + 1) * b[1]),
     lambda a, b: (f"max(({a[0]})^2 + 2, -({b[0]})^2 - 1)", a[1] ** 2 + 2),
 ]
