@@ -1,21 +1,29 @@
 """`gradcli check`: verify autograd gradients against numerical derivatives.
 
-The numerical derivative is Ridders' method: central differences
+The numerical derivative is Ridders' method.  Central differences
 
     D(h) = (f(x+h) - f(x-h)) / 2h = f'(x) + c1 h^2 + c2 h^4 + ...
 
-at steps h0, h0/2, h0/4, ... (h0 = 0.1 max(1, |x|)), extrapolated to h = 0 by a Neville
-table that removes the h^2, h^4, ... terms one column at a time.  Each entry's error is
-estimated from its neighbours in the table, floored by the rounding noise eps |f| / h
-(a linear f has no truncation error at all, so without the floor it would claim 0).
-On smooth functions this reaches ~1e-13 relative where one central step reaches ~1e-10.
+at steps h0, h0/2, h0/4, ... (h0 = 0.1 max(1, |x|), each rounded so that x +- h are exact)
+are extrapolated to h = 0 by a Neville table that removes the h^2, h^4, ... terms one
+column at a time.  Each entry's error is estimated from its neighbours in the table and
+floored by the rounding noise of f divided by h; a linear f has no truncation error at
+all, so without the floor it would claim to be exact.  On smooth functions this reaches
+~1e-13 relative, where a single central step reaches ~1e-10 at best.
+
+On a graph the rounding noise comes from the graph itself: every node n downstream of the
+perturbed one rounds by eps |n|, which reaches the output multiplied by d output / d n,
+the very gradient being checked (an adjoint error estimate).  So `(x + 1e15) - 1e15` is
+reported inconclusive instead of confidently wrong.
 
 Kinks (relu and abs at 0, a min/max tie) are found exactly, from which piece each
 piecewise op (one whose `Op.branch` is set) is on at x - h, x and x + h, and also by
-comparing the one-sided derivatives, which then are both reported.
+comparing the one-sided derivatives; both are then reported.  A step where f is undefined
+(log near 0 with a large h) is skipped for a smaller one; at a domain boundary the
+estimate is one-sided.
 
-The forward pass is re-run on the already built graph with one value changed; the
-program is never parsed again.  This module imports no typer, rich or lark.
+The forward pass is re-run on the already built graph with one value changed, downstream
+of it only; the program is never parsed again.  This module imports no typer, rich or lark.
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import Value, compute
-from .errors import BindingError, GradcliError, MathError, UsageError
+from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .interpreter import Graph
+from .program import Program
 
 EPS = 2.0**-52  # spacing of doubles at 1.0
 
@@ -39,8 +48,8 @@ H0 = 0.1  # first step, relative to max(1, |x|)
 MAX_ROWS = 40  # most steps in one table: a far too large h0 needs many halvings
 MAX_COLUMNS = 8  # Richardson levels: removes h^2 ... h^16 (central), h ... h^8 (one-sided)
 SHRINKS = 20  # halvings of h0 allowed to find a step where f is defined and on one piece
-SAFE = 2.0  # Ridders: stop once the new estimate moves SAFE times the best error
 SETTLED = 1e-9  # relative error below which an estimate counts as settled
+ROUGH = 1e-3  # relative error up to which an imprecise estimate may still show a clear failure
 NOISE = 2.0 * EPS  # relative rounding error assumed in each value of f
 KINK_SLACK = 1e-8  # one-sided derivatives closer than this (relative) never make a kink
 
@@ -62,6 +71,7 @@ class Estimate:
     note: str = ""
     left_error: float = math.inf
     right_error: float = math.inf
+    variation: float = math.inf  # the largest |f(t) - f(x)| over the points tried (inf: not measured)
 
 
 def derivative(
@@ -84,7 +94,22 @@ def derivative(
     fx = f(x)
     if not (_finite(x) and _finite(fx)):
         return Estimate(math.nan, math.inf, note="f is not finite at x")
-    return _Differences(f, piece, x, fx, noise).estimate(at_kink)
+    differences = _Differences(f, piece, x, fx, noise, H0 * max(1.0, abs(x)))
+    estimate = differences.estimate(at_kink)
+    if not _settled(estimate) and 0.0 < abs(x) < 1.0:
+        # f may change on the scale of x itself (log, sqrt, 1/x near 0): steps relative to x
+        again = _Differences(f, piece, x, fx, noise, H0 * abs(x))
+        retry = again.estimate(at_kink)
+        differences.variation = max(differences.variation, again.variation)
+        if retry.error < estimate.error:
+            estimate = retry
+    estimate.variation = differences.variation
+    return estimate
+
+
+def _settled(estimate: Estimate) -> bool:
+    sizes = (estimate.value, estimate.left or 0.0, estimate.right or 0.0)
+    return estimate.error <= SETTLED * max(map(abs, sizes))
 
 
 def _step(x: float, h: float) -> float:
@@ -141,15 +166,15 @@ class _Neville:
             self.value = d  # one row: a value, but no error estimate yet
         elif not improved and closest > self.error:
             self.error = closest  # a smaller step disagrees with the estimate
-        # Ridders' stop: the newest estimate moved far more than the best error (noise took over).
-        # Only once settled, since from a first step far too large the table moves a lot at first.
-        diverging = self.settled and abs(row[-1] - self.last[-1]) >= SAFE * self.error
+        # Ridders' stop: once settled, a row that brings no improvement means noise has taken
+        # over.  (Before that, a first step far too large makes the table move a lot at first.)
+        diverging = self.settled and not improved
         converged = self.error <= amplified  # at the noise floor: smaller steps only add noise
         self.last = row
         return not (diverging or converged) and self.rows < MAX_ROWS
 
 
-Quotients = Callable[[float], "Sequence[tuple[float, float]] | None"]
+Quotients = Callable[[float], Sequence[tuple[float, float]] | None]
 
 
 def _ridders(x: float, h0: float, quotients: Quotients, powers: Sequence[int]) -> list[_Neville] | None:
@@ -214,11 +239,11 @@ def _better(a: list[_Neville] | None, b: list[_Neville] | None) -> list[_Neville
 class _Differences:
     """Difference quotients of f around x: central where f is smooth, one-sided otherwise."""
 
-    def __init__(self, f, piece, x: float, fx: float, noise: float | None) -> None:
+    def __init__(self, f, piece, x: float, fx: float, noise: float | None, h0: float) -> None:
         self.f, self.piece = f, piece
         self.x, self.fx, self.px = x, fx, (piece(x) if piece else None)
-        self.noise = noise
-        self.h0 = H0 * max(1.0, abs(x))
+        self.noise, self.h0 = noise, h0
+        self.variation = 0.0  # the largest |f(t) - f(x)| seen
 
     def at(self, t: float) -> tuple[float, Hashable] | None:
         """(f(t), the piece t is on), or None where f is undefined."""
@@ -228,6 +253,7 @@ class _Differences:
             return None
         if not _finite(y):
             return None
+        self.variation = max(self.variation, abs(y - self.fx))
         return y, (self.piece(t) if self.piece else None)
 
     def rounding(self, *values: float) -> float:
@@ -431,8 +457,8 @@ class Report:
 class _Claim:
     name: str
     text: str
-    program: Any  # gradcli.program.Program
-    constant: bool  # a number: checked at the given point only
+    program: Program
+    constant: bool  # no names in it (a number): checked at the given point only
 
 
 def check(
@@ -531,40 +557,54 @@ def _check_sample(graph: Graph, point: int, rng: random.Random, given, targets, 
 
 
 class _Tolerance:
-    """The pass rule |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|)."""
+    """The verdict on one gradient.
+
+    pass:  |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|), and the numerical
+           derivative is itself known that well: error estimate <= atol + rtol |numeric|.
+    fail:  the difference exceeds the tolerance, and the numerical derivative is known that
+           well, or at least to 3 digits (error <= 1e-3 |numeric|) and the difference exceeds
+           tolerance plus error.
+    inconclusive: otherwise: the numerical derivative is too uncertain to decide; or, instead
+           of a fail, the analytic slope is so steep that f would change more between
+           neighbouring doubles than it does over all the steps tried (sin of a huge number:
+           f cannot be sampled finely enough).
+    At a kink the interval between the one-sided derivatives takes the place of `numeric`,
+    and the one-sided derivative nearer the analytic value supplies the error (status `kink`).
+    """
 
     def __init__(self, rtol: float, atol: float) -> None:
         self.rtol, self.atol = rtol, atol
 
     def row(self, point: int, name: str, value: float, analytic: float, estimate: Estimate) -> Row:
-        numeric, error = estimate.value, estimate.error
+        numeric, error, passed = estimate.value, estimate.error, "pass"
+        nearest = numeric
+        gap = abs(analytic - numeric)
+        scale = max(abs(analytic), abs(numeric))
         if estimate.kink:
-            (lo, lo_error), (hi, hi_error) = sorted(
-                [(estimate.left, estimate.left_error), (estimate.right, estimate.right_error)]
-            )
+            sides = [(estimate.left, estimate.left_error), (estimate.right, estimate.right_error)]
+            (lo, _), (hi, _) = sorted(sides)
             gap = max(lo - analytic, analytic - hi, 0.0)  # distance from [lo, hi]
-            # Only the one-sided derivative nearer the analytic value can change the verdict.
-            error = lo_error if abs(analytic - lo) <= abs(analytic - hi) else hi_error
             scale = max(abs(analytic), abs(lo), abs(hi))
+            nearest, error = min(sides, key=lambda side: abs(analytic - side[0]))
             passed = "kink"
-        else:
-            gap = abs(analytic - numeric)
-            scale = max(abs(analytic), abs(numeric))
-            passed = "pass"
         allowed = self.atol + self.rtol * scale
-        rel = gap / scale if scale else 0.0
-        if not (_finite(numeric) and error <= allowed):
-            status = "inconclusive"  # the numerical derivative is too uncertain to decide
-        elif not gap <= allowed:
-            status = "fail"  # also a non-finite analytic gradient
+        known = self.atol + self.rtol * abs(nearest)
+        note = estimate.note
+        if not _finite(nearest):
+            status = "inconclusive"
+        elif error <= known:
+            status = passed if gap <= allowed else "fail"  # a non-finite analytic fails too
+        elif error <= ROUGH * abs(nearest) and not gap <= allowed + error:
+            status = "fail"
         else:
-            status = passed
-        note = estimate.note if status != "inconclusive" or estimate.note else _why(error, allowed)
+            status = "inconclusive"
+        if status == "fail" and _finite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
+            status = "inconclusive"
+            note = "f changes faster than neighbouring doubles at this value can resolve"
+        rel = gap / scale if scale else 0.0
+        if status == "inconclusive" and not note:
+            note = f"the numerical error estimate {error:.2g} exceeds the tolerance {known:.2g}"
         return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
-
-
-def _why(error: float, allowed: float) -> str:
-    return f"the numerical error estimate {error:.2g} exceeds the tolerance {allowed:.2g}"
 
 
 # -- claims (--expect NAME=CLAIM) ---------------------------------------------------------
@@ -584,12 +624,12 @@ def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
         if len(program.stmts) != 1 or program.stmts[0].target is not None:
             raise UsageError("the claim must be one expression, such as f*b")
         used, _ = check_names(program, _bindings(graph))
-    except MathError:
-        raise
+    except NameError_ as exc:
+        names = ", ".join(graph.names)
+        raise UsageError(f"{where}: {exc.message}", hint=f"a claim can use the program's names: {names}") from None
     except GradcliError as exc:
         raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
-    claim = _Claim(name, text, program, constant=not used)
-    return claim
+    return _Claim(name, text, program, constant=not used)
 
 
 def _evaluate_claim(graph: Graph, claim: _Claim) -> float:

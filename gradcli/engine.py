@@ -214,20 +214,31 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def reaching(nodes: Sequence[Value], output: Value) -> list[Value]:
+    """The nodes `output` depends on, in their creation order (one reverse pass, no recursion).
+
+    Only these are swept: a node the output does not depend on gets no gradient, even
+    where its local derivative would be infinite (sqrt at 0 in an unused branch)."""
+    need = {id(output)}
+    for node in reversed(nodes):
+        if id(node) in need:
+            need.update(map(id, node.args))
+    return [node for node in nodes if id(node) in need]
+
+
 def backward_sweep(order: Sequence[Value]) -> None:
     """Reverse sweep: each node passes grad * local derivative to its operands (chain rule).
 
     `order` lists nodes operands-first; the seed's rule "use +=, not =" is the accumulation
     below, so a node used twice (b = a + a) collects both contributions.  Constants are not
-    differentiated (as PyTorch's requires_grad=False): their grad stays 0.
+    differentiated (as PyTorch's requires_grad=False): their grad stays 0.  A zero upstream
+    gradient still flows, so 0 * inf is NaN here as in PyTorch and JAX, never a silent 0.
     """
     for node in reversed(order):
         args = node.args
         if not args:
             continue
         g = node.grad
-        if g == 0.0:
-            continue  # nothing flows back through this node
         try:
             local = node.op.local(node.data, *[a.data for a in args])
         except _ARITH as exc:  # e.g. an overflowing x**(y-1): the derivative is not finite
@@ -245,7 +256,7 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
     """Name the edge where the gradient stopped being finite: a node whose local derivative
     with respect to one operand is infinite or undefined at the operands' values."""
     for node in reversed(order):
-        if not node.args or not _finite(node.grad) or node.grad == 0.0:
+        if not node.args or not _finite(node.grad):
             continue
         try:
             local = node.op.local(node.data, *[a.data for a in node.args])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .engine import Value, describe, fmt
+from .engine import Value, describe, fmt, reaching
 from .interpreter import Graph
 from .ops import CONST
 
@@ -63,11 +63,12 @@ def explain(graph: Graph) -> dict:
 
     grad = [0.0] * len(graph.nodes)
     grad[ids[id(graph.output)]] = 1.0
+    needed = {id(node) for node in reaching(graph.nodes, graph.output)}
     touched = [False] * len(graph.nodes)
     backward = []
     for i in range(len(graph.nodes) - 1, -1, -1):
         node = graph.nodes[i]
-        if not node.args or grad[i] == 0.0:
+        if not node.args or id(node) not in needed:
             continue
         local = node.op.local(node.data, *[a.data for a in node.args])
         for a, d in zip(node.args, local):

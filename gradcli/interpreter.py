@@ -34,13 +34,16 @@ class Graph:
     names: dict[str, Value] = field(default_factory=dict)  # each name's newest node
     unused: list[str] = field(default_factory=list)  # bindings the program never reads
     warnings: list[str] = field(default_factory=list)  # for the user, on stderr
+    _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on
 
     def backward(self) -> None:
         """d output / d node for every node (zeroed first, so it can be called again)."""
         for node in self.nodes:
             node.grad = 0.0
+        if self._order is None:
+            self._order = engine.reaching(self.nodes, self.output)
         self.output.grad = 1.0
-        engine.backward_sweep(self.nodes)
+        engine.backward_sweep(self._order)
 
     def forward(self) -> None:
         """Recompute every value after inputs' `.data` changed (no re-parsing)."""
