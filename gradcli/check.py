@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, compute
+from .engine import Value, compute, number
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .interpreter import Graph
 from .program import Program
@@ -654,31 +654,22 @@ def to_dict(report: Report) -> dict[str, Any]:
         "output": report.output,
         "ok": report.ok,
         "results": [_row_dict(row) for row in report.rows],
-        "points": [{name: _number(x) for name, x in point.items()} for point in report.points],
+        "points": [{name: number(x) for name, x in point.items()} for point in report.points],
     }
 
 
 def _row_dict(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"point": row.point, "name": row.name}
     for key in ("value", "analytic", "numeric", "error_estimate", "abs_error", "rel_error"):
-        out[key] = _number(getattr(row, key))
+        out[key] = number(getattr(row, key))
     out["status"] = row.status
     if row.left is not None:
-        out["left"] = _number(row.left)
+        out["left"] = number(row.left)
     if row.right is not None:
-        out["right"] = _number(row.right)
+        out["right"] = number(row.right)
     if row.note:
         out["note"] = row.note
     return out
-
-
-def _number(x: float) -> float | str:
-    """Strict JSON: non-finite values as "NaN", "Infinity", "-Infinity" (as render.number)."""
-    if _finite(x):
-        return x
-    if x != x:
-        return "NaN"
-    return "Infinity" if x > 0 else "-Infinity"
 
 
 __all__ = ["Estimate", "Report", "Row", "STATUSES", "check", "derivative", "to_dict"]

@@ -19,7 +19,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
+from .errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -42,6 +42,11 @@ class Format(str, Enum):
 
 class ExplainFormat(str, Enum):
     pretty = "pretty"
+    json = "json"
+
+
+class CheckFormat(str, Enum):
+    table = "table"
     json = "json"
 
 
@@ -184,6 +189,66 @@ def explain_command(
     _console(no_color).print(explanation(doc, precision, max_rows))
 
 
+@app.command("check")
+@guarded
+def check_command(
+    args: Args = None,
+    file: FileOpt = None,
+    of: OfOpt = None,
+    rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance.")] = 1e-6,
+    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 1e-9,
+    samples: Annotated[
+        int, typer.Option("--samples", min=0, help="Also check at N random points near the given one.")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random points (reproducible).")] = 0,
+    expect: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--expect",
+            metavar="NAME=CLAIM",
+            help="A hand-derived gradient to check: a number or an expression, e.g. --expect 'a=f*b'. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    nodes: Annotated[bool, typer.Option("--nodes", help="Also check every intermediate node's gradient.")] = False,
+    fmt: Annotated[CheckFormat, typer.Option("--format", help="Output format.")] = CheckFormat.table,
+    precision: PrecisionOpt = 6,
+    no_color: NoColorOpt = False,
+    expand: ExpandOpt = False,
+) -> None:
+    """Verify each gradient against a numerical derivative (exit 1 if any disagrees).
+
+    Example: gradcli check 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2 --expect 'a=f*b'
+    """
+    from .check import check, to_dict
+
+    _State.json_errors = fmt is CheckFormat.json
+    claims = _claims(expect or [])
+    graph = _evaluate(args, file, of, False, expand)
+    report = check(graph, rtol=rtol, atol=atol, samples=samples, seed=seed, expect=claims, nodes=nodes)
+    if fmt is CheckFormat.json:
+        sys.stdout.write(json.dumps(to_dict(report), allow_nan=False) + "\n")
+    else:
+        from .render import check_table
+
+        _console(no_color).print(check_table(report, precision))
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _claims(texts: list[str]) -> dict[str, str]:
+    claims: dict[str, str] = {}
+    for text in texts:
+        name, sep, claim = text.partition("=")
+        name, claim = name.strip(), claim.strip()
+        if not sep or not name or not claim:
+            raise UsageError(f"bad --expect {text!r}: expected NAME=CLAIM, e.g. --expect 'a=f*b'")
+        if name in claims:
+            raise UsageError(f"--expect {name}=... is given twice")
+        claims[name] = claim
+    return claims
+
+
 def _evaluate(args, file, of, allow_nonfinite, expand=False):
     from . import engine
     from .interpreter import build, parse_bindings
@@ -233,7 +298,10 @@ def emit(graph, fmt: Format, *, precision: int, max_rows: int, no_color: bool) -
 def _console(no_color: bool):
     from rich.console import Console
 
-    return Console(no_color=no_color or None, highlight=False, soft_wrap=False)
+    console = Console(no_color=no_color or None, highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 120  # a file or a pipe: wide enough that tables keep one line a row
+    return console
 
 
 # -- input ---------------------------------------------------------------------------------

@@ -152,6 +152,15 @@ def _is_literal(node: Value) -> bool:
     return node.op is CONST and node.label not in ("pi", "tau")
 
 
+def number(x: float) -> float | str:
+    """A JSON-safe number: non-finite values become the strings "NaN", "Infinity", "-Infinity"."""
+    if x - x == 0.0:
+        return x
+    if x != x:
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
 def fmt(x: float) -> str:
     """Shortest round-trip text of a float, without a trailing '.0'."""
     text = repr(x)

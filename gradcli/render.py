@@ -11,20 +11,11 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from .engine import Value
+from .engine import Value, number
 from .interpreter import Graph
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-
-def number(x: float) -> float | str:
-    """A JSON-safe number: non-finite values become the strings "NaN", "Infinity", "-Infinity"."""
-    if x - x == 0.0:
-        return x
-    if x != x:
-        return "NaN"
-    return "Infinity" if x > 0 else "-Infinity"
 
 
 def short(x: float, precision: int = 6) -> str:
@@ -322,3 +313,55 @@ def explanation(doc: dict, precision: int = 6, max_rows: int = 200) -> Renderabl
         line.append(short(g, precision), style=_grad_style(g))
         parts.append(line)
     return Group(*parts)
+
+
+# -- check -------------------------------------------------------------------------------------
+
+_STATUS_STYLE = {"pass": "green", "kink": "cyan", "fail": "bold red", "inconclusive": "yellow"}
+
+
+def check_table(report, precision: int = 6) -> RenderableType:
+    """One row per gradient compared, then a one-line verdict."""
+    from collections import Counter
+
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    several = len(report.points) > 1
+    t = Table(title=f"gradients of {report.output}: autograd against finite differences", title_justify="left")
+    if several:
+        t.add_column("pt", justify="right")
+    t.add_column("input", no_wrap=True)
+    for name in ("value", "autograd", "numeric", "abs err", "rel err", "±est"):
+        t.add_column(name, justify="right")
+    t.add_column("status", no_wrap=True)
+    notes: dict[str, int] = {}
+    for row in report.rows:
+        numeric = short(row.numeric, precision)
+        if row.left is not None and row.right is not None:
+            numeric = f"{short(row.left, precision)}..{short(row.right, precision)}"
+        status = Text(row.status, style=_STATUS_STYLE.get(row.status, ""))
+        if row.note:
+            status.append(f" [{notes.setdefault(row.note, len(notes) + 1)}]", style="dim")
+        cells = [
+            row.name,
+            short(row.value, precision),
+            short(row.analytic, precision),
+            numeric,
+            f"{row.abs_error:.0e}",
+            f"{row.rel_error:.0e}",
+            f"{row.error_estimate:.0e}",
+            status,
+        ]
+        t.add_row(*([str(row.point)] if several else []), *cells)
+    footnotes = [Text(f"[{i}] {note}", style="dim") for note, i in notes.items()]
+    counts = Counter(row.status for row in report.rows)
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("pass", "kink", "fail", "inconclusive") if counts[s])
+    if not report.rows:
+        verdict = Text("nothing to check: the program has no inputs", style="yellow")
+    elif report.ok:
+        verdict = Text(f"ok: every gradient confirmed ({summary})", style="bold green")
+    else:
+        verdict = Text(f"NOT CONFIRMED: {summary}", style="bold red")
+    return Group(t, *footnotes, verdict)
