@@ -46,39 +46,8 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
-    # -- operators, micrograd's set ---------------------------------------------------
-    def __add__(self, other):
-        return apply(_ADD, self, lift(other))
-
-    def __radd__(self, other):
-        return apply(_ADD, lift(other), self)
-
-    def __sub__(self, other):
-        return apply(_SUB, self, lift(other))
-
-    def __rsub__(self, other):
-        return apply(_SUB, lift(other), self)
-
-    def __mul__(self, other):
-        return apply(_MUL, self, lift(other))
-
-    def __rmul__(self, other):
-        return apply(_MUL, lift(other), self)
-
-    def __truediv__(self, other):
-        return apply(_DIV, self, lift(other))
-
-    def __rtruediv__(self, other):
-        return apply(_DIV, lift(other), self)
-
-    def __pow__(self, other):
-        return apply(_POW, self, lift(other))
-
-    def __rpow__(self, other):
-        return apply(_POW, lift(other), self)
-
-    def __neg__(self):
-        return apply(_NEG, self)
+    # micrograd's operators (+ - * / ** and their reflected forms, unary -) are made from
+    # the op table below the class, as are the function methods (.tanh(), .exp(), ...).
 
     def __pos__(self):
         return self
@@ -101,7 +70,7 @@ def lift(x) -> Value:
 
 def apply(op: Op, *args: Value, label: str = "") -> Value:
     """The node `op(*args)`: its value from the op's forward rule, checked for domain errors."""
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = compute(op, args, label)
     out.grad = 0.0
     out.op = op
@@ -112,16 +81,31 @@ def apply(op: Op, *args: Value, label: str = "") -> Value:
 
 def compute(op: Op, args: Sequence[Value], label: str = "") -> float:
     """op's forward rule on the operands' values; MathError where it is undefined or overflows."""
-    xs = [a.data for a in args]
     try:
-        data = op.forward(*xs)
+        if len(args) == 2:
+            data = op.forward(args[0].data, args[1].data)
+        else:
+            data = op.forward(*[a.data for a in args])
     except _ARITH as exc:
-        if not (_allow_nonfinite or not all(map(_finite, xs))):
-            raise math_error(op, args, exc, label) from None
-        data = ieee(op, tuple(xs), exc)
-    if data - data != 0.0 and not _allow_nonfinite and all(map(_finite, xs)):
-        raise math_error(op, args, OverflowError(), label)
+        return _undefined(op, args, exc, label)
+    if data - data != 0.0:
+        return _nonfinite(op, args, data, label)
     return data
+
+
+def _undefined(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> float:
+    """Where `math` raised: MathError, or (with --allow-nonfinite, or NaN/inf operands) IEEE's result."""
+    xs = tuple(a.data for a in args)
+    if not (_allow_nonfinite or not all(map(_finite, xs))):
+        raise math_error(op, args, exc, label) from None
+    return ieee(op, xs, exc)
+
+
+def _nonfinite(op: Op, args: Sequence[Value], data: float, label: str = "") -> float:
+    """A NaN or inf result from finite operands is an overflow: MathError unless allowed."""
+    if _allow_nonfinite or not all(_finite(a.data) for a in args):
+        return data
+    raise math_error(op, args, OverflowError(), label)
 
 
 def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
@@ -207,19 +191,24 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen: set[int] = set()
     stack: list = [root]
+    push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node.__class__ is tuple:  # (node,): all its operands are done
-            order.append(node[0])
+            emit(node[0])
             continue
         key = id(node)
         if key in seen:
             continue
-        seen.add(key)
-        stack.append((node,))
-        for child in node.args:
+        mark(key)
+        args = node.args
+        if not args:
+            emit(node)  # a leaf is done at once
+            continue
+        push((node,))
+        for child in args:
             if id(child) not in seen:
-                stack.append(child)
+                push(child)
     return order
 
 
@@ -249,6 +238,14 @@ def backward_sweep(order: Sequence[Value]) -> None:
             continue
         g = node.grad
         try:
+            if len(args) == 2:
+                x, y = args
+                dx, dy = node.op.local(node.data, x.data, y.data)
+                if x.op is not CONST:
+                    x.grad += g * dx
+                if y.op is not CONST:
+                    y.grad += g * dy
+                continue
             local = node.op.local(node.data, *[a.data for a in args])
         except _ARITH as exc:  # e.g. an overflowing x**(y-1): the derivative is not finite
             local = (math.nan if isinstance(exc, ValueError) else math.inf,) * len(args)
@@ -298,27 +295,52 @@ def forward(nodes: Sequence[Value]) -> None:
             node.data = compute(node.op, node.args, node.label)
 
 
-_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
+_new = object.__new__
 
 
-def _method(op: Op):
-    if op.arity == 1:
+def _binary_method(op: Op, reflected: bool = False):
+    """Value.__add__ and friends: op(self, other), or op(other, self) for __radd__."""
+    forward = op.forward
 
-        def unary(self: Value) -> Value:
-            return apply(op, self)
+    def method(self: Value, other) -> Value:
+        if other.__class__ is not Value:
+            other = lift(other)
+        args = (other, self) if reflected else (self, other)
+        try:
+            data = forward(args[0].data, args[1].data)
+        except _ARITH as exc:
+            data = _undefined(op, args, exc)
+        if data - data != 0.0:
+            data = _nonfinite(op, args, data)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.op = op
+        out.args = args
+        out.label = ""
+        return out
 
-        unary.__doc__ = f"{op.name}(self)"
-        return unary
+    method.__doc__ = f"{op.name}({'other, self' if reflected else 'self, other'})"
+    return method
 
-    def binary(self: Value, other) -> Value:
-        return apply(op, self, lift(other))
 
-    binary.__doc__ = f"{op.name}(self, other)"
-    return binary
+def _unary_method(op: Op):
+    """Value.__neg__, .tanh(), .exp(), ...: op(self)."""
 
+    def method(self: Value) -> Value:
+        return apply(op, self)
+
+    method.__doc__ = f"{op.name}(self)"
+    return method
+
+
+for _dunder, _name in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("pow", "pow")]:
+    setattr(Value, f"__{_dunder}__", _binary_method(BY_NAME[_name]))
+    setattr(Value, f"__r{_dunder}__", _binary_method(BY_NAME[_name], reflected=True))
+Value.__neg__ = _unary_method(BY_NAME["neg"])
 
 # Every function of the op table is also a method: Value.tanh(), .exp(), .relu(), .max(other)...
 for _op in OPS:
     if _op.syntax == "function" and not hasattr(Value, _op.name):
-        setattr(Value, _op.name, _method(_op))
-del _op
+        setattr(Value, _op.name, _unary_method(_op) if _op.arity == 1 else _binary_method(_op))
+del _op, _dunder, _name
