@@ -26,7 +26,7 @@ UNARY = [
     lambda t, s: (f"log(1 + ({t})^2)", sp.log(1 + s**2)),
     lambda t, s: (f"sqrt(({t})**2 + 1)", sp.sqrt(s**2 + 1)),
     lambda t, s: (f"asin(tanh({t}) / 2)", sp.asin(sp.tanh(s) / 2)),
-    lambda t, s: (f"acos(sigmoid({t}))", sp.acos(1 / (1 + sp.exp(-s)))),
+    lambda t, s: (f"acos(sigmoid({t}) * 0.9)", sp.acos(sp.Rational(9, 10) / (1 + sp.exp(-s)))),
     lambda t, s: (f"sinh(tanh({t}))", sp.sinh(sp.tanh(s))),
     lambda t, s: (f"cosh(tanh({t}))", sp.cosh(sp.tanh(s))),
     lambda t, s: (f"tan(tanh({t}))", sp.tan(sp.tanh(s))),
