@@ -18,7 +18,7 @@ from . import engine
 from .engine import Value, apply, lift
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONSTANTS, FUNCTIONS, INPUT, Op
-from .program import Call, Num, Program, Stmt, Var
+from .program import CALL, NUM, OP, VAR, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -51,25 +51,6 @@ class Graph:
 
     def gradients(self) -> dict[str, float]:
         return {name: node.grad for name, node in self.inputs.items()}
-
-
-def _literal(expr) -> float | None:
-    """The value of a plain number literal (`2.0`, `-2.0`), else None."""
-    if isinstance(expr, Num):
-        return expr.value
-    if isinstance(expr, Call) and expr.fn == "neg" and expr.operator and isinstance(expr.args[0], Num):
-        return -expr.args[0].value
-    return None
-
-
-def _walk(expr):
-    """Every sub-expression, pre-order, left to right, without recursion."""
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        yield e
-        if isinstance(e, Call):
-            stack.extend(reversed(e.args))
 
 
 def _edits(a: str, b: str) -> int:
@@ -115,6 +96,7 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
     for name in bindings:
         if name in CONSTANTS or name in FUNCTIONS:
             raise BindingError(f"'{name}' is a built-in name and cannot be bound")
+    code = program.code
     defined: dict[str, str] = {n: "input" for n in bindings}  # name -> "input" | "node"
     inputs: dict[str, None] = {}
     used: set[str] = set()
@@ -128,25 +110,23 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
                 stmt.start,
                 stmt.end,
             )
-        reads = list(_walk(stmt.expr))
-        if stmt.aug:
-            reads.insert(0, Var(stmt.target, stmt.start, stmt.start + len(stmt.target)))
-        for e in reads:
-            if isinstance(e, Var):
-                if e.name in CONSTANTS:
+        reads = code[stmt.lo : stmt.hi]
+        if stmt.aug:  # NAME += expr reads NAME first
+            reads.insert(0, (VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
+        for kind, name, arg, start, end in reads:
+            if kind == VAR:
+                if name in CONSTANTS:
                     continue
-                if e.name in FUNCTIONS:
-                    raise _error(
-                        NameError_, program, f"'{e.name}' is a function: call it as {e.name}(...)", e.start, e.end
-                    )
-                state = defined.get(e.name)
+                if name in FUNCTIONS:
+                    raise _error(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
+                state = defined.get(name)
                 if state is None:
-                    unbound.setdefault(e.name, e.start)
+                    unbound.setdefault(name, start)
                 elif state == "input":
-                    used.add(e.name)
-                    inputs.setdefault(e.name)
-            elif isinstance(e, Call) and not e.operator:
-                _check_call(program, e)
+                    used.add(name)
+                    inputs.setdefault(name)
+            elif kind == CALL:
+                _check_call(program, name, arg, start, end)
         target = stmt.target
         if target is None:
             continue
@@ -158,7 +138,7 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
                 stmt.start,
                 stmt.start + len(target),
             )
-        if not stmt.aug and _literal(stmt.expr) is not None:
+        if not stmt.aug and program.literal(stmt) is not None:
             if target in inputs or defined.get(target) == "node":
                 raise _error(
                     NameError_,
@@ -196,21 +176,21 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
     return list(inputs), unused
 
 
-def _check_call(program: Program, e: Call) -> None:
-    op = FUNCTIONS.get(e.fn)
+def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> None:
+    op = FUNCTIONS.get(fn)
     if op is None:
-        hint = _suggest(e.fn, FUNCTIONS)
-        raise _error(NameError_, program, f"unknown function '{e.fn}'", e.start, e.start + len(e.fn), hint=hint)
-    if len(e.args) != op.arity:
+        hint = _suggest(fn, FUNCTIONS)
+        raise _error(NameError_, program, f"unknown function '{fn}'", start, start + len(fn), hint=hint)
+    if nargs != op.arity:
         s = "" if op.arity == 1 else "s"
-        raise _error(NameError_, program, f"{e.fn} takes {op.arity} argument{s}, got {len(e.args)}", e.start, e.end)
+        raise _error(NameError_, program, f"{fn} takes {op.arity} argument{s}, got {nargs}", start, end)
 
 
 def build(program: Program, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:
     """Pass 2: evaluate the program into a Graph (raises GradcliError)."""
     bindings = dict(bindings or {})
     order, unused = check_names(program, bindings)
-    literal_of = {s.target: _literal(s.expr) for s in reversed(program.stmts) if s.target and not s.aug}
+    literal_of = {s.target: program.literal(s) for s in reversed(program.stmts) if s.target and not s.aug}
     nodes: list[Value] = []
     inputs: dict[str, Value] = {}
     for name in order + unused:
@@ -251,11 +231,11 @@ def _warnings(program: Program, unused: list[str]) -> list[str]:
 
 def _run(program: Program, stmt: Stmt, env: dict, inputs: dict, nodes: list) -> Value:
     target = stmt.target
-    if target and not stmt.aug and _literal(stmt.expr) is not None:  # an input (pass 1 made sure)
+    if target and not stmt.aug and program.literal(stmt) is not None:  # an input (pass 1 made sure)
         env[target] = inputs[target]
         return inputs[target]
     start = len(nodes)
-    node = _evaluate(program, stmt.expr, env, nodes)
+    node = _evaluate(program, stmt, env, nodes)
     if stmt.aug:  # NAME op= expr  means  NAME = NAME op (expr)
         node = _apply(program, BY_NAME[stmt.aug], (env[target], node), stmt.start, stmt.end, nodes, target)
     elif target and len(nodes) == start:  # `b = a`, `t = pi`: a new node, so b is in the graph
@@ -266,7 +246,7 @@ def _run(program: Program, stmt: Stmt, env: dict, inputs: dict, nodes: list) -> 
     return node
 
 
-def _apply(program, op: Op, args, start, end, nodes, label=None) -> Value:
+def _apply(program: Program, op: Op, args, start: int, end: int, nodes: list, label: str | None = None) -> Value:
     try:
         node = apply(op, *args, label=label or program.text(start, end))
     except MathError as exc:
@@ -277,35 +257,32 @@ def _apply(program, op: Op, args, start, end, nodes, label=None) -> Value:
     return node
 
 
-def _evaluate(program: Program, expr, env: dict, nodes: list) -> Value:
-    """Post-order evaluation with an explicit stack: operands left to right, then the op."""
+def _evaluate(program: Program, stmt: Stmt, env: dict, nodes: list) -> Value:
+    """Run a statement's equations on a value stack: operands are pushed, an op pops them."""
     values: list[Value] = []
-    stack: list = [expr]
-    while stack:
-        e = stack.pop()
-        if e.__class__ is tuple:  # (call,): its operands are on `values`
-            call = e[0]
-            n = len(call.args)
-            args = tuple(values[-n:])
-            del values[-n:]
-            op = BY_NAME[call.fn] if call.operator else FUNCTIONS[call.fn]
-            values.append(_apply(program, op, args, call.start, call.end, nodes))
-        elif e.__class__ is Num:
-            node = lift(e.value)
-            node.label = program.text(e.start, e.end)
-            nodes.append(node)
-            values.append(node)
-        elif e.__class__ is Var:
-            if e.name in CONSTANTS:
-                node = lift(CONSTANTS[e.name])
-                node.label = e.name
-                nodes.append(node)
-                values.append(node)
+    push = values.append
+    for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
+        if kind == OP or kind == CALL:
+            op = BY_NAME[name] if kind == OP else FUNCTIONS[name]
+            if arg == 2:
+                y = values.pop()
+                args = (values.pop(), y)
             else:
-                values.append(env[e.name])
+                args = tuple(values[-arg:])
+                del values[-arg:]
+            push(_apply(program, op, args, start, end, nodes))
+        elif kind == NUM:
+            node = lift(arg)
+            node.label = program.text(start, end)
+            nodes.append(node)
+            push(node)
+        elif name in CONSTANTS:
+            node = lift(CONSTANTS[name])
+            node.label = name
+            nodes.append(node)
+            push(node)
         else:
-            stack.append((e,))
-            stack.extend(reversed(e.args))
+            push(env[name])
     return values[0]
 
 

@@ -19,7 +19,7 @@ from bisect import bisect_right
 
 from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
 from .errors import SyntaxError_
-from .program import Call, Num, Program, Stmt, Var
+from .program import CALL, NUM, OP, VAR, Program, Stmt
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 
@@ -27,94 +27,85 @@ AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 TYPE, TEXT, START, END = range(4)
 
 
-# -- callbacks: one per rule alias, building Program nodes bottom-up -----------------------
+# -- callbacks: one per rule alias, emitting the program's equations in postfix order ---------
+#
+# An expression's value on the parser's stack is its span (start, end); its equations are
+# appended to `code` as the parser reduces it, operands before operations.
 
 
-def _binary(name: str):
-    def rule(c):
-        left, _, right = c  # the middle child is the operator token
-        return Call(name, (left, right), left.start, right.end, True)
+def _callbacks(code: list, stmts_mark: list) -> dict:
+    emit = code.append
 
-    return rule
+    def number(c):
+        tok = c[0]
+        emit((NUM, tok[TEXT], float(tok[TEXT]), tok[START], tok[END]))
+        return (tok[START], tok[END])
 
+    def var(c):
+        tok = c[0]
+        emit((VAR, tok[TEXT], 0, tok[START], tok[END]))
+        return (tok[START], tok[END])
 
-def _number(c):
-    tok = c[0]
-    return Num(float(tok[TEXT]), tok[START], tok[END])
+    def binary(name: str):
+        def rule(c):
+            span = (c[0][0], c[2][1])  # left operand, operator token, right operand
+            emit((OP, name, 2, *span))
+            return span
 
+        return rule
 
-def _var(c):
-    tok = c[0]
-    return Var(tok[TEXT], tok[START], tok[END])
+    def neg(c):
+        span = (c[0][START], c[1][1])
+        emit((OP, "neg", 1, *span))
+        return span
 
+    def widen(c):  # `(a+b)` and `+a`: the same equation, labelled with the wider text
+        span = (c[0][START], c[-1][END] if len(c) == 3 else c[-1][1])
+        code[-1] = code[-1][:3] + span
+        return span
 
-def _call(c):
-    name, rpar = c[0], c[-1]
-    return Call(name[TEXT], tuple(c[2:-1]), name[START], rpar[END])
+    def call(c):
+        name, rpar = c[0], c[-1]
+        span = (name[START], rpar[END])
+        emit((CALL, name[TEXT], len(c) - 3, *span))
+        return span
 
+    def statement(target, aug, start: int, end: int) -> Stmt:
+        lo, stmts_mark[0] = stmts_mark[0], len(code)
+        return Stmt(target, aug, lo, len(code), start, end)
 
-def _paren(c):
-    lpar, inner, rpar = c
-    inner.start, inner.end = lpar[START], rpar[END]  # (a+b) is labelled "(a+b)"
-    return inner
-
-
-def _neg(c):
-    sign, arg = c
-    return Call("neg", (arg,), sign[START], arg.end, True)
-
-
-def _pos(c):
-    sign, arg = c
-    arg.start = sign[START]  # unary plus is the identity: no node
-    return arg
-
-
-def _assign(c):
-    name, expr = c
-    return Stmt(name[TEXT], None, expr, name[START], expr.end)
-
-
-def _augassign(c):
-    name, op, expr = c
-    return Stmt(name[TEXT], AUG[op[TEXT]], expr, name[START], expr.end)
-
-
-def _bare(c):
-    expr = c[0]
-    return Stmt(None, None, expr, expr.start, expr.end)
-
-
-CALLBACKS = {
-    "number": _number,
-    "var": _var,
-    "call": _call,
-    "paren": _paren,
-    "add": _binary("add"),
-    "sub": _binary("sub"),
-    "mul": _binary("mul"),
-    "div": _binary("div"),
-    "pow": _binary("pow"),
-    "neg": _neg,
-    "pos": _pos,
-    "assign": _assign,
-    "augassign": _augassign,
-    "bare": _bare,
-    "start": list,
-}
+    return {
+        "number": number,
+        "var": var,
+        "call": call,
+        "paren": widen,
+        "pos": widen,
+        "neg": neg,
+        "add": binary("add"),
+        "sub": binary("sub"),
+        "mul": binary("mul"),
+        "div": binary("div"),
+        "pow": binary("pow"),
+        "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
+        "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
+        "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
+        "start": list,
+    }
 
 
-def _reducer(origin: str, alias: str | None, expand1: bool, mask: tuple):
+def _reducer(callbacks: dict, origin: str, alias: str | None, expand1: bool, mask: tuple):
     """The function that turns a rule's matched children into its value (lark's semantics)."""
     if alias is not None:
-        callback = CALLBACKS[alias]
+        callback = callbacks[alias]
     elif origin.startswith("_"):
         callback = None  # an inlined rule: its children are spliced into the parent's
     elif expand1:
-        callback = CALLBACKS.get(origin)  # `?rule: child` is inlined and needs none
+        callback = callbacks.get(origin)  # `?rule: child` is inlined and needs none
     else:
-        callback = CALLBACKS[origin]
+        callback = callbacks[origin]
     plain = all(keep and not splice for keep, splice in mask)
+    if plain and callback is not None and (alias is not None or not expand1):
+        return callback  # every child kept as is: the callback is the whole reduction
 
     def reduce(children: list):
         if plain:
@@ -141,11 +132,17 @@ def _is_unit(alias, expand1: bool, mask: tuple) -> bool:
     return alias is None and expand1 and mask == ((True, False),)
 
 
-# (number of children, origin, reduce function or None for a unit rule) per rule
-_RULES = [
-    (len(mask), origin, None if _is_unit(alias, expand1, mask) else _reducer(origin, alias, expand1, mask))
-    for origin, alias, expand1, mask in RULES
-]
+def _rules(callbacks: dict) -> list[tuple]:
+    """(number of children, origin, reduce function or None for a unit rule) per rule."""
+    return [
+        (
+            len(mask),
+            origin,
+            None if _is_unit(alias, expand1, mask) else _reducer(callbacks, origin, alias, expand1, mask),
+        )
+        for origin, alias, expand1, mask in RULES
+    ]
+
 
 # One regex for all tokens: optional blanks, then exactly one terminal (or ERROR: any other
 # character), so `finditer` walks the text with every position accounted for.
@@ -197,7 +194,8 @@ def parse(source: str) -> Program:
     """Parse program text; syntax errors become SyntaxError_ with line, column and a
     phrasing in the user's terms."""
     tokens = tokenize(source)
-    actions, rules = ACTIONS, _RULES
+    code: list[tuple] = []
+    actions, rules = ACTIONS, _rules(_callbacks(code, [0]))
     states = [START_STATE]
     values: list = []
     for i, tok in enumerate(tokens):
@@ -224,7 +222,7 @@ def parse(source: str) -> Program:
             values.append(reduce(children))
             states.append(actions[states[-1]][origin])
             if kind == "$END" and states[-1] == END_STATE:
-                return Program(source, values[-1])
+                return Program(source, values[-1], code)
     raise AssertionError("unreachable: $END always ends the parse")  # pragma: no cover
 
 

@@ -1,8 +1,16 @@
-"""The parsed program: a list of statements over expression trees, with source positions.
+"""The parsed program: statements over one flat list of equations, with source positions.
 
-This is what the parser produces and the interpreter consumes; it knows nothing of lark.
-Positions are character offsets into `Program.source`; `Program.position` turns one into
-a (line, column) pair, both 1-based, for error messages.
+The parser emits each expression in postfix order, as the LALR parser reduces it, so a
+program is already a Wengert list: `code` holds one entry per leaf or operation,
+
+    (NUM, text, value, start, end)      a number written in the program
+    (VAR, name, 0, start, end)          a name's current value (or pi, tau)
+    (OP, op_name, n, start, end)        an operator (a+b, -a, a**b) applied to the n values before it
+    (CALL, fn_name, n, start, end)      a function call as written (checked against the op table)
+
+and a statement is a slice `code[lo:hi]` whose entries leave one value, assigned to
+`target` (or, for the last statement, the output).  Positions are character offsets into
+`source`; `Program.position` turns one into a 1-based (line, column).
 """
 
 from __future__ import annotations
@@ -10,41 +18,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-
-@dataclass(slots=True)
-class Num:
-    value: float
-    start: int
-    end: int
-
-
-@dataclass(slots=True)
-class Var:
-    name: str
-    start: int
-    end: int
-
-
-@dataclass(slots=True)
-class Call:
-    """An operation: `fn` is an op name (`add`, `neg`, ...) for operator syntax, or the name
-    the user wrote for a function call (checked against the op table by the interpreter)."""
-
-    fn: str
-    args: tuple
-    start: int
-    end: int
-    operator: bool = False  # written as an operator (a+b) rather than a call (add(a, b))
-
-
-Expr = Num | Var | Call
+NUM, VAR, OP, CALL = "num", "var", "op", "call"
+KIND, NAME, ARG, START, END = range(5)  # fields of a code entry
 
 
 @dataclass(slots=True)
 class Stmt:
     target: str | None  # None for a bare expression
     aug: str | None  # "add", "sub", "mul", "div" for += -= *= /=
-    expr: Expr
+    lo: int  # its equations are code[lo:hi]
+    hi: int
     start: int  # of the statement (its target, or its expression)
     end: int
 
@@ -53,6 +36,7 @@ class Stmt:
 class Program:
     source: str
     stmts: list[Stmt]
+    code: list[tuple] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -70,3 +54,12 @@ class Program:
         head = " ".join(self.source[start : start + half].split())
         tail = " ".join(self.source[end - half : end].split())
         return f"{head} ... {tail}"
+
+    def literal(self, stmt: Stmt) -> float | None:
+        """The value of a statement that is a plain number (`2.0`, `-2.0`), else None."""
+        code = self.code
+        if stmt.hi - stmt.lo == 1 and code[stmt.lo][KIND] == NUM:
+            return code[stmt.lo][ARG]
+        if stmt.hi - stmt.lo == 2 and code[stmt.lo][KIND] == NUM and code[stmt.lo + 1][:3] == (OP, "neg", 1):
+            return -code[stmt.lo][ARG]
+        return None

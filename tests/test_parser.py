@@ -10,7 +10,7 @@ from lark.exceptions import UnexpectedCharacters
 from gradcli import _grammar_tables as generated
 from gradcli.errors import SyntaxError_
 from gradcli.parser import compile_tables, parse, tokenize
-from gradcli.program import Call, Num, Var
+from gradcli.program import CALL, NUM, OP, VAR
 
 
 def test_generated_tables_match_the_grammar():
@@ -89,17 +89,23 @@ AUG_TEXT = {None: "=", "add": "+=", "sub": "-=", "mul": "*=", "div": "/="}
 
 
 def _ours(program):
-    def expr(e):
-        if isinstance(e, Num):
-            return ("number", e.value)
-        if isinstance(e, Var):
-            return ("var", e.name)
-        assert isinstance(e, Call)
-        if e.operator:
-            return (e.fn, *[expr(a) for a in e.args])
-        return ("call", e.fn, tuple(expr(a) for a in e.args))
+    """The program's postfix equations, run on a stack of S-expressions."""
 
-    return tuple(("stmt", s.target, AUG_TEXT[s.aug] if s.target else None, expr(s.expr)) for s in program.stmts)
+    def expr(stmt):
+        stack = []
+        for kind, name, arg, _, _ in program.code[stmt.lo : stmt.hi]:
+            if kind == NUM:
+                stack.append(("number", arg))
+            elif kind == VAR:
+                stack.append(("var", name))
+            else:
+                args = stack[len(stack) - arg :]
+                del stack[len(stack) - arg :]
+                stack.append((name, *args) if kind == OP else ("call", name, tuple(args)))
+        (value,) = stack
+        return value
+
+    return tuple(("stmt", s.target, AUG_TEXT[s.aug] if s.target else None, expr(s)) for s in program.stmts)
 
 
 atoms = st.sampled_from(["a", "b", "1", "2.5", "pi"])
@@ -133,18 +139,16 @@ def test_driver_builds_what_lark_parses(text, lark_parser):
 
 def test_spans_label_source_text():
     program = parse("y = (a + b) * tanh(c)")
-    expr = program.stmts[0].expr
-    assert program.text(expr.start, expr.end) == "(a + b) * tanh(c)"
-    assert program.text(expr.args[0].start, expr.args[0].end) == "(a + b)"
-    assert program.text(expr.args[1].start, expr.args[1].end) == "tanh(c)"
+    texts = [program.text(start, end) for kind, _, _, start, end in program.code if kind in (OP, CALL)]
+    assert texts == ["(a + b)", "tanh(c)", "(a + b) * tanh(c)"]
 
 
 def test_deep_nesting_does_not_recurse():
     depth = 100_000
     program = parse("y = " + "(" * depth + "x" + ")" * depth)
-    assert isinstance(program.stmts[0].expr, Var)
+    assert [entry[:2] for entry in program.code] == [(VAR, "x")]
     program = parse("y = " + "-" * depth + "x")
-    assert program.stmts[0].expr.fn == "neg"
+    assert len(program.code) == depth + 1 and program.code[-1][:2] == (OP, "neg")
 
 
 def test_lark_is_not_imported_to_parse():
