@@ -8,7 +8,6 @@ command needs them.
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .engine import paused_gc
 from .errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
 
 app = typer.Typer(
@@ -119,10 +119,9 @@ def guarded(fn):
     @functools.wraps(fn)
     def run(*args, **kwargs):
         _State.json_errors, _State.source, _State.path = False, None, None
-        collecting = gc.isenabled()
-        gc.disable()  # a DAG of fresh objects has no cycles to collect; the collector's scans cost ~40%
         try:
-            fn(*args, **kwargs)
+            with paused_gc():
+                fn(*args, **kwargs)
         except GradcliError as exc:
             raise typer.Exit(report(exc)) from None
         except KeyboardInterrupt:
@@ -131,9 +130,6 @@ def guarded(fn):
             raise
         except Exception as exc:  # noqa: BLE001 - the last guard: never a traceback
             raise typer.Exit(internal_error(exc)) from None
-        finally:
-            if collecting:
-                gc.enable()
 
     return run
 

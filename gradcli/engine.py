@@ -7,8 +7,10 @@ reverse creation order, so depth is limited only by memory.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from .errors import MathError
 from .ops import BY_NAME, CONST, INPUT, OPS, Op, ieee
@@ -26,6 +28,20 @@ def set_allow_nonfinite(allow: bool) -> bool:
     return old
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building a big graph: a graph is a DAG
+    of fresh objects with no cycles to find, and the collector's repeated scans of a growing
+    heap cost up to half the time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _finite(x: float) -> bool:
     return x - x == 0.0  # inf - inf and nan - nan are nan
 
@@ -33,14 +49,31 @@ def _finite(x: float) -> bool:
 class Value:
     """A scalar node of the computation graph (micrograd's API, plus the op table)."""
 
-    __slots__ = ("data", "grad", "op", "args", "label")
+    # Operands in two slots rather than a tuple: one object per node for the garbage
+    # collector to track instead of two (~1.8x faster graph building, ~64 bytes less).
+    __slots__ = ("data", "grad", "op", "a", "b", "label")
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
         self.data = float(data)
         self.grad = 0.0
         self.op = INPUT
-        self.args: tuple = ()
+        self.a = self.b = None
         self.label = label
+
+    @property
+    def args(self) -> tuple:
+        """The operands: () for a leaf, (a,) or (a, b)."""
+        a = self.a
+        if a is None:
+            return ()
+        b = self.b
+        return (a,) if b is None else (a, b)
+
+    @args.setter
+    def args(self, operands: tuple) -> None:
+        if len(operands) > 2:
+            raise ValueError("a node has at most two operands")
+        self.a, self.b = (*operands, None, None)[:2]
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -63,8 +96,12 @@ def lift(x) -> Value:
     """A Value as is; a number as a constant leaf (which is never differentiated)."""
     if isinstance(x, Value):
         return x
-    out = Value(x)
+    out = _new(Value)
+    out.data = float(x)
+    out.grad = 0.0
     out.op = CONST
+    out.a = out.b = None
+    out.label = ""
     return out
 
 
@@ -186,29 +223,36 @@ def _operand(text: str) -> str:
 # -- the backward pass ------------------------------------------------------------------
 
 
+_DONE = object()  # on the stack below a node: all its operands are in the order
+
+
 def topological_order(root: Value) -> list[Value]:
-    """Every node root depends on, operands before results (iterative depth-first post-order)."""
+    """Every node root depends on, operands before results (iterative depth-first post-order;
+    no allocation per node, which keeps Python's garbage collector out of the way)."""
     order: list[Value] = []
     seen: set[int] = set()
     stack: list = [root]
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
-        if node.__class__ is tuple:  # (node,): all its operands are done
-            emit(node[0])
+        if node is _DONE:
+            emit(pop())
             continue
         key = id(node)
         if key in seen:
             continue
         mark(key)
-        args = node.args
-        if not args:
+        a = node.a
+        if a is None:
             emit(node)  # a leaf is done at once
             continue
-        push((node,))
-        for child in args:
-            if id(child) not in seen:
-                push(child)
+        push(node)
+        push(_DONE)
+        if id(a) not in seen:
+            push(a)
+        b = node.b
+        if b is not None and id(b) not in seen:
+            push(b)
     return order
 
 
@@ -218,9 +262,12 @@ def reaching(nodes: Sequence[Value], output: Value) -> list[Value]:
     Only these are swept: a node the output does not depend on gets no gradient, even
     where its local derivative would be infinite (sqrt at 0 in an unused branch)."""
     need = {id(output)}
+    add = need.add
     for node in reversed(nodes):
-        if id(node) in need:
-            need.update(map(id, node.args))
+        if id(node) in need and node.a is not None:
+            add(id(node.a))
+            if node.b is not None:
+                add(id(node.b))
     return [node for node in nodes if id(node) in need]
 
 
@@ -233,25 +280,24 @@ def backward_sweep(order: Sequence[Value]) -> None:
     gradient still flows, so 0 * inf is NaN here as in PyTorch and JAX, never a silent 0.
     """
     for node in reversed(order):
-        args = node.args
-        if not args:
+        x = node.a
+        if x is None:
             continue
         g = node.grad
+        y = node.b
         try:
-            if len(args) == 2:
-                x, y = args
+            if y is None:
+                (dx,) = node.op.local(node.data, x.data)
+            else:
                 dx, dy = node.op.local(node.data, x.data, y.data)
-                if x.op is not CONST:
-                    x.grad += g * dx
                 if y.op is not CONST:
                     y.grad += g * dy
-                continue
-            local = node.op.local(node.data, *[a.data for a in args])
         except _ARITH as exc:  # e.g. an overflowing x**(y-1): the derivative is not finite
-            local = (math.nan if isinstance(exc, ValueError) else math.inf,) * len(args)
-        for a, d in zip(args, local):
-            if a.op is not CONST:
-                a.grad += g * d
+            dx = dy = math.nan if isinstance(exc, ValueError) else math.inf
+            if y is not None and y.op is not CONST:
+                y.grad += g * dy
+        if x.op is not CONST:
+            x.grad += g * dx
     if not _allow_nonfinite:
         for node in order:
             if node.grad - node.grad != 0.0:
@@ -291,7 +337,7 @@ def zero_grad(nodes: Iterable[Value]) -> None:
 def forward(nodes: Sequence[Value]) -> None:
     """Recompute every computed node's value from its operands, in creation order."""
     for node in nodes:
-        if node.args:
+        if node.a is not None:
             node.data = compute(node.op, node.args, node.label)
 
 
@@ -304,7 +350,7 @@ def _binary_method(op: Op, reflected: bool = False):
 
     def method(self: Value, other) -> Value:
         if other.__class__ is not Value:
-            other = lift(other)
+            other = lift(other)  # a number: a constant leaf, as micrograd's Value(other)
         args = (other, self) if reflected else (self, other)
         try:
             data = forward(args[0].data, args[1].data)
@@ -316,7 +362,7 @@ def _binary_method(op: Op, reflected: bool = False):
         out.data = data
         out.grad = 0.0
         out.op = op
-        out.args = args
+        out.a, out.b = args
         out.label = ""
         return out
 
@@ -326,9 +372,23 @@ def _binary_method(op: Op, reflected: bool = False):
 
 def _unary_method(op: Op):
     """Value.__neg__, .tanh(), .exp(), ...: op(self)."""
+    forward = op.forward
 
     def method(self: Value) -> Value:
-        return apply(op, self)
+        try:
+            data = forward(self.data)
+        except _ARITH as exc:
+            data = _undefined(op, (self,), exc)
+        if data - data != 0.0:
+            data = _nonfinite(op, (self,), data)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.op = op
+        out.a = self
+        out.b = None
+        out.label = ""
+        return out
 
     method.__doc__ = f"{op.name}(self)"
     return method

@@ -340,8 +340,9 @@ def evaluate(source: str, bindings: dict[str, float] | None = None, of: str | No
     """Parse, build and differentiate: the whole `eval` pipeline as one call."""
     from .parser import parse
 
-    graph = build(parse(source), bindings, of)
-    graph.backward()
+    with engine.paused_gc():
+        graph = build(parse(source), bindings, of)
+        graph.backward()
     return graph
 
 
