@@ -355,18 +355,22 @@ def _binary_method(op: Op, reflected: bool = False):
     def method(self: Value, other) -> Value:
         if other.__class__ is not Value:
             other = lift(other)  # a number: a constant leaf, as micrograd's Value(other)
-        args = (other, self) if reflected else (self, other)
+        if reflected:
+            x, y = other, self
+        else:
+            x, y = self, other
         try:
-            data = forward(args[0].data, args[1].data)
+            data = forward(x.data, y.data)
         except _ARITH as exc:
-            data = _undefined(op, args, exc)
+            data = _undefined(op, (x, y), exc)
         if data - data != 0.0:
-            data = _nonfinite(op, args, data)
+            data = _nonfinite(op, (x, y), data)
         out = _new(Value)
         out.data = data
         out.grad = 0.0
         out.op = op
-        out.a, out.b = args
+        out.a = x
+        out.b = y
         out.label = ""
         out.seen = None
         return out
