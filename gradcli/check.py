@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, compute, number
+from .engine import Value, _finite, compute, number
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .interpreter import Graph
 from .program import Program
@@ -335,10 +335,6 @@ def _kink(left: _Neville, right: _Neville, note: str) -> Estimate:
     return Estimate(mean, error, left.value, right.value, True, note, left.error, right.error)
 
 
-def _finite(x: float) -> bool:
-    return x - x == 0.0
-
-
 # -- probing a graph ----------------------------------------------------------------------
 
 EXACT_OPS = frozenset({"neg", "id", "abs", "relu", "min", "max"})  # results without rounding
@@ -411,11 +407,7 @@ class _Probe:
 
 def _needed(graph: Graph) -> set[int]:
     """ids of the nodes the output depends on, itself included."""
-    needed = {id(graph.output)}
-    for node in reversed(graph.nodes):
-        if id(node) in needed:
-            needed.update(id(a) for a in node.args)
-    return needed
+    return {id(node) for node in graph.needed()}
 
 
 # -- the check ----------------------------------------------------------------------------
@@ -503,17 +495,24 @@ def check(
     return Report(graph.output_name, ok, rows, points)
 
 
+MAX_NODE_ROWS = 2000  # --nodes re-runs the forward pass downstream of each node: O(n^2)
+
+
 def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value]]:
     """(row name, node) for every input, then (with `nodes`) every intermediate the output needs."""
     targets = list(graph.inputs.items())
     if nodes:
         needed = _needed(graph)
-        inner = [n for n in graph.nodes if n.args and id(n) in needed and n is not graph.output]
-        labels = [n.label for n in inner]
-        ids = {id(n): i for i, n in enumerate(graph.nodes)}
-        for n in inner:
-            name = f"node:{n.label}" if labels.count(n.label) == 1 else f"node:{n.label}#{ids[id(n)]}"
-            targets.append((name, n))
+        names = graph.display_names()
+        inner = [(f"node:{names[i]}", n) for i, n in enumerate(graph.nodes) if n.args and id(n) in needed]
+        inner = [(name, n) for name, n in inner if n is not graph.output]
+        if len(inner) > MAX_NODE_ROWS:
+            raise UsageError(
+                f"--nodes would check {len(inner):,} intermediate nodes, each by re-running the forward pass "
+                f"downstream of it (time grows as the square of the graph); the limit is {MAX_NODE_ROWS:,}",
+                hint="check the inputs without --nodes, or a smaller part of the program with --of",
+            )
+        targets += inner
     return targets
 
 
@@ -590,10 +589,12 @@ class _Tolerance:
         allowed = self.atol + self.rtol * scale
         known = self.atol + self.rtol * abs(nearest)
         note = estimate.note
-        if not _finite(nearest):
+        if not _finite(analytic) and _finite(nearest):
+            status = "fail"  # a non-finite gradient or claim never agrees with a finite slope
+        elif not _finite(nearest):
             status = "inconclusive"
         elif error <= known:
-            status = passed if gap <= allowed else "fail"  # a non-finite analytic fails too
+            status = passed if gap <= allowed else "fail"
         elif error <= ROUGH * abs(nearest) and not gap <= allowed + error:
             status = "fail"
         else:

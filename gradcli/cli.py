@@ -176,7 +176,7 @@ def explain_command(
     from .explain import explain
 
     _State.json_errors = fmt is ExplainFormat.json
-    doc = explain(_evaluate(args, file, of, allow_nonfinite, expand))
+    doc = explain(_evaluate(args, file, of, allow_nonfinite, expand), None if fmt is ExplainFormat.json else precision)
     if fmt is ExplainFormat.json:
         from .render import jsonable
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .errors import MathError
@@ -275,6 +275,16 @@ def reaching(nodes: Sequence[Value], output: Value) -> list[Value]:
     return [node for node in nodes if node.seen is token]
 
 
+def local_derivatives(node: Value) -> tuple:
+    """The op table's local partials of `node`, d node / d operand; inf or nan where the rule
+    overflows or is undefined (`backward_sweep` inlines the same rule for speed)."""
+    args = node.args
+    try:
+        return node.op.local(node.data, *[a.data for a in args])
+    except _ARITH as exc:  # e.g. an overflowing x**(y-1), or 1/x at x = 0
+        return (math.nan if isinstance(exc, ValueError) else math.inf,) * len(args)
+
+
 def backward_sweep(order: Sequence[Value]) -> None:
     """Reverse sweep: each node passes grad * local derivative to its operands (chain rule).
 
@@ -314,10 +324,7 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
     for node in reversed(order):
         if not node.args or not _finite(node.grad):
             continue
-        try:
-            local = node.op.local(node.data, *[a.data for a in node.args])
-        except _ARITH:
-            local = (math.inf,) * len(node.args)
+        local = local_derivatives(node)
         for a, d in zip(node.args, local):
             if a.op is not CONST and not _finite(a.grad) and not _finite(d):
                 names = [x.label or ("x" if len(node.args) == 1 else f"x{i + 1}") for i, x in enumerate(node.args)]
@@ -331,11 +338,6 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
                     hint="the gradient would be NaN or infinite; --allow-nonfinite shows it anyway",
                 )
     return MathError(f"the gradient of {bad.label or 'a node'} is not finite")
-
-
-def zero_grad(nodes: Iterable[Value]) -> None:
-    for node in nodes:
-        node.grad = 0.0
 
 
 def forward(nodes: Sequence[Value]) -> None:

@@ -13,24 +13,16 @@ gives two steps, 1 then 2).
 
 from __future__ import annotations
 
-from collections import Counter
-
-from .engine import Value, describe, fmt, reaching
+from .engine import Value, describe, fmt, local_derivatives
 from .interpreter import Graph
 from .ops import CONST
 
 _SYMBOLS = {"mul": "×", "div": "/", "add": "+", "sub": "-", "pow": "^"}
 
 
-def display_names(graph: Graph) -> list[str]:
-    """Each node's label, made unique with `#id` where a name was assigned more than once."""
-    counts = Counter(node.label for node in graph.nodes)
-    return [node.label if counts[node.label] == 1 else f"{node.label}#{i}" for i, node in enumerate(graph.nodes)]
-
-
-def _numbers(node: Value) -> str:
+def _numbers(node: Value, num) -> str:
     """The node's formula with its operands' values: `2 × -3`, `tanh(0.881374)`."""
-    values = [fmt(a.data) for a in node.args]
+    values = [num(a.data) for a in node.args]
     if node.op.name in _SYMBOLS and len(values) == 2:
         return f"{values[0]} {_SYMBOLS[node.op.name]} {values[1]}"
     if node.op.name == "neg":
@@ -40,11 +32,16 @@ def _numbers(node: Value) -> str:
     return f"{node.op.name}({', '.join(values)})"
 
 
-def explain(graph: Graph) -> dict:
-    """{"output", "value", "forward": [...], "backward": [...], "gradients": {...}}."""
-    names = display_names(graph)
+def explain(graph: Graph, precision: int | None = None) -> dict:
+    """{"output", "output_node", "value", "forward": [...], "backward": [...], "gradients": {...}}.
+
+    Numbers in the `text` of each step have `precision` significant digits (all by default);
+    the numeric fields always carry full precision."""
+    num = fmt if precision is None else (lambda x: f"{x:.{precision}g}")
+    names = graph.display_names()
     ids = {id(node): i for i, node in enumerate(graph.nodes)}
-    out_name = names[ids[id(graph.output)]]
+    out = ids[id(graph.output)]
+    out_name = names[out]
 
     forward = []
     for i, node in enumerate(graph.nodes):
@@ -52,26 +49,25 @@ def explain(graph: Graph) -> dict:
         if node.args:
             formula = describe(node.op, [names[ids[id(a)]] for a in node.args])
             step.update(formula=formula, inputs=[a.data for a in node.args])
-            step["text"] = f"{names[i]} = {formula} = {_numbers(node)} = {fmt(node.data)}"
-            if formula == names[i]:
-                step["text"] = f"{formula} = {_numbers(node)} = {fmt(node.data)}"
+            head = formula if formula == names[i] else f"{names[i]} = {formula}"
+            step["text"] = f"{head} = {_numbers(node, num)} = {num(node.data)}"
         else:
             kind = "an input" if node.op.name == "input" else "a constant"
-            value = fmt(node.data)
+            value = num(node.data)
             step["text"] = f"{names[i]}  ({kind})" if names[i] == value else f"{names[i]} = {value}  ({kind})"
         forward.append(step)
 
+    # The reverse sweep of engine.backward_sweep, one step per edge.
     grad = [0.0] * len(graph.nodes)
-    grad[ids[id(graph.output)]] = 1.0
-    needed = {id(node) for node in reaching(graph.nodes, graph.output)}
+    grad[out] = 1.0
+    needed = {id(node) for node in graph.needed()}
     touched = [False] * len(graph.nodes)
     backward = []
     for i in range(len(graph.nodes) - 1, -1, -1):
         node = graph.nodes[i]
         if not node.args or id(node) not in needed:
             continue
-        local = node.op.local(node.data, *[a.data for a in node.args])
-        for a, d in zip(node.args, local):
+        for a, d in zip(node.args, local_derivatives(node)):
             if a.op is CONST:
                 continue
             j = ids[id(a)]
@@ -81,10 +77,10 @@ def explain(graph: Graph) -> dict:
             touched[j] = True
             text = (
                 f"d{out_name}/d{names[j]} += d{out_name}/d{names[i]} · ∂{names[i]}/∂{names[j]}"
-                f" = {fmt(grad[i])} · {fmt(d)} = {fmt(contribution)}"
+                f" = {num(grad[i])} · {num(d)} = {num(contribution)}"
             )
             if again:
-                text += f"   (accumulated: d{out_name}/d{names[j]} = {fmt(grad[j])})"
+                text += f"   (accumulated: d{out_name}/d{names[j]} = {num(grad[j])})"
             backward.append(
                 {
                     "node": names[j],
@@ -100,6 +96,7 @@ def explain(graph: Graph) -> dict:
             )
     return {
         "output": graph.output_name,
+        "output_node": out_name,
         "value": graph.output.data,
         "forward": forward,
         "backward": backward,

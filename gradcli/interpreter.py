@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import engine
 from .engine import Value, apply, lift
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
-from .ops import BY_NAME, CONSTANTS, FUNCTIONS, INPUT, Op
+from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
 from .program import CALL, NUM, OP, VAR, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -40,10 +41,9 @@ class Graph:
         """d output / d node for every node (zeroed first, so it can be called again)."""
         for node in self.nodes:
             node.grad = 0.0
-        if self._order is None:
-            self._order = engine.reaching(self.nodes, self.output)
+        order = self.needed()
         self.output.grad = 1.0
-        engine.backward_sweep(self._order)
+        engine.backward_sweep(order)
 
     def forward(self) -> None:
         """Recompute every value after inputs' `.data` changed (no re-parsing)."""
@@ -51,6 +51,21 @@ class Graph:
 
     def gradients(self) -> dict[str, float]:
         return {name: node.grad for name, node in self.inputs.items()}
+
+    def needed(self) -> list[Value]:
+        """The nodes the output depends on (itself included), in creation order."""
+        if self._order is None:
+            self._order = engine.reaching(self.nodes, self.output)
+        return self._order
+
+    def display_names(self) -> list[str]:
+        """Each node's label, with `#id` added where several nodes that are not constants
+        share it (a name assigned more than once: `y#3`)."""
+        counts = Counter(node.label for node in self.nodes if node.op is not CONST)
+        return [
+            f"{node.label}#{i}" if counts[node.label] > 1 and node.op is not CONST else node.label
+            for i, node in enumerate(self.nodes)
+        ]
 
 
 def _edits(a: str, b: str) -> int:
@@ -346,4 +361,4 @@ def evaluate(source: str, bindings: dict[str, float] | None = None, of: str | No
     return graph
 
 
-__all__ = ["Graph", "build", "check_names", "evaluate", "parse_binding", "parse_bindings", "INPUT"]
+__all__ = ["Graph", "build", "check_names", "evaluate", "parse_binding", "parse_bindings"]

@@ -301,7 +301,7 @@ def explanation(doc: dict, precision: int = 6, max_rows: int = 200) -> Renderabl
             out.append(Text(f"  ... {len(steps) - 1 - shown[-1]:,} steps not shown ...", style="italic"))
         return out
 
-    out = doc["output"]
+    out = doc.get("output_node", doc["output"])
     parts: list = [Rule("forward pass: every node's value, in creation order", align="left")]
     parts += capped(doc["forward"], lambda s: "cyan" if s["op"] == "input" else "")
     parts.append(Rule(f"backward pass: d{out}/d{out} = 1, then the chain rule, last node first", align="left"))
