@@ -91,7 +91,12 @@ ExpandOpt = Annotated[
     typer.Option("--expand", help="Break composite ops (tanh, sigmoid, -, /, ...) into primitives first."),
 ]
 MaxRowsOpt = Annotated[
-    int, typer.Option("--max-rows", min=0, help="Most rows/tree nodes drawn by pretty formats (0: no limit).")
+    int,
+    typer.Option(
+        "--max-rows",
+        min=0,
+        help="Most table rows and tree nodes drawn by pretty formats (0: no limit; trees stop at depth 40).",
+    ),
 ]
 
 
@@ -339,7 +344,11 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    """A warning on stderr: `warning: ...`, or with --format json one JSON line."""
+    if _State.json_errors:
+        sys.stderr.write(json.dumps({"warning": {"message": message}}) + "\n")
+    else:
+        sys.stderr.write(f"warning: {message}\n")
 
 
 def report(exc: GradcliError) -> int:
@@ -356,21 +365,23 @@ def report(exc: GradcliError) -> int:
 
 
 def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
+    """The offending line with a caret under the span (lines are split at '\n' only, as
+    the parser counts them)."""
     if source is None or not exc.line:
         return []
-    src_lines = source.splitlines() or [""]
+    src_lines = source.split("\n")
     where = f"{_State.path}:{exc.line}:{exc.column}" if _State.path else f"line {exc.line}, column {exc.column}"
     if exc.line > len(src_lines):
         return [f"  --> {where}"]
-    text = src_lines[exc.line - 1]
+    text = src_lines[exc.line - 1].rstrip("\r")
     col = max((exc.column or 1) - 1, 0)
     width = max((exc.end_column or 0) - (exc.column or 0), 1)
     # Long lines: show a window around the column.
     lo = max(col - 50, 0)
-    shown = text[lo : col + 50]
+    shown = "".join(ch if ch.isprintable() or ch == "\t" else " " for ch in text[lo : col + 50])
     prefix = "..." if lo else ""
     suffix = "..." if col + 50 < len(text) else ""
-    pad = " " * (len(prefix) + col - lo)
+    pad = " " * len(prefix) + "".join("\t" if ch == "\t" else " " for ch in shown[: col - lo])  # tabs align
     return [
         f"  --> {where}",
         f"   | {prefix}{shown}{suffix}",
@@ -398,13 +409,23 @@ def _click_error(exc: Exception) -> int:
     # click's own usage errors (bad option, missing value) and aborts, duck-typed because
     # typer vendors its own copy of click.
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+        code = exc.exit_code if exc.exit_code else EXIT_USAGE
+        if _wants_json(sys.argv[1:]):
+            _State.json_errors = True
+            report(UsageError(exc.format_message()))
+            return code
         ctx = getattr(exc, "ctx", None)
         usage = ctx.get_usage() + "\n" if ctx is not None else ""
         sys.stderr.write(f"{usage}error: {exc.format_message()}\n")
-        return exc.exit_code if exc.exit_code else EXIT_USAGE
+        return code
     if exc.__class__.__name__ == "Abort":
         return EXIT_INTERRUPTED
     return internal_error(exc)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for --format json (for errors found before the command runs)."""
+    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
 
 
 def internal_error(exc: BaseException) -> int:

@@ -42,6 +42,10 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def nonfinite_allowed() -> bool:
+    return _allow_nonfinite
+
+
 def _finite(x: float) -> bool:
     return x - x == 0.0  # inf - inf and nan - nan are nan
 
@@ -55,6 +59,10 @@ class Value:
     __slots__ = ("data", "grad", "op", "a", "b", "label", "seen")
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
+        if _children:
+            # micrograd builds results as Value(x, (a, b), '+') plus a _backward closure; here
+            # results come from the operators and the op table, which know their derivatives.
+            raise TypeError("Value(data, children) is not supported: build results with operators (a + b)")
         self.data = float(data)
         self.grad = 0.0
         self.op = INPUT

@@ -9,6 +9,7 @@ is fine, its expansion (e^800 - 1)/(e^800 + 1) is not).
 from __future__ import annotations
 
 from .engine import Value, apply, describe, fmt, lift
+from .errors import MathError
 from .interpreter import Graph
 from .ops import BY_NAME, Op
 
@@ -47,7 +48,11 @@ def expand(graph: Graph) -> Graph:
     new: dict[int, Value] = {}
     for node in graph.nodes:
         if node.args:
-            out = builder.apply(node.op, *[new[id(a)] for a in node.args])
+            try:
+                out = builder.apply(node.op, *[new[id(a)] for a in node.args])
+            except MathError as exc:
+                exc.message += f" (in --expand's rewrite of {node.label})"
+                raise
             if node.op.expand is not None or node.label:
                 out.label = node.label  # the expansion's last node stands for the original
         else:

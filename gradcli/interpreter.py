@@ -142,6 +142,15 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
                     inputs.setdefault(name)
             elif kind == CALL:
                 _check_call(program, name, arg, start, end)
+            elif kind == NUM and arg - arg != 0.0 and not engine.nonfinite_allowed():
+                raise _error(
+                    UsageError,
+                    program,
+                    f"the number {name} is too large for a double (the largest is about 1.8e308)",
+                    start,
+                    end,
+                    hint="--allow-nonfinite carries it on as infinity",
+                )
         target = stmt.target
         if target is None:
             continue
@@ -167,6 +176,17 @@ def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str]
             defined[target] = "input"
             used.add(target)
         else:
+            if target in bindings and target not in used:
+                line, _ = program.position(stmt.start)
+                raise _error(
+                    BindingError,
+                    program,
+                    f"'{target}' is given a value on the command line, but the program computes it (line {line}) "
+                    "before using it, so that value would be ignored",
+                    stmt.start,
+                    stmt.start + len(target),
+                    hint=f"remove {target}=... or rename the program's '{target}'",
+                )
             defined[target] = "node"
     if unbound:
         names = list(unbound)

@@ -62,7 +62,7 @@ def _div(x: float, y: float) -> float:
 
 
 def _dpow(out: float, x: float, y: float) -> tuple:
-    # d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x  (defined for x > 0; 0 at x = 0 when y > 0,
+    # d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x  (defined for x > 0; 0 at x = 0 when y >= 0,
     # as PyTorch; undefined for x < 0, where x^y exists only at integer y).
     if y == 0.0:
         dx = 0.0
@@ -72,7 +72,7 @@ def _dpow(out: float, x: float, y: float) -> tuple:
         dx = y * math.pow(x, y - 1.0)
     if x > 0.0:
         dy = out * math.log(x)
-    elif x == 0.0 and y > 0.0:
+    elif x == 0.0 and y >= 0.0:
         dy = 0.0
     else:
         dy = nan

@@ -321,7 +321,10 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
         return _error(source, "unmatched ')'", start, end)
     if kind in ("NAME", "NUMBER", "LPAR") and prev is not None:
         hint = None
-        if prev[TYPE] == "NUMBER" and kind == "NAME":
+        following = tokens[i + 1][TYPE] if i + 1 < len(tokens) else "$END"
+        if kind == "NAME" and following in ("EQUAL", "AUGOP"):
+            hint = "separate statements with a new line or ';'"
+        elif prev[TYPE] == "NUMBER" and kind == "NAME" and prev[END] == start:
             hint = f"write {prev[TEXT]}*{tok[TEXT]} to multiply"
         elif kind == "LPAR" and prev[TYPE] in ("NUMBER", "RPAR"):
             hint = "write * to multiply"

@@ -167,7 +167,7 @@ def _short_name(name: str) -> str:
 def _rows_to_show(n: int, max_rows: int) -> list[int]:
     if max_rows <= 0 or n <= max_rows:
         return list(range(n))
-    tail = min(5, max_rows // 2)
+    tail = max(1, min(5, max_rows // 2))  # the last rows hold the output: always show some
     return list(range(max_rows - tail)) + list(range(n - tail, n))
 
 
@@ -210,7 +210,8 @@ def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int =
                 children.append((arg, sub, depth + 1))
         stack.extend(reversed(children))
     if cut:
-        root.add(Text(f"... {cut:,} branches not drawn (limits: {max_rows} nodes, depth {max_depth})", style="italic"))
+        limits = f"{max_rows:,} nodes, depth {max_depth}" if max_rows > 0 else f"depth {max_depth}"
+        root.add(Text(f"... {cut:,} branches not drawn (limits: {limits})", style="italic"))
     return root
 
 

@@ -85,8 +85,11 @@ def test_file_program_and_override(eval_json, tmp_path):
 def test_unused_binding_warns(gradcli):
     result = gradcli("eval", "y = x*x", "x=3", "z=1", "--format", "json")
     assert result.exit_code == 0
-    assert "warning:" in result.stderr and "'z'" in result.stderr
+    (line,) = result.stderr.splitlines()  # with --format json a warning is a JSON line too
+    assert "'z'" in json.loads(line)["warning"]["message"]
     assert json.loads(result.stdout)["gradients"] == {"x": 6.0, "z": 0.0}
+    result = gradcli("eval", "y = x*x", "x=3", "z=1", "--format", "csv")
+    assert result.stderr.startswith("warning: ") and "'z'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -162,3 +165,28 @@ def test_json_writer_equals_json_dumps_of_the_dict():
     assert json.loads(render.to_json(graph)) == render.to_dict(graph)
     graph = evaluate("y = log(x)", {"x": 1.0})
     assert json.loads(render.to_json(graph)) == render.to_dict(graph)
+
+
+def test_option_errors_are_json_with_format_json():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradcli", "eval", "y = x", "x=1", "--format", "json", "--precision", "0"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert json.loads(line)["error"]["kind"] == "usage"
+
+
+def test_max_rows_keeps_the_output_row(gradcli):
+    out = gradcli("eval", "y = a*b", "a=1", "b=2", "--max-rows", "1", "--format", "table").stdout
+    assert "│ 2 │ y" in out and "2 nodes not shown" in out
+
+
+def test_value_with_children_is_refused():
+    from gradcli import Value
+
+    with pytest.raises(TypeError, match="operators"):
+        Value(1.0, (Value(2.0),), "+")

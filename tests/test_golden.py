@@ -24,7 +24,7 @@ def _directive(text: str, key: str) -> str:
 @pytest.mark.parametrize("name", CASES)
 def test_golden(name, gradcli, monkeypatch):
     monkeypatch.chdir(GOLDEN)
-    source = (GOLDEN / f"{name}.grad").read_text()
+    source = (GOLDEN / f"{name}.grad").read_text(encoding="utf-8-sig")
     result = gradcli("eval", "-f", f"{name}.grad", *shlex.split(_directive(source, "args")))
     expected = GOLDEN / f"{name}.stderr"
     if os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1":

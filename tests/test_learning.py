@@ -172,3 +172,30 @@ def test_explain_module_matches_engine_on_every_example():
     for path in EXAMPLES.glob("*.grad"):
         graph = evaluate(path.read_text())
         assert explain(graph)["gradients"] == graph.gradients()
+
+
+def test_explain_with_allow_nonfinite_does_not_crash(gradcli):
+    doc = explain_json(gradcli, "y = log(x)", "x=0", "--allow-nonfinite")
+    assert doc["value"] == "-Infinity" and doc["gradients"] == {"x": "Infinity"}
+    result = gradcli("explain", "y = x**-1", "x=1e-200", "--allow-nonfinite")
+    assert result.exit_code == 0
+
+
+def test_explain_names_a_reassigned_output_consistently(gradcli):
+    doc = explain_json(gradcli, "x = a*2; x = x*x", "a=3")
+    assert doc["output"] == "x" and doc["output_node"] == "x#3"
+    assert all(step["text"].startswith("dx#3/") for step in doc["backward"])
+    out = gradcli("explain", "x = a*2; x = x*x", "a=3").stdout
+    assert "dx#3/dx#3 = 1" in out and "dx#3/da = 24" in out
+
+
+def test_explain_precision(gradcli):
+    out = gradcli("explain", "y = x/3", "x=1", "--precision", "2").stdout
+    assert "0.33" in out and "0.333" not in out
+    doc = explain_json(gradcli, "y = x/3", "x=1", "--precision", "2")
+    assert doc["backward"][0]["local"] == 1 / 3  # JSON keeps full precision
+
+
+def test_constants_are_not_renamed(gradcli):
+    doc = explain_json(gradcli, "y = 2*a + 2*b", "a=1", "b=2")
+    assert [s["node"] for s in doc["forward"]].count("2") == 2
