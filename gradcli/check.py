@@ -613,17 +613,14 @@ class _Tolerance:
 
 def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
     """A hand-derived dL/dNAME: a number or an expression in the program's names."""
-    from .interpreter import check_names
-    from .parser import parse  # lazily: lark only when there are claims
+    from .interpreter import check_names, parse_expression
 
     where = f"expect {name}={text}"
     if name not in graph.inputs:
         inputs = ", ".join(graph.inputs) or "none"
         raise BindingError(f"{where}: '{name}' is not an input of the program (inputs: {inputs})")
     try:
-        program = parse(text)
-        if len(program.stmts) != 1 or program.stmts[0].target is not None:
-            raise UsageError("the claim must be one expression, such as f*b")
+        program = parse_expression(text)
         used, _ = check_names(program, _bindings(graph))
     except NameError_ as exc:
         names = ", ".join(graph.names)

@@ -347,14 +347,19 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
     return name, value
 
 
-def _constant_expression(text: str, raw: str) -> float:
-    from .parser import parse  # lazily: plain numbers never need lark
+def parse_expression(text: str) -> Program:
+    """A program that is exactly one bare expression (a binding's value, a claim)."""
+    from .parser import parse  # lazily: plain numbers never need the parser
 
+    program = parse(text)
+    if len(program.stmts) != 1 or program.stmts[0].target is not None:
+        raise UsageError("expected one expression, such as f*b or pi/4")
+    return program
+
+
+def _constant_expression(text: str, raw: str) -> float:
     try:
-        program = parse(raw)
-        if len(program.stmts) != 1 or program.stmts[0].target is not None:
-            raise BindingError("")
-        return build(program).output.data
+        return build(parse_expression(raw)).output.data
     except GradcliError:
         raise BindingError(
             f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4"
