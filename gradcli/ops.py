@@ -15,6 +15,7 @@ Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties spl
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -52,10 +53,6 @@ def _sigmoid(x: float) -> float:
 def _softplus(x: float) -> float:
     # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact and overflow-free.
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _div(x: float, y: float) -> float:
-    return x / y
 
 
 # -- local derivatives that need a case split -------------------------------------------
@@ -151,11 +148,11 @@ def _x_softplus(P, x):
 #   name        arity  forward                           local partials (out, *xs) -> tuple
 
 OPS: tuple[Op, ...] = (
-    Op("add",      2, lambda x, y: x + y,               lambda out, x, y: (1.0, 1.0), "operator", "+"),
-    Op("sub",      2, lambda x, y: x - y,               lambda out, x, y: (1.0, -1.0), "operator", "-", expand=_x_sub),
-    Op("mul",      2, lambda x, y: x * y,               lambda out, x, y: (y, x), "operator", "*"),
-    Op("div",      2, _div,                             lambda out, x, y: (1.0 / y, -out / y), "operator", "/", expand=_x_div),
-    Op("neg",      1, lambda x: -x,                     lambda out, x: (-1.0,), "operator", "-"),
+    Op("add",      2, operator.add,                     lambda out, x, y: (1.0, 1.0), "operator", "+"),
+    Op("sub",      2, operator.sub,                     lambda out, x, y: (1.0, -1.0), "operator", "-", expand=_x_sub),
+    Op("mul",      2, operator.mul,                     lambda out, x, y: (y, x), "operator", "*"),
+    Op("div",      2, operator.truediv,                 lambda out, x, y: (1.0 / y, -out / y), "operator", "/", expand=_x_div),
+    Op("neg",      1, operator.neg,                     lambda out, x: (-1.0,), "operator", "-"),
     Op("id",       1, lambda x: x,                      lambda out, x: (1.0,), "operator", "="),
     Op("pow",      2, math.pow,                         _dpow, "function", "**"),
     Op("exp",      1, math.exp,                         lambda out, x: (out,)),
