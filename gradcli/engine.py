@@ -1,8 +1,8 @@
 """`Value`, the autograd node, and the backward pass as a reverse sweep.
 
-A node holds its value (`data`), its gradient (`grad`), the op that made it and the tuple
-of its operands (`args`).  Nothing is recursive: the backward pass walks the nodes in
-reverse creation order, so depth is limited only by memory.
+A node holds its value (`data`), its gradient (`grad`), the op that made it and its
+operands (`a`, `b`; `args` gives them as a tuple).  Nothing is recursive: the backward
+pass walks the nodes in reverse topological order, so depth is limited only by memory.
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def apply(op: Op, *args: Value, label: str = "") -> Value:
     out.data = compute(op, args, label)
     out.grad = 0.0
     out.op = op
-    out.args = args
+    out.a = args[0]
+    out.b = args[1] if len(args) == 2 else None
     out.label = label
     out.seen = None
     return out
