@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,19 +91,22 @@ def derivative(
     the estimate turns one-sided.  An error in f(x) itself propagates.
     """
     fx = f(x)
+    px = piece(x) if piece else None  # right after f(x), as the protocol requires
     if not (_finite(x) and _finite(fx)):
         return Estimate(math.nan, math.inf, note="f is not finite at x")
-    differences = _Differences(f, piece, x, fx, noise, H0 * max(1.0, abs(x)))
-    estimate = differences.estimate(at_kink)
-    if not _settled(estimate) and 0.0 < abs(x) < 1.0:
-        # f may change on the scale of x itself (log, sqrt, 1/x near 0): steps relative to x
-        again = _Differences(f, piece, x, fx, noise, H0 * abs(x))
-        retry = again.estimate(at_kink)
-        differences.variation = max(differences.variation, again.variation)
-        if retry.error < estimate.error:
-            estimate = retry
-    estimate.variation = differences.variation
-    return estimate
+    best, variation = None, 0.0
+    # Steps relative to max(1, |x|); if they do not settle, f may change on the scale of x
+    # itself (log, sqrt, 1/x near 0): then also steps relative to |x|, and the better estimate.
+    for h0 in (H0 * max(1.0, abs(x)), H0 * abs(x)):
+        differences = _Differences(f, piece, x, fx, px, noise, h0)
+        estimate = differences.estimate(at_kink)
+        variation = max(variation, differences.variation)
+        if best is None or estimate.error < best.error:
+            best = estimate
+        if _settled(best) or not 0.0 < abs(x) < 1.0:
+            break
+    best.variation = variation
+    return best
 
 
 def _settled(estimate: Estimate) -> bool:
@@ -239,9 +241,9 @@ def _better(a: list[_Neville] | None, b: list[_Neville] | None) -> list[_Neville
 class _Differences:
     """Difference quotients of f around x: central where f is smooth, one-sided otherwise."""
 
-    def __init__(self, f, piece, x: float, fx: float, noise: float | None, h0: float) -> None:
+    def __init__(self, f, piece, x: float, fx: float, px, noise: float | None, h0: float) -> None:
         self.f, self.piece = f, piece
-        self.x, self.fx, self.px = x, fx, (piece(x) if piece else None)
+        self.x, self.fx, self.px = x, fx, px
         self.noise, self.h0 = noise, h0
         self.variation = 0.0  # the largest |f(t) - f(x)| seen
 
@@ -261,16 +263,33 @@ class _Differences:
         return NOISE * max(map(abs, values)) if self.noise is None else self.noise
 
     def estimate(self, at_kink: bool) -> Estimate:
+        """Central where f is smooth around x; otherwise separate estimates left and right of
+        x: at a kink (both reported), or where f is defined on one side only."""
         x, px = self.x, self.px
         near = _step(x, self.h0 * 0.5**SHRINKS)  # the smallest first step: "a small h"
         below, above = self.at(x - near), self.at(x + near)
-        if below is None or above is None:
-            return self.one_sided(below, above, None)
-        if not below[1] == px == above[1]:
-            return self.one_sided(below, above, "a piecewise op changes branch at this point")
-        if at_kink:
-            return self.one_sided(below, above, "a piecewise op is at its switch point")
-        return self.central() or self.one_sided(below, above, None)
+        kink = None
+        if below and above:
+            if not below[1] == px == above[1]:
+                kink = "a piecewise op changes branch at this point"
+            elif at_kink:
+                kink = "a piecewise op is at its switch point"
+            elif central := self.central():
+                return central
+        left = self.side(-1.0, below[1]) if below else None
+        right = self.side(+1.0, above[1]) if above else None
+        if left and right:
+            if kink or _differ(left, right):
+                return _kink(left, right, kink or "the one-sided derivatives differ")
+            both = min(left, right, key=lambda s: s.error)
+            return Estimate(both.value, both.error)
+        if left:
+            note = "one-sided: undefined just right of here"
+            return Estimate(left.value, left.error, left=left.value, note=note, left_error=left.error)
+        if right:
+            note = "one-sided: undefined just left of here"
+            return Estimate(right.value, right.error, right=right.value, note=note, right_error=right.error)
+        return Estimate(math.nan, math.inf, note="undefined on both sides of this point")
 
     def central(self) -> Estimate | None:
         """Ridders' central estimate, checked against the one-sided ones from the same samples."""
@@ -291,23 +310,6 @@ class _Differences:
         if _differ(left, right):
             return _kink(left, right, "the one-sided derivatives differ")
         return Estimate(central.value, central.error)
-
-    def one_sided(self, below, above, kink: str | None) -> Estimate:
-        """Separate estimates left and right of x: at a kink, or where f is defined on one side."""
-        left = self.side(-1.0, below[1]) if below else None
-        right = self.side(+1.0, above[1]) if above else None
-        if left and right:
-            if kink or _differ(left, right):
-                return _kink(left, right, kink or "the one-sided derivatives differ")
-            both = min(left, right, key=lambda s: s.error)
-            return Estimate(both.value, both.error)
-        if left:
-            note = "one-sided: undefined just right of here"
-            return Estimate(left.value, left.error, left=left.value, note=note, left_error=left.error)
-        if right:
-            note = "one-sided: undefined just left of here"
-            return Estimate(right.value, right.error, right=right.value, note=note, right_error=right.error)
-        return Estimate(math.nan, math.inf, note="undefined on both sides of this point")
 
     def side(self, sign: float, piece: Hashable) -> _Neville | None:
         """Forward (sign +1) or backward (sign -1) quotients (f(x+sh) - f(x)) / sh, extrapolated."""
@@ -384,25 +386,18 @@ class _Probe:
                     total += abs(n.data * n.grad)
         return EPS * total if _finite(total) else math.inf
 
-    @contextmanager
-    def restoring(self) -> Iterator[_Probe]:
-        """Put every value the probe changes back afterwards, even on an exception."""
-        saved = [self.node.data] + [n.data for n in self.downstream]
-        try:
-            yield self
-        finally:
-            self.node.data = saved[0]
-            for n, data in zip(self.downstream, saved[1:]):
-                n.data = data
-
     def derivative(self) -> Estimate:
         """d output / d node at the node's current value."""
         if not self.reaches:
             return Estimate(0.0, 0.0)  # the output does not depend on this node
-        x = self.node.data
-        with self.restoring():
-            at_kink = 0 in self.piece()  # a piecewise op sits exactly on its switch point
-            return derivative(self, x, piece=self.piece, at_kink=at_kink, noise=self.rounding())
+        changed = [self.node, *self.downstream]
+        saved = [n.data for n in changed]
+        at_kink = 0 in self.piece()  # a piecewise op sits exactly on its switch point
+        try:
+            return derivative(self, saved[0], piece=self.piece, at_kink=at_kink, noise=self.rounding())
+        finally:  # put back every value the probe changed, even on an exception
+            for n, data in zip(changed, saved):
+                n.data = data
 
 
 def _needed(graph: Graph) -> set[int]:
@@ -478,7 +473,7 @@ def check(
     targets = _targets(graph, nodes)
     given = {name: node.data for name, node in graph.inputs.items()}
     saved = [(n.data, n.grad) for n in graph.nodes]
-    tolerance = _Tolerance(rtol, atol)
+    tolerance = (rtol, atol)
     points, rows = [given], []
     try:
         rows += _check_point(graph, 0, targets, claims, tolerance)
@@ -516,7 +511,7 @@ def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value]]:
     return targets
 
 
-def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: _Tolerance) -> list[Row]:
+def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: tuple[float, float]) -> list[Row]:
     """Rows for the inputs' current values (MathError where the program is undefined)."""
     graph.forward()
     graph.backward()
@@ -526,13 +521,13 @@ def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolera
     for name, node in targets:
         estimate = _Probe(graph, node, needed, index).derivative()
         estimates[id(node)] = estimate
-        rows.append(tolerance.row(point, name, node.data, node.grad, estimate))
+        rows.append(_verdict(point, name, node.data, node.grad, estimate, tolerance))
     for claim in claims:
         if point and claim.constant:
             continue
         node = graph.inputs[claim.name]
         claimed = _evaluate_claim(graph, claim)
-        rows.append(tolerance.row(point, f"expect:{claim.name}", node.data, claimed, estimates[id(node)]))
+        rows.append(_verdict(point, f"expect:{claim.name}", node.data, claimed, estimates[id(node)], tolerance))
     return rows
 
 
@@ -555,8 +550,10 @@ def _check_sample(graph: Graph, point: int, rng: random.Random, given, targets, 
     return values, [row]
 
 
-class _Tolerance:
-    """The verdict on one gradient.
+def _verdict(
+    point: int, name: str, value: float, analytic: float, estimate: Estimate, tolerance: tuple[float, float]
+) -> Row:
+    """The row for one gradient, given tolerance = (rtol, atol).
 
     pass:  |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|), and the numerical
            derivative is itself known that well: error estimate <= atol + rtol |numeric|.
@@ -570,42 +567,38 @@ class _Tolerance:
     At a kink the interval between the one-sided derivatives takes the place of `numeric`,
     and the one-sided derivative nearer the analytic value supplies the error (status `kink`).
     """
-
-    def __init__(self, rtol: float, atol: float) -> None:
-        self.rtol, self.atol = rtol, atol
-
-    def row(self, point: int, name: str, value: float, analytic: float, estimate: Estimate) -> Row:
-        numeric, error, passed = estimate.value, estimate.error, "pass"
-        nearest = numeric
-        gap = abs(analytic - numeric)
-        scale = max(abs(analytic), abs(numeric))
-        if estimate.kink:
-            sides = [(estimate.left, estimate.left_error), (estimate.right, estimate.right_error)]
-            (lo, _), (hi, _) = sorted(sides)
-            gap = max(lo - analytic, analytic - hi, 0.0)  # distance from [lo, hi]
-            scale = max(abs(analytic), abs(lo), abs(hi))
-            nearest, error = min(sides, key=lambda side: abs(analytic - side[0]))
-            passed = "kink"
-        allowed = self.atol + self.rtol * scale
-        known = self.atol + self.rtol * abs(nearest)
-        note = estimate.note
-        if not _finite(analytic) and _finite(nearest):
-            status = "fail"  # a non-finite gradient or claim never agrees with a finite slope
-        elif not _finite(nearest):
-            status = "inconclusive"
-        elif error <= known:
-            status = passed if gap <= allowed else "fail"
-        elif error <= ROUGH * abs(nearest) and not gap <= allowed + error:
-            status = "fail"
-        else:
-            status = "inconclusive"
-        if status == "fail" and _finite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
-            status = "inconclusive"
-            note = "f changes faster than neighbouring doubles at this value can resolve"
-        rel = gap / scale if scale else 0.0
-        if status == "inconclusive" and not note:
-            note = f"the numerical error estimate {error:.2g} exceeds the tolerance {known:.2g}"
-        return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
+    rtol, atol = tolerance
+    numeric, error, passed = estimate.value, estimate.error, "pass"
+    nearest = numeric
+    gap = abs(analytic - numeric)
+    scale = max(abs(analytic), abs(numeric))
+    if estimate.kink:
+        sides = [(estimate.left, estimate.left_error), (estimate.right, estimate.right_error)]
+        lo, hi = sorted((estimate.left, estimate.right))
+        gap = max(lo - analytic, analytic - hi, 0.0)  # distance from [lo, hi]
+        scale = max(abs(analytic), abs(lo), abs(hi))
+        nearest, error = min(sides, key=lambda side: abs(analytic - side[0]))
+        passed = "kink"
+    allowed = atol + rtol * scale
+    known = atol + rtol * abs(nearest)
+    note = estimate.note
+    if not _finite(analytic) and _finite(nearest):
+        status = "fail"  # a non-finite gradient or claim never agrees with a finite slope
+    elif not _finite(nearest):
+        status = "inconclusive"
+    elif error <= known:
+        status = passed if gap <= allowed else "fail"
+    elif error <= ROUGH * abs(nearest) and not gap <= allowed + error:
+        status = "fail"
+    else:
+        status = "inconclusive"
+    if status == "fail" and _finite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
+        status = "inconclusive"
+        note = "f changes faster than neighbouring doubles at this value can resolve"
+    rel = gap / scale if scale else 0.0
+    if status == "inconclusive" and not note:
+        note = f"the numerical error estimate {error:.2g} exceeds the tolerance {known:.2g}"
+    return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
 
 
 # -- claims (--expect NAME=CLAIM) ---------------------------------------------------------
