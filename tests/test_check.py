@@ -7,21 +7,12 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from seed import HAND, SEED
 
 from gradcli import ops
 from gradcli.check import STATUSES, check, derivative, to_dict
 from gradcli.errors import BindingError, GradcliError, MathError, UsageError
 from gradcli.interpreter import evaluate
-
-SEED = """\
-a = 2.0; b = -3.0; c = 5.0
-e = a*b
-d = e + c
-f = -2.0
-L = f * d
-"""
-# By hand: L = f*d, d = e + c, e = a*b, so dL/da = f*b, dL/db = f*a, dL/dc = f, dL/df = d.
-HAND = {"a": 6.0, "b": -4.0, "c": -2.0, "f": -1.0}
 
 
 def rows_by_name(report, point=0):

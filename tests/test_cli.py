@@ -5,8 +5,7 @@ import io
 import json
 
 import pytest
-
-SEED = "a = 2.0; b = -3.0; c = 5.0\ne = a*b\nd = e + c\nf = -2.0\nL = f * d\n"
+from seed import SEED
 
 
 def test_json_matches_the_schema(eval_json):
