@@ -199,3 +199,11 @@ def test_explain_precision(gradcli):
 def test_constants_are_not_renamed(gradcli):
     doc = explain_json(gradcli, "y = 2*a + 2*b", "a=1", "b=2")
     assert [s["node"] for s in doc["forward"]].count("2") == 2
+
+
+def test_of_with_expand(eval_json):
+    args = ("h = tanh(x*w); y = h*h", "x=0.5", "w=2", "--of", "h")
+    plain, broken = eval_json(*args), eval_json(*args, "--expand")
+    assert broken["output"] == "h" and broken["value"] == pytest.approx(plain["value"], rel=1e-14)
+    assert broken["gradients"] == pytest.approx(plain["gradients"], rel=1e-12)
+    assert len(broken["nodes"]) > len(plain["nodes"])
