@@ -82,10 +82,21 @@ def test_dot_output(gradcli):
     assert "<svg" in svg and "grad 6" in svg
 
 
-def test_dot_escapes_record_characters(gradcli):
-    result = gradcli("eval", "y = max(a, b) + (a - b)", "a=1", "b=2", "--format", "dot")
+def test_dot_escapes_record_characters():
+    from gradcli import Value
+    from gradcli.interpreter import Graph
+    from gradcli.render import to_dot
+
+    a = Value(1.0, label='a|b<c>{"q"}')
+    y = a * 2.0
+    y.label = "y"
+    graph = Graph([a, y.b, y], {"a": a}, y, "y")
+    graph.backward()
+    dot = to_dot(graph)
+    assert r"a\|b\<c\>\{\"q\"\}" in dot
     if shutil.which("dot"):
-        subprocess.run(["dot", "-Tsvg"], input=result.stdout, capture_output=True, text=True, check=True)
+        svg = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, check=True).stdout
+        assert "a|b&lt;c&gt;{&quot;q&quot;}" in svg
 
 
 def test_mermaid_output(gradcli, eval_json):
