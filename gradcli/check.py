@@ -34,7 +34,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, _finite, compute, number
+from .engine import Value, _finite, compute, local_derivatives, number
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .interpreter import Graph
 from .program import Program
@@ -375,11 +375,7 @@ class _Probe:
         operand (relu, abs, min, max, neg, id) are exact and add nothing."""
         moving, total = {id(self.node)}, 0.0
         for n in self.downstream:
-            xs = [a.data for a in n.args]
-            try:
-                local = n.op.local(n.data, *xs)
-            except (ArithmeticError, ValueError):
-                local = (math.nan,) * len(xs)
+            local = local_derivatives(n)
             if any(id(a) in moving and d != 0.0 for a, d in zip(n.args, local)):  # nan moves too
                 moving.add(id(n))
                 if n.op.name not in EXACT_OPS:
@@ -493,8 +489,9 @@ def check(
 MAX_NODE_ROWS = 2000  # --nodes re-runs the forward pass downstream of each node: O(n^2)
 
 
-def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value]]:
-    """(row name, node) for every input, then (with `nodes`) every intermediate the output needs."""
+def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value, _Probe]]:
+    """(row name, node, probe) for every input, then (with `nodes`) every intermediate the
+    output needs.  A probe's structure does not depend on the values: built once."""
     targets = list(graph.inputs.items())
     if nodes:
         needed = _needed(graph)
@@ -508,18 +505,18 @@ def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value]]:
                 hint="check the inputs without --nodes, or a smaller part of the program with --of",
             )
         targets += inner
-    return targets
+    needed = _needed(graph)
+    index = {id(n): i for i, n in enumerate(graph.nodes)}
+    return [(name, node, _Probe(graph, node, needed, index)) for name, node in targets]
 
 
 def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: tuple[float, float]) -> list[Row]:
     """Rows for the inputs' current values (MathError where the program is undefined)."""
     graph.forward()
     graph.backward()
-    needed = _needed(graph)
-    index = {id(n): i for i, n in enumerate(graph.nodes)}
     rows, estimates = [], {}
-    for name, node in targets:
-        estimate = _Probe(graph, node, needed, index).derivative()
+    for name, node, probe in targets:
+        estimate = probe.derivative()
         estimates[id(node)] = estimate
         rows.append(_verdict(point, name, node.data, node.grad, estimate, tolerance))
     for claim in claims:

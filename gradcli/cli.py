@@ -1,8 +1,8 @@
 """The command line: parse options, call the core, print.  The only module that imports typer.
 
 Errors are translated to a message and an exit code in one place (`report` and `main`);
-output formats are chosen in one place (`emit`).  rich and lark are imported only when a
-command needs them.
+output formats are chosen in one place (`emit`).  rich is imported only for the pretty
+formats; lark never (the grammar's tables are compiled ahead of time).
 """
 
 from __future__ import annotations
@@ -259,9 +259,9 @@ def _evaluate(args, file, of, allow_nonfinite, expand=False):
 
     source, binding_texts = read_program(args or [], file)
     _State.source = source
-    bindings = parse_bindings(binding_texts, allow_nonfinite)
     old = engine.set_allow_nonfinite(allow_nonfinite)
     try:
+        bindings = parse_bindings(binding_texts, allow_nonfinite)
         graph = build(parse(source), bindings, of)
         if expand:
             from .expand import expand as expand_graph

@@ -78,12 +78,6 @@ class Value:
         b = self.b
         return (a,) if b is None else (a, b)
 
-    @args.setter
-    def args(self, operands: tuple) -> None:
-        if len(operands) > 2:
-            raise ValueError("a node has at most two operands")
-        self.a, self.b = (*operands, None, None)[:2]
-
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
@@ -144,7 +138,7 @@ def compute(op: Op, args: Sequence[Value], label: str = "") -> float:
 def _undefined(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> float:
     """Where `math` raised: MathError, or (with --allow-nonfinite, or NaN/inf operands) IEEE's result."""
     xs = tuple(a.data for a in args)
-    if not (_allow_nonfinite or not all(map(_finite, xs))):
+    if not _allow_nonfinite and all(map(_finite, xs)):
         raise math_error(op, args, exc, label) from None
     return ieee(op, xs, exc)
 
@@ -158,10 +152,8 @@ def _nonfinite(op: Op, args: Sequence[Value], data: float, label: str = "") -> f
 
 def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
     """MathError naming the node, its formula and its operand values: "log(a) is undefined at a = 0"."""
-    names = [a.label or ("x" if len(args) == 1 else f"x{i + 1}") for i, a in enumerate(args)]
+    names, at = _operands(args)
     text = label or describe(op, names)
-    # Operands worth naming: not the literal numbers, whose value is already in the text.
-    at = ", ".join(dict.fromkeys(f"{n} = {fmt(a.data)}" for n, a in zip(names, args) if not _is_literal(a)))
     where = f" at {at}" if at else ""
     if isinstance(exc, ZeroDivisionError) and op.name == "div":
         divisor = f" ({names[1]} = {fmt(args[1].data)})" if not _is_literal(args[1]) else ""
@@ -175,6 +167,14 @@ def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -
     else:
         msg = f"{text} is undefined{where}"
     return MathError(msg, hint=f"{op.name} is defined for {op.domain}" if op.domain and "undefined" in msg else None)
+
+
+def _operands(args: Sequence[Value]) -> tuple[list[str], str]:
+    """The operands' names (their labels, or x, x1, x2) and "a = 0, b = 2" for the ones worth
+    naming: not the literal numbers, whose value the formula already shows."""
+    names = [a.label or ("x" if len(args) == 1 else f"x{i + 1}") for i, a in enumerate(args)]
+    at = ", ".join(dict.fromkeys(f"{n} = {fmt(a.data)}" for n, a in zip(names, args) if not _is_literal(a)))
+    return names, at
 
 
 def _is_literal(node: Value) -> bool:
@@ -336,10 +336,9 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
         local = local_derivatives(node)
         for a, d in zip(node.args, local):
             if a.op is not CONST and not _finite(a.grad) and not _finite(d):
-                names = [x.label or ("x" if len(node.args) == 1 else f"x{i + 1}") for i, x in enumerate(node.args)]
+                names, at = _operands(node.args)
                 formula = describe(node.op, names)
                 text = formula if not node.label or node.label == formula else f"{node.label} = {formula}"
-                at = ", ".join(f"{n} = {fmt(x.data)}" for n, x in zip(names, node.args) if not _is_literal(x))
                 what = "undefined" if d != d else "infinite"
                 return MathError(
                     f"the derivative of {text} with respect to {a.label or 'its operand'} is {what}"

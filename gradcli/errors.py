@@ -7,7 +7,6 @@ Every failure a user can cause is a GradcliError; the CLI turns it into
 from __future__ import annotations
 
 # Exit codes (DESIGN §3); the CLI adds 70 (internal error) and 130 (Ctrl-C).
-EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MATH = 3

@@ -360,6 +360,8 @@ def parse_expression(text: str) -> Program:
 def _constant_expression(text: str, raw: str) -> float:
     try:
         return build(parse_expression(raw)).output.data
+    except MathError as exc:
+        raise BindingError(f"bad binding {text!r}: {exc.message}") from None
     except GradcliError:
         raise BindingError(
             f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4"

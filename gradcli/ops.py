@@ -185,7 +185,6 @@ CONST = Op("const", 0, float, lambda out: (), "leaf")
 PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
-BUILTIN_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
 
 
 # -- what IEEE-754 gives where `math` raises (used only with --allow-nonfinite) --------

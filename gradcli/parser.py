@@ -12,14 +12,11 @@ their parent, a `?rule` with one child is inlined, and `-> alias` names the call
 
 from __future__ import annotations
 
-import pprint
 import re
-import sys
-from bisect import bisect_right
 
 from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
 from .errors import SyntaxError_
-from .program import CALL, NUM, OP, VAR, Program, Stmt
+from .program import CALL, NUM, OP, VAR, Program, Stmt, line_column, line_starts
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 
@@ -251,9 +248,7 @@ _LOOKALIKES = {
 
 
 def _where(source: str, offset: int) -> tuple[int, int]:
-    starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
-    line = bisect_right(starts, offset)
-    return line, offset - starts[line - 1] + 1
+    return line_column(line_starts(source), offset)
 
 
 def _error(source: str, message: str, start: int, end: int, hint: str | None = None) -> SyntaxError_:
@@ -417,6 +412,8 @@ def compile_tables() -> dict:
 
 
 def write_tables(path) -> None:
+    import pprint
+
     tables = compile_tables()
     lines = [
         '"""LALR(1) tables of grammar/gradcli.lark, compiled by lark.  Generated: do not edit.',
@@ -433,6 +430,7 @@ def write_tables(path) -> None:
 
 
 if __name__ == "__main__":
+    import sys
     from pathlib import Path
 
     target = Path(__file__).with_name("_grammar_tables.py")

@@ -22,6 +22,16 @@ NUM, VAR, OP, CALL = "num", "var", "op", "call"
 KIND, NAME, ARG, START, END = range(5)  # fields of a code entry
 
 
+def line_starts(source: str) -> list[int]:
+    return [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+
+
+def line_column(starts: list[int], offset: int) -> tuple[int, int]:
+    """(line, column), 1-based, of a character offset, given `line_starts(source)`."""
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
 @dataclass(slots=True)
 class Stmt:
     target: str | None  # None for a bare expression
@@ -42,9 +52,8 @@ class Program:
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column), 1-based, of a character offset."""
         if not self._line_starts:
-            self._line_starts = [0] + [i + 1 for i, ch in enumerate(self.source) if ch == "\n"]
-        line = bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+            self._line_starts = line_starts(self.source)
+        return line_column(self._line_starts, offset)
 
     def text(self, start: int, end: int, limit: int = 60) -> str:
         """Source text of a span, shortened in the middle when longer than `limit`."""

@@ -11,7 +11,7 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from .engine import Value, number
+from .engine import Value, describe, number
 from .interpreter import Graph
 
 if TYPE_CHECKING:
@@ -117,8 +117,6 @@ def _grad_style(g: float) -> str:
 def _formula(node: Value, ids: dict[int, int]) -> str:
     if not node.args:
         return ""
-    from .engine import describe
-
     return describe(node.op, [a.label if len(a.label) <= 12 else f"#{ids[id(a)]}" for a in node.args])
 
 
@@ -241,9 +239,7 @@ def to_dot(graph: Graph, precision: int = 6) -> str:
         bold = ", penwidth=2" if node is graph.output else ""
         lines.append(f'  n{i} [label="{label}", style=filled, fillcolor="{fill}"{bold}];')
         if node.args:
-            symbol = node.op.symbol if node.op.syntax == "operator" and node.op.name != "id" else node.op.name
-            if node.op.name == "pow":
-                symbol = "**"
+            symbol = node.op.symbol if node.op.symbol and node.op.name != "id" else node.op.name
             lines.append(f'  n{i}_op [label="{_dot_escape(symbol)}", shape=circle];')
             lines.append(f"  n{i}_op -> n{i};")
             for a in node.args:

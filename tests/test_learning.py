@@ -17,7 +17,7 @@ from gradcli.interpreter import evaluate
 from gradcli.ops import BY_NAME, PRIMITIVES
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-SEED = (EXAMPLES / "seed.grad").read_text()
+from seed import SEED  # noqa: E402 - the one copy of the seed's program
 
 
 def explain_json(gradcli, *args):
