@@ -134,11 +134,12 @@ def table(graph: Graph, precision: int = 6, max_rows: int = 200) -> RenderableTy
     t.add_column("op")
     t.add_column("value", justify="right")
     t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right")
-    shown = _rows_to_show(len(nodes), max_rows)
-    previous = -1
-    for i in shown:
-        if i != previous + 1:
-            t.add_row("", Text(f"... {i - previous - 1:,} nodes not shown ...", style="italic"), "", "", "")
+    left_out = 0
+    for i in _rows(len(nodes), max_rows):
+        if i < 0:
+            left_out = -i
+            t.add_row("", Text(f"... {left_out:,} nodes not shown ...", style="italic"), "", "", "")
+            continue
         node = nodes[i]
         style = "bold" if i == out_id else ("cyan" if node.op.name == "input" else "")
         op = node.op.name
@@ -150,11 +151,9 @@ def table(graph: Graph, precision: int = 6, max_rows: int = 200) -> RenderableTy
             short(node.data, precision),
             Text(short(node.grad, precision), style=_grad_style(node.grad)),
         )
-        previous = i
-    if shown and shown[-1] != len(nodes) - 1:
-        t.add_row("", Text(f"... {len(nodes) - 1 - shown[-1]:,} nodes not shown ...", style="italic"), "", "", "")
-    if len(shown) < len(nodes):
-        t.caption = f"{len(shown):,} of {len(nodes):,} nodes shown; --max-rows 0 shows all, --format json lists all"
+    if left_out:
+        shown = len(nodes) - left_out
+        t.caption = f"{shown:,} of {len(nodes):,} nodes shown; --max-rows 0 shows all, --format json lists all"
     return t
 
 
@@ -162,11 +161,16 @@ def _short_name(name: str) -> str:
     return name if len(name) <= 12 else "out"
 
 
-def _rows_to_show(n: int, max_rows: int) -> list[int]:
+def _rows(n: int, max_rows: int):
+    """Which of n rows to draw: yields a row's index, or a negative -k for "k rows left out".
+    The first rows and the last few (which hold the output) are kept."""
     if max_rows <= 0 or n <= max_rows:
-        return list(range(n))
-    tail = max(1, min(5, max_rows // 2))  # the last rows hold the output: always show some
-    return list(range(max_rows - tail)) + list(range(n - tail, n))
+        yield from range(n)
+        return
+    tail = max(1, min(5, max_rows // 2))
+    yield from range(max_rows - tail)
+    yield -(n - max_rows)
+    yield from range(n - tail, n)
 
 
 def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int = 40) -> RenderableType:
@@ -287,16 +291,12 @@ def explanation(doc: dict, precision: int = 6, max_rows: int = 200) -> Renderabl
     from rich.text import Text
 
     def capped(steps: list, style_of) -> list:
-        shown = _rows_to_show(len(steps), max_rows)
-        out, previous = [], -1
-        for i in shown:
-            if i != previous + 1:
-                out.append(Text(f"  ... {i - previous - 1:,} steps not shown ...", style="italic"))
-            out.append(Text("  " + steps[i]["text"], style=style_of(steps[i])))
-            previous = i
-        if shown and shown[-1] != len(steps) - 1:
-            out.append(Text(f"  ... {len(steps) - 1 - shown[-1]:,} steps not shown ...", style="italic"))
-        return out
+        return [
+            Text(f"  ... {-i:,} steps not shown ...", style="italic")
+            if i < 0
+            else Text("  " + steps[i]["text"], style=style_of(steps[i]))
+            for i in _rows(len(steps), max_rows)
+        ]
 
     out = doc.get("output_node", doc["output"])
     parts: list = [Rule("forward pass: every node's value, in creation order", align="left")]
