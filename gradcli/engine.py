@@ -8,24 +8,13 @@ pass walks the nodes in reverse topological order, so depth is limited only by m
 from __future__ import annotations
 
 import gc
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .errors import MathError
-from .ops import BY_NAME, CONST, INPUT, OPS, Op, ieee
+from .ops import BY_NAME, CONST, INPUT, OPS, F, Op, vjp_floats
 
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
-
-# With --allow-nonfinite, NaN and inf are carried on instead of raising MathError.
-_allow_nonfinite = False
-
-
-def set_allow_nonfinite(allow: bool) -> bool:
-    """Carry NaN/inf on (True) or raise MathError (False, the default); returns the old setting."""
-    global _allow_nonfinite
-    old, _allow_nonfinite = _allow_nonfinite, bool(allow)
-    return old
 
 
 @contextmanager
@@ -42,10 +31,6 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def nonfinite_allowed() -> bool:
-    return _allow_nonfinite
-
-
 def _finite(x: float) -> bool:
     return x - x == 0.0  # inf - inf and nan - nan are nan
 
@@ -53,36 +38,48 @@ def _finite(x: float) -> bool:
 class Value:
     """A scalar node of the computation graph (micrograd's API, plus the op table)."""
 
-    # Operands in two slots rather than a tuple: one object per node for the garbage
-    # collector to track instead of two (~1.8x faster graph building, ~64 bytes less).
-    # `seen` marks the nodes one backward pass has visited (faster than a set of ids).
-    __slots__ = ("data", "grad", "op", "a", "b", "label", "seen")
+    # Operands in slots rather than a tuple: one object per node for the garbage collector
+    # to track instead of two (~1.8x faster graph building, ~64 bytes less).  `c` is the
+    # third operand of where(c, a, b).  `seen` marks the nodes one walk has visited.
+    __slots__ = ("data", "grad", "op", "a", "b", "c", "label", "seen")
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
         if _children:
             # micrograd builds results as Value(x, (a, b), '+') plus a _backward closure; here
             # results come from the operators and the op table, which know their derivatives.
             raise TypeError("Value(data, children) is not supported: build results with operators (a + b)")
-        self.data = float(data)
+        self.data = _number(data)
         self.grad = 0.0
         self.op = INPUT
-        self.a = self.b = self.seen = None
+        self.a = self.b = self.c = self.seen = None
         self.label = label
 
     @property
     def args(self) -> tuple:
-        """The operands: () for a leaf, (a,) or (a, b)."""
+        """The operands: () for a leaf, (a,), (a, b) or (a, b, c)."""
         a = self.a
         if a is None:
             return ()
-        b = self.b
-        return (a,) if b is None else (a, b)
+        if self.b is None:
+            return (a,)
+        return (a, self.b) if self.c is None else (a, self.b, self.c)
+
+    @property
+    def _prev(self) -> set:
+        """micrograd's name for the operands, as a set (its draw_dot and trace read it)."""
+        return set(self.args)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's short op string: '+', '*', 'tanh', '' for a leaf."""
+        op = self.op
+        return "" if op.arity == 0 else (op.symbol if op.syntax == "operator" and op.name != "id" else op.name)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
-    # micrograd's operators (+ - * / ** and their reflected forms, unary -) are made from
+    # micrograd's operators (+ - * / ** and their reflected forms, unary -, abs) are made from
     # the op table below the class, as are the function methods (.tanh(), .exp(), ...).
 
     def __pos__(self):
@@ -95,59 +92,77 @@ class Value:
         backward_sweep(order)
 
 
+def _number(x) -> float:
+    """A number as a float; anything else (a string, None) is a TypeError, as in PyTorch."""
+    if isinstance(x, float):
+        return x
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__float__"):
+        raise TypeError(f"unsupported operand: a Value combines with numbers, not {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def lift(x) -> Value:
     """A Value as is; a number as a constant leaf (which is never differentiated)."""
     if isinstance(x, Value):
         return x
     out = _new(Value)
-    out.data = float(x)
+    out.data = _number(x)
     out.grad = 0.0
     out.op = CONST
-    out.a = out.b = out.seen = None
+    out.a = out.b = out.c = out.seen = None
     out.label = ""
     return out
 
 
-def apply(op: Op, *args: Value, label: str = "") -> Value:
+def apply(op: Op, *args: Value, label: str = "", allow_nonfinite: bool = False) -> Value:
     """The node `op(*args)`: its value from the op's forward rule, checked for domain errors."""
     out = _new(Value)
-    out.data = compute(op, args, label)
+    out.data = compute(op, args, label, allow_nonfinite)
     out.grad = 0.0
     out.op = op
     out.a = args[0]
-    out.b = args[1] if len(args) == 2 else None
+    n = len(args)
+    out.b = args[1] if n >= 2 else None
+    out.c = args[2] if n == 3 else None
     out.label = label
     out.seen = None
     return out
 
 
-def compute(op: Op, args: Sequence[Value], label: str = "") -> float:
-    """op's forward rule on the operands' values; MathError where it is undefined or overflows."""
+def compute(op: Op, args: Sequence[Value], label: str = "", allow_nonfinite: bool = False) -> float:
+    """op's forward rule on the operands' values; MathError where it is undefined or overflows
+    (with allow_nonfinite: IEEE-754's inf or NaN instead)."""
     try:
         if len(args) == 2:
             data = op.forward(args[0].data, args[1].data)
         else:
             data = op.forward(*[a.data for a in args])
     except _ARITH as exc:
-        return _undefined(op, args, exc, label)
+        return _undefined(op, args, exc, label, allow_nonfinite)
     if data - data != 0.0:
-        return _nonfinite(op, args, data, label)
+        return _nonfinite(op, args, data, label, allow_nonfinite)
     return data
 
 
-def _undefined(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> float:
-    """Where `math` raised: MathError, or (with --allow-nonfinite, or NaN/inf operands) IEEE's result."""
+def _undefined(op: Op, args: Sequence[Value], exc: Exception, label: str = "", allow: bool = False) -> float:
+    """Where `math` raised: MathError, or (with allow_nonfinite, or NaN/inf operands) IEEE's result."""
     xs = tuple(a.data for a in args)
-    if not _allow_nonfinite and all(map(_finite, xs)):
+    if not allow and all(map(_finite, xs)):
         raise math_error(op, args, exc, label) from None
-    return ieee(op, xs, exc)
+    return op.ieee(xs, exc)
 
 
-def _nonfinite(op: Op, args: Sequence[Value], data: float, label: str = "") -> float:
-    """A NaN or inf result from finite operands is an overflow: MathError unless allowed."""
-    if _allow_nonfinite or not all(_finite(a.data) for a in args):
+def _nonfinite(op: Op, args: Sequence[Value], data: float, label: str = "", allow: bool = False) -> float:
+    """A NaN or inf result: an overflow (from finite operands) or an undefined value (NaN from
+    operands that are not NaN, such as inf * 0): MathError unless allowed."""
+    if allow:
         return data
-    raise math_error(op, args, OverflowError(), label)
+    xs = [a.data for a in args]
+    if all(map(_finite, xs)):
+        raise math_error(op, args, OverflowError() if data == data else ValueError(), label)
+    if data != data and not any(x != x for x in xs):
+        raise math_error(op, args, ValueError(), label)
+    return data
 
 
 def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -> MathError:
@@ -166,7 +181,12 @@ def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -
         msg = f"{text} overflows{where}"
     else:
         msg = f"{text} is undefined{where}"
-    return MathError(msg, hint=f"{op.name} is defined for {op.domain}" if op.domain and "undefined" in msg else None)
+    hint = None
+    if op.domain and "undefined" in msg:
+        hint = f"{op.name} is defined for {op.domain}"
+        if len(args) == 1 and names[0] != "x":  # say what x stands for: "here x - 2 = 0"
+            hint += f"; here x is {names[0]} = {fmt(args[0].data)}"
+    return MathError(msg, hint=hint)
 
 
 def _operands(args: Sequence[Value]) -> tuple[list[str], str]:
@@ -202,10 +222,9 @@ def fmt(x: float) -> str:
 def describe(op: Op, names: Sequence[str]) -> str:
     """The formula of a node in the language's own syntax: `a*b`, `-a`, `tanh(a)`,
     `(a+b)*c` (compound operands of operators are parenthesized)."""
-    if op.name == "pow":
-        return f"{_operand(names[0])}**{_operand(names[1])}"
-    if op.syntax == "operator" and len(names) == 2:
-        return f"{_operand(names[0])}{op.symbol}{_operand(names[1])}"
+    if op.symbol and len(names) == 2:
+        space = " " if op.precedence <= 2 else ""  # comparisons: `x > 0`
+        return f"{_operand(names[0])}{space}{op.symbol}{space}{_operand(names[1])}"
     if op.syntax == "operator":
         return f"{op.symbol}{_operand(names[0])}" if op.name == "neg" else names[0]
     return f"{op.name}({', '.join(names)})"
@@ -261,11 +280,9 @@ def topological_order(root: Value) -> list[Value]:
             continue
         push(node)
         push(_DONE)
-        if a.seen is not token and a.op is not CONST:
-            push(a)
-        b = node.b
-        if b is not None and b.seen is not token and b.op is not CONST:
-            push(b)
+        for arg in (a, node.b, node.c) if node.c is not None else (a, node.b):
+            if arg is not None and arg.seen is not token and arg.op is not CONST:
+                push(arg)
     return order
 
 
@@ -281,27 +298,33 @@ def reaching(nodes: Sequence[Value], output: Value) -> list[Value]:
             node.a.seen = token
             if node.b is not None:
                 node.b.seen = token
+                if node.c is not None:
+                    node.c.seen = token
     return [node for node in nodes if node.seen is token]
 
 
 def local_derivatives(node: Value) -> tuple:
     """The op table's local partials of `node`, d node / d operand; inf or nan where the rule
-    overflows or is undefined (`backward_sweep` inlines the same rule for speed)."""
-    args = node.args
-    try:
-        return node.op.local(node.data, *[a.data for a in args])
-    except _ARITH as exc:  # e.g. an overflowing x**(y-1), or 1/x at x = 0
-        return (math.nan if isinstance(exc, ValueError) else math.inf,) * len(args)
+    overflows or is undefined."""
+    return vjp_floats(node.op, 1.0, node.data, tuple(a.data for a in node.args))
 
 
-def backward_sweep(order: Sequence[Value]) -> None:
-    """Reverse sweep: each node passes grad * local derivative to its operands (chain rule).
+Trace = Callable[[Value, Value, float, float], None]
+
+
+def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace: Trace | None = None) -> None:
+    """Reverse sweep: each node passes its operands their contributions g * d node/d operand
+    (the op table's vjp rules: the chain rule).
 
     `order` lists nodes operands-first; the seed's rule "use +=, not =" is the accumulation
     below, so a node used twice (b = a + a) collects both contributions.  Constants are not
     differentiated (as PyTorch's requires_grad=False): their grad stays 0.  A zero upstream
     gradient still flows, so 0 * inf is NaN here as in PyTorch and JAX, never a silent 0.
+    `trace(node, operand, upstream, contribution)` is called for every edge when given (explain,
+    and the report of where a gradient stopped being finite); without it the loop is lean.
     """
+    if trace is not None:
+        return _traced_sweep(order, trace)
     for node in reversed(order):
         x = node.a
         if x is None:
@@ -310,49 +333,73 @@ def backward_sweep(order: Sequence[Value]) -> None:
         y = node.b
         try:
             if y is None:
-                (dx,) = node.op.local(node.data, x.data)
-            else:
-                dx, dy = node.op.local(node.data, x.data, y.data)
+                (dx,) = node.op.vjp(g, node.data, x.data, F)
+            elif node.c is None:
+                dx, dy = node.op.vjp(g, node.data, x.data, y.data, F)
                 if y.op is not CONST:
-                    y.grad += g * dy
-        except _ARITH as exc:  # e.g. an overflowing x**(y-1): the derivative is not finite
-            dx = dy = math.nan if isinstance(exc, ValueError) else math.inf
-            if y is not None and y.op is not CONST:
-                y.grad += g * dy
+                    y.grad += dy
+            else:
+                _sweep_edges(node, g, None)
+                continue
+        except _ARITH:  # e.g. g / x at x = 0: the rule again, with IEEE-754 results
+            _sweep_edges(node, g, None)
+            continue
         if x.op is not CONST:
-            x.grad += g * dx
-    if not _allow_nonfinite:
+            x.grad += dx
+    if not allow_nonfinite:
         for node in order:
             if node.grad - node.grad != 0.0:
                 raise _gradient_error(order, node)
 
 
-def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
-    """Name the edge where the gradient stopped being finite: a node whose local derivative
-    with respect to one operand is infinite or undefined at the operands' values."""
+def _sweep_edges(node: Value, g: float, trace: Trace | None) -> None:
+    """One node's contributions to its operands (the general case of the sweep)."""
+    args = node.args
+    for a, d in zip(args, vjp_floats(node.op, g, node.data, tuple(a.data for a in args))):
+        if a.op is not CONST:
+            a.grad += d
+            if trace is not None:
+                trace(node, a, g, d)
+
+
+def _traced_sweep(order: Sequence[Value], trace: Trace) -> None:
     for node in reversed(order):
-        if not node.args or not _finite(node.grad):
-            continue
-        local = local_derivatives(node)
-        for a, d in zip(node.args, local):
-            if a.op is not CONST and not _finite(a.grad) and not _finite(d):
-                names, at = _operands(node.args)
-                formula = describe(node.op, names)
-                text = formula if not node.label or node.label == formula else f"{node.label} = {formula}"
-                what = "undefined" if d != d else "infinite"
-                return MathError(
-                    f"the derivative of {text} with respect to {a.label or 'its operand'} is {what}"
-                    + (f" at {at}" if at else ""),
-                    hint="the gradient would be NaN or infinite; --allow-nonfinite shows it anyway",
-                )
-    return MathError(f"the gradient of {bad.label or 'a node'} is not finite")
+        if node.a is not None:
+            _sweep_edges(node, node.grad, trace)
 
 
-def forward(nodes: Sequence[Value]) -> None:
+def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
+    """Name the edge where the gradient stopped being finite: the first edge of the sweep whose
+    upstream gradient is finite and whose contribution is not (replayed with a trace)."""
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = 1.0
+    found: list = []
+
+    def edge(node: Value, a: Value, g: float, d: float) -> None:
+        if not found and _finite(g) and not _finite(d):
+            found.append((node, a, d))
+
+    _traced_sweep(order, edge)
+    if not found:
+        return MathError(f"the gradient of {bad.label or 'a node'} is not finite", node=bad)
+    node, a, d = found[0]
+    names, at = _operands(node.args)
+    formula = describe(node.op, names)
+    text = formula if not node.label or node.label == formula else f"{node.label} = {formula}"
+    what = "undefined" if d != d else "infinite"
+    return MathError(
+        f"the derivative of {text} with respect to {a.label or 'its operand'} is {what}" + (f" at {at}" if at else ""),
+        hint="the gradient would be NaN or infinite; --allow-nonfinite shows it anyway",
+        node=node,
+    )
+
+
+def forward(nodes: Sequence[Value], allow_nonfinite: bool = False) -> None:
     """Recompute every computed node's value from its operands, in creation order."""
     for node in nodes:
         if node.a is not None:
-            node.data = compute(node.op, node.args, node.label)
+            node.data = compute(node.op, node.args, node.label, allow_nonfinite)
 
 
 _new = object.__new__
@@ -381,6 +428,7 @@ def _binary_method(op: Op, reflected: bool = False):
         out.op = op
         out.a = x
         out.b = y
+        out.c = None
         out.label = ""
         out.seen = None
         return out
@@ -405,7 +453,7 @@ def _unary_method(op: Op):
         out.grad = 0.0
         out.op = op
         out.a = self
-        out.b = out.seen = None
+        out.b = out.c = out.seen = None
         out.label = ""
         return out
 
@@ -417,9 +465,15 @@ for _dunder, _name in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv
     setattr(Value, f"__{_dunder}__", _binary_method(BY_NAME[_name]))
     setattr(Value, f"__r{_dunder}__", _binary_method(BY_NAME[_name], reflected=True))
 Value.__neg__ = _unary_method(BY_NAME["neg"])
+Value.__abs__ = _unary_method(BY_NAME["abs"])
 
 # Every function of the op table is also a method: Value.tanh(), .exp(), .relu(), .max(other)...
 for _op in OPS:
-    if _op.syntax == "function" and not hasattr(Value, _op.name):
+    if _op.syntax == "function" and _op.arity <= 2 and not hasattr(Value, _op.name):
         setattr(Value, _op.name, _unary_method(_op) if _op.arity == 1 else _binary_method(_op))
 del _op, _dunder, _name
+
+
+def set_allow_nonfinite(allow: bool) -> bool:  # pragma: no cover - removed with the CLI's switch to options
+    """Deprecated no-op: pass allow_nonfinite to build(), backward() and compute() instead."""
+    return False

@@ -28,6 +28,7 @@ class GradcliError(Exception):
         column: int | None = None,
         end_column: int | None = None,
         hint: str | None = None,
+        node: object = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +36,7 @@ class GradcliError(Exception):
         self.column = column
         self.end_column = end_column
         self.hint = hint
+        self.node = node  # the graph node it is about, when known (the interpreter locates it)
 
     def to_dict(self) -> dict:
         out: dict = {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,9 +20,16 @@ from . import engine
 from .engine import Value, apply, lift
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
-from .program import CALL, NUM, OP, VAR, Program, Stmt
+from .program import CALL, KIND, NAME, NUM, OP, VAR, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def underflows(text: str, value: float) -> bool:
+    """A number written with a nonzero digit that rounds to 0 (`1e-400`)."""
+    mantissa = re.split("[eE]", text)[0]
+    return value == 0.0 and any(ch in "123456789" for ch in mantissa)
 
 
 @dataclass
@@ -35,19 +43,25 @@ class Graph:
     names: dict[str, Value] = field(default_factory=dict)  # each name's newest node
     unused: list[str] = field(default_factory=list)  # bindings the program never reads
     warnings: list[str] = field(default_factory=list)  # for the user, on stderr
+    program: Program | None = field(default=None, repr=False)
+    stmt_ends: list[int] = field(default_factory=list, repr=False)  # len(nodes) after each statement
     _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on
 
-    def backward(self) -> None:
+    def backward(self, allow_nonfinite: bool = False) -> None:
         """d output / d node for every node (zeroed first, so it can be called again)."""
         for node in self.nodes:
             node.grad = 0.0
         order = self.needed()
         self.output.grad = 1.0
-        engine.backward_sweep(order)
+        try:
+            engine.backward_sweep(order, allow_nonfinite)
+        except MathError as exc:
+            self.locate(exc)
+            raise
 
-    def forward(self) -> None:
+    def forward(self, allow_nonfinite: bool = False) -> None:
         """Recompute every value after inputs' `.data` changed (no re-parsing)."""
-        engine.forward(self.nodes)
+        engine.forward(self.nodes, allow_nonfinite)
 
     def gradients(self) -> dict[str, float]:
         return {name: node.grad for name, node in self.inputs.items()}
@@ -66,6 +80,22 @@ class Graph:
             f"{node.label}#{i}" if counts[node.label] > 1 and node.op is not CONST else node.label
             for i, node in enumerate(self.nodes)
         ]
+
+    def locate(self, exc: GradcliError) -> None:
+        """Give an error about a node (exc.node) the line and column of the statement that made it."""
+        if exc.line is not None or exc.node is None or self.program is None or not self.stmt_ends:
+            return
+        index = next((i for i, n in enumerate(self.nodes) if n is exc.node), None)
+        if index is None:
+            return
+        stmt = self.program.stmts[min(bisect_right(self.stmt_ends, index), len(self.program.stmts) - 1)]
+        start, end = stmt.start, stmt.end
+        label = exc.node.label
+        at = self.program.source.find(label, start, end) if label else -1
+        if at >= 0 and label != stmt.target:
+            start, end = at, at + len(label)  # the sub-expression itself
+        exc.line, exc.column = self.program.position(start)
+        exc.end_column = exc.column + (end - start)
 
 
 def _edits(a: str, b: str) -> int:
@@ -103,157 +133,212 @@ def _error(cls, program: Program, message: str, start: int, end: int | None = No
     return cls(message, line=line, column=column, end_column=end_column, hint=hint)
 
 
-def check_names(program: Program, bindings: dict[str, float]) -> tuple[list[str], list[str]]:
+def is_constant(program: Program, stmt: Stmt) -> bool:
+    """A statement whose expression has no names in it but pi and tau (`2.0`, `pi/4`, `-(2)`):
+    its target is an input with that default, exactly like a binding."""
+    if stmt.aug or stmt.target is None:
+        return False
+    return all(e[KIND] != VAR or e[NAME] in CONSTANTS for e in program.code[stmt.lo : stmt.hi])
+
+
+@dataclass
+class _Names:
+    """What pass 1 knows while it walks the statements."""
+
+    bindings: dict
+    allow_nonfinite: bool
+    defined: dict = field(default_factory=dict)  # name -> "input" | "node"
+    inputs: dict = field(default_factory=dict)  # in order of appearance
+    used: set = field(default_factory=set)
+    unbound: dict = field(default_factory=dict)  # name -> offset of its first use
+
+
+def check_names(
+    program: Program, bindings: dict[str, float], allow_nonfinite: bool = False
+) -> tuple[list[str], list[str]]:
     """Pass 1: raise on any name error; return (inputs in order of appearance, unused bindings)."""
-    stmts = program.stmts
-    if not stmts:
+    if not program.stmts:
         raise UsageError("the program is empty: write at least one statement, e.g. 'y = x*x'")
     for name in bindings:
         if name in CONSTANTS or name in FUNCTIONS:
             raise BindingError(f"'{name}' is a built-in name and cannot be bound")
-    code = program.code
-    defined: dict[str, str] = {n: "input" for n in bindings}  # name -> "input" | "node"
-    inputs: dict[str, None] = {}
-    used: set[str] = set()
-    unbound: dict[str, int] = {}
-    for i, stmt in enumerate(stmts):
-        if stmt.target is None and i != len(stmts) - 1:
-            raise _error(
-                UsageError,
-                program,
-                "a bare expression must be the last statement (assign it to a name)",
-                stmt.start,
-                stmt.end,
-            )
-        reads = code[stmt.lo : stmt.hi]
-        if stmt.aug:  # NAME += expr reads NAME first
-            reads.insert(0, (VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
-        for kind, name, arg, start, end in reads:
-            if kind == VAR:
-                if name in CONSTANTS:
-                    continue
-                if name in FUNCTIONS:
-                    raise _error(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
-                state = defined.get(name)
-                if state is None:
-                    unbound.setdefault(name, start)
-                elif state == "input":
-                    used.add(name)
-                    inputs.setdefault(name)
-            elif kind == CALL:
-                _check_call(program, name, arg, start, end)
-            elif kind == NUM and arg - arg != 0.0 and not engine.nonfinite_allowed():
-                raise _error(
-                    UsageError,
-                    program,
-                    f"the number {name} is too large for a double (the largest is about 1.8e308)",
-                    start,
-                    end,
-                    hint="--allow-nonfinite carries it on as infinity",
-                )
-        target = stmt.target
-        if target is None:
-            continue
-        if target in CONSTANTS or target in FUNCTIONS:
+    st = _Names(bindings, allow_nonfinite, {n: "input" for n in bindings})
+    last = len(program.stmts) - 1
+    for i, stmt in enumerate(program.stmts):
+        if stmt.target is None and i != last:
+            msg = "a bare expression must be the last statement (assign it to a name)"
+            raise _error(UsageError, program, msg, stmt.start, stmt.end)
+        _check_reads(program, stmt, st)
+        if stmt.target is not None:
+            _check_target(program, stmt, st)
+    if st.unbound:
+        raise _unbound_error(program, st)
+    return list(st.inputs), [n for n in bindings if n not in st.used]
+
+
+def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
+    """Every name, call and number a statement reads."""
+    reads = program.code[stmt.lo : stmt.hi]
+    if stmt.aug:  # NAME += expr reads NAME first
+        reads.insert(0, (VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
+    for kind, name, arg, start, end in reads:
+        if kind == VAR:
+            if name in CONSTANTS:
+                continue
+            if name in FUNCTIONS:
+                raise _error(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
+            state = st.defined.get(name)
+            if state is None:
+                st.unbound.setdefault(name, start)
+            elif state == "input":
+                st.used.add(name)
+                st.inputs.setdefault(name)
+        elif kind == CALL:
+            _check_call(program, name, arg, start, end)
+        elif kind == NUM and arg - arg != 0.0 and not st.allow_nonfinite:
+            msg = f"the number {name} is too large for a double (the largest is about 1.8e308)"
+            raise _error(UsageError, program, msg, start, end, hint="--allow-nonfinite carries it on as infinity")
+
+
+def _check_target(program: Program, stmt: Stmt, st: _Names) -> None:
+    """The name a statement assigns: not a built-in; an input once; not a bound name it computes."""
+    target = stmt.target
+    name_end = stmt.start + len(target)
+    if target in CONSTANTS or target in FUNCTIONS:
+        raise _error(NameError_, program, f"'{target}' is a built-in name and cannot be assigned", stmt.start, name_end)
+    if is_constant(program, stmt):
+        if target in st.inputs or st.defined.get(target) == "node":
             raise _error(
                 NameError_,
                 program,
-                f"'{target}' is a built-in name and cannot be assigned",
+                f"'{target}' is assigned a constant but already has a value: an input gets its value once",
                 stmt.start,
-                stmt.start + len(target),
+                stmt.end,
+                hint="use a new name for the second value",
             )
-        if not stmt.aug and program.literal(stmt) is not None:
-            if target in inputs or defined.get(target) == "node":
-                raise _error(
-                    NameError_,
-                    program,
-                    f"'{target}' is assigned a number but already has a value: an input gets its number once",
-                    stmt.start,
-                    stmt.end,
-                    hint="use a new name for the second number",
-                )
-            inputs.setdefault(target)
-            defined[target] = "input"
-            used.add(target)
-        else:
-            if target in bindings and target not in used:
-                line, _ = program.position(stmt.start)
-                raise _error(
-                    BindingError,
-                    program,
-                    f"'{target}' is given a value on the command line, but the program computes it (line {line}) "
-                    "before using it, so that value would be ignored",
-                    stmt.start,
-                    stmt.start + len(target),
-                    hint=f"remove {target}=... or rename the program's '{target}'",
-                )
-            defined[target] = "node"
-    if unbound:
-        names = list(unbound)
-        first = unbound[names[0]]
-        if len(names) == 1:
-            (name,) = names
-            hint = _suggest(name, [*defined, *CONSTANTS]) or (
-                f"give it a value on the command line ({name}=1.0) or in the program ({name} = 1.0)"
-            )
-            raise _error(NameError_, program, f"'{name}' has no value", first, first + len(name), hint=hint)
-        listed = ", ".join(f"'{n}'" for n in names)
-        example = " ".join(f"{n}=1.0" for n in names)
+        st.inputs.setdefault(target)
+        st.defined[target] = "input"
+        st.used.add(target)
+        return
+    if target in st.bindings and target not in st.used:
+        line, _ = program.position(stmt.start)
         raise _error(
-            NameError_,
+            BindingError,
             program,
-            f"{len(names)} names have no value: {listed}",
-            first,
-            first + len(names[0]),
-            hint=f"give them values on the command line, e.g. {example}",
+            f"'{target}' is given a value on the command line, but the program computes it (line {line}) "
+            "before using it, so that value would be ignored",
+            stmt.start,
+            name_end,
+            hint=f"remove {target}=... or rename the program's '{target}'",
         )
-    unused = [n for n in bindings if n not in used]
-    return list(inputs), unused
+    st.defined[target] = "node"
+
+
+def _unbound_error(program: Program, st: _Names) -> NameError_:
+    names = list(st.unbound)
+    first = st.unbound[names[0]]
+    if len(names) == 1:
+        (name,) = names
+        hint = _suggest(name, [*st.defined, *CONSTANTS]) or (
+            f"give it a value on the command line ({name}=1.0) or in the program ({name} = 1.0)"
+        )
+        return _error(NameError_, program, f"'{name}' has no value", first, first + len(name), hint=hint)
+    listed = ", ".join(f"'{n}'" for n in names)
+    example = " ".join(f"{n}=1.0" for n in names)
+    return _error(
+        NameError_,
+        program,
+        f"{len(names)} names have no value: {listed}",
+        first,
+        first + len(names[0]),
+        hint=f"give them values on the command line, e.g. {example}",
+    )
 
 
 def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> None:
     op = FUNCTIONS.get(fn)
     if op is None:
         hint = _suggest(fn, FUNCTIONS)
+        if fn in ALIAS_HINTS:
+            hint = ALIAS_HINTS[fn]
         raise _error(NameError_, program, f"unknown function '{fn}'", start, start + len(fn), hint=hint)
     if nargs != op.arity:
         s = "" if op.arity == 1 else "s"
         raise _error(NameError_, program, f"{fn} takes {op.arity} argument{s}, got {nargs}", start, end)
 
 
-def build(program: Program, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:
+ALIAS_HINTS = {"sine": "did you mean 'sin'?", "cosine": "did you mean 'cos'?", "tangent": "did you mean 'tan'?"}
+
+
+@dataclass
+class _Build:
+    """Pass 2's state: the nodes so far, each name's newest node, and the options."""
+
+    program: Program
+    nodes: list
+    env: dict
+    inputs: dict
+    allow_nonfinite: bool = False
+
+
+def build(
+    program: Program,
+    bindings: dict[str, float] | None = None,
+    of: str | None = None,
+    allow_nonfinite: bool = False,
+) -> Graph:
     """Pass 2: evaluate the program into a Graph (raises GradcliError)."""
     bindings = dict(bindings or {})
-    order, unused = check_names(program, bindings)
-    literal_of = {s.target: program.literal(s) for s in reversed(program.stmts) if s.target and not s.aug}
-    nodes: list[Value] = []
-    inputs: dict[str, Value] = {}
+    order, unused = check_names(program, bindings, allow_nonfinite)
+    b = _Build(program, [], {}, {}, allow_nonfinite)
+    constant = {s.target: s for s in reversed(program.stmts) if is_constant(program, s)}
     for name in order + unused:
-        value = bindings[name] if name in bindings else literal_of[name]
+        value = bindings[name] if name in bindings else _constant_value(b, constant[name])
         node = Value(value, label=name)
-        nodes.append(node)
-        inputs[name] = node
-    env: dict[str, Value] = {n: inputs[n] for n in bindings}
-    out = None
+        b.nodes.append(node)
+        b.inputs[name] = node
+    b.env.update({n: b.inputs[n] for n in bindings})
+    stmt_ends, out = [], None
     for stmt in program.stmts:
         try:
-            out = _run(program, stmt, env, inputs, nodes)
+            out = _run(b, stmt)
         except MathError as exc:
             if exc.line is None:
                 exc.line, exc.column = program.position(stmt.start)
             raise
-    last = program.stmts[-1]
+        stmt_ends.append(len(b.nodes))
+    warnings = _warnings(program, unused)
     if of is not None:
-        if of not in env:
-            known = ", ".join(sorted(env)) or "none"
-            raise UsageError(f"--of {of}: no such name in the program (names: {known})", hint=_suggest(of, env))
-        return Graph(nodes, inputs, env[of], of, env, unused, _warnings(program, unused))
-    name = last.target or program.text(last.start, last.end)
-    return Graph(nodes, inputs, out, name, env, unused, _warnings(program, unused))
+        node, name = _pick_output(b, of)
+    else:
+        last = program.stmts[-1]
+        node, name = out, last.target or program.text(last.start, last.end)
+    return Graph(b.nodes, b.inputs, node, name, b.env, unused, warnings, program, stmt_ends)
+
+
+def _pick_output(b: _Build, of: str) -> tuple[Value, str]:
+    """--of NAME: a name's newest node; NAME#ID (as explain and the table print it) picks one node."""
+    if of in b.env:
+        return b.env[of], of
+    name, _, index = of.partition("#")
+    if index.isdigit() and int(index) < len(b.nodes) and b.nodes[int(index)].label == name:
+        return b.nodes[int(index)], of
+    known = ", ".join(sorted(b.env)) or "none"
+    raise UsageError(f"--of {of}: no such name in the program (names: {known})", hint=_suggest(of, b.env))
+
+
+def _constant_value(b: _Build, stmt: Stmt) -> float:
+    """The value of a constant statement (`theta = pi/4`), evaluated on its own."""
+    scratch = _Build(b.program, [], {}, {}, b.allow_nonfinite)
+    return _evaluate(scratch, stmt).data
 
 
 def _warnings(program: Program, unused: list[str]) -> list[str]:
     out = [f"'{name}' is bound but the program never uses it; its gradient is 0" for name in unused]
+    for kind, text, value, start, _ in program.code:
+        if kind == NUM and underflows(text, value):
+            line, _ = program.position(start)
+            out.append(f"the number {text} (line {line}) is too small for a double and becomes 0")
     last = program.stmts[-1]
     if last.target is None and len(program.stmts) > 1 and program.source[last.start] in "+-":
         line, _ = program.position(last.start)
@@ -264,36 +349,46 @@ def _warnings(program: Program, unused: list[str]) -> list[str]:
     return out
 
 
-def _run(program: Program, stmt: Stmt, env: dict, inputs: dict, nodes: list) -> Value:
+def _run(b: _Build, stmt: Stmt) -> Value:
     target = stmt.target
-    if target and not stmt.aug and program.literal(stmt) is not None:  # an input (pass 1 made sure)
-        env[target] = inputs[target]
-        return inputs[target]
-    start = len(nodes)
-    node = _evaluate(program, stmt, env, nodes)
+    if target in b.inputs and is_constant(b.program, stmt):  # an input (pass 1 made sure)
+        b.env[target] = b.inputs[target]
+        return b.inputs[target]
+    start = len(b.nodes)
+    node = _evaluate(b, stmt)
     if stmt.aug:  # NAME op= expr  means  NAME = NAME op (expr)
-        node = _apply(program, BY_NAME[stmt.aug], (env[target], node), stmt.start, stmt.end, nodes, target)
-    elif target and len(nodes) == start:  # `b = a`, `t = pi`: a new node, so b is in the graph
-        node = _apply(program, BY_NAME["id"], (node,), stmt.start, stmt.end, nodes, target)
+        node = _apply(b, BY_NAME[stmt.aug], (b.env[target], node), stmt.start, stmt.end, target)
+    elif target and (len(b.nodes) == start or node.op is CONST):  # `b = a`: a new node, so b is in the graph
+        node = _apply(b, BY_NAME["id"], (node,), stmt.start, stmt.end, target)
     if target:
         node.label = target
-        env[target] = node
+        b.env[target] = node
     return node
 
 
-def _apply(program: Program, op: Op, args, start: int, end: int, nodes: list, label: str | None = None) -> Value:
+def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = None) -> Value:
+    program = b.program
     try:
-        node = apply(op, *args, label=label or program.text(start, end))
+        node = apply(op, *args, label=label or program.text(start, end), allow_nonfinite=b.allow_nonfinite)
     except MathError as exc:
         exc.line, exc.column = program.position(start)
         exc.end_column = exc.column + (end - start)
         raise
+    nodes = b.nodes
+    if all(a.op is CONST for a in args):
+        # Constants in, a constant out (`-2`, `2*pi`): one leaf that is never differentiated,
+        # standing for the whole sub-expression; its operands' leaves are folded into it.
+        k = len(args)
+        if nodes[-k:] == list(args) and all(x is y for x, y in zip(nodes[-k:], args)):
+            del nodes[-k:]
+        node.op, node.a, node.b, node.c = CONST, None, None, None
     nodes.append(node)
     return node
 
 
-def _evaluate(program: Program, stmt: Stmt, env: dict, nodes: list) -> Value:
+def _evaluate(b: _Build, stmt: Stmt) -> Value:
     """Run a statement's equations on a value stack: operands are pushed, an op pops them."""
+    program, nodes, env = b.program, b.nodes, b.env
     values: list[Value] = []
     push = values.append
     for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
@@ -305,7 +400,7 @@ def _evaluate(program: Program, stmt: Stmt, env: dict, nodes: list) -> Value:
             else:
                 args = tuple(values[-arg:])
                 del values[-arg:]
-            push(_apply(program, op, args, start, end, nodes))
+            push(_apply(b, op, args, start, end))
         elif kind == NUM:
             node = lift(arg)
             node.label = program.text(start, end)
@@ -338,12 +433,14 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
     if name in CONSTANTS or name in FUNCTIONS:
         raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
-    try:
-        value = float(raw)
-    except ValueError:
+    if _NUMBER.fullmatch(raw):
+        value = float(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
+    else:
         value = _constant_expression(text, raw)
     if not math.isfinite(value) and not allow_nonfinite:
         raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
+    if _NUMBER.fullmatch(raw) and underflows(raw.lstrip("+-"), value):
+        raise BindingError(f"bad binding {text!r}: {raw} is too small for a double and would become 0")
     return name, value
 
 
@@ -378,13 +475,15 @@ def parse_bindings(texts, allow_nonfinite: bool = False) -> dict[str, float]:
     return out
 
 
-def evaluate(source: str, bindings: dict[str, float] | None = None, of: str | None = None) -> Graph:
+def evaluate(
+    source: str, bindings: dict[str, float] | None = None, of: str | None = None, allow_nonfinite: bool = False
+) -> Graph:
     """Parse, build and differentiate: the whole `eval` pipeline as one call."""
     from .parser import parse
 
     with engine.paused_gc():
-        graph = build(parse(source), bindings, of)
-        graph.backward()
+        graph = build(parse(source), bindings, of, allow_nonfinite)
+        graph.backward(allow_nonfinite)
     return graph
 
 

@@ -1,15 +1,24 @@
-"""THE op table: every operation's forward rule and local partial derivatives, side by side.
+"""THE op table: every operation's forward rule and derivative rule, side by side.
 
-Each entry is `Op(name, arity, forward, local)` where `forward(*xs)` computes the value and
-`local(out, *xs)` returns the tuple of partial derivatives d out / d x_i, given the already
-computed `out` (so rules such as exp' = exp reuse it, as HIPS autograd's `ans` does).
-The engine, the interpreter, the parser's function names and the renderers all read this
-table; adding a function is one entry here plus a sample point in the tests.
+Each entry is an `Op`.  `forward(*xs)` computes the value on floats (with `math`: fast, and
+it raises where the op is undefined).  `vjp(g, out, *xs, P=F)` is the derivative rule in
+vector-Jacobian form, as HIPS autograd's `defvjp(exp, lambda ans, x: lambda g: ans * g)`:
+given the upstream gradient g and the already computed `out`, it returns each operand's
+contribution g * d out / d x_i.  It is written once, with Python's arithmetic operators and
+the functions of `P`, a namespace holding every op of this table by name (`P.cos`,
+`P.where`, `P.gt`), so the same rule runs with several interpreters:
 
-Rules are written with the scalar `math` functions, but only with the arithmetic a numpy
-array would also support where that costs nothing.  Local derivatives never raise: where
-one is undefined they return inf or nan, and the engine reports the non-finite gradient.
-Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties split evenly.
+    F        floats (the fast first-order sweep; the default)
+    SAFE     floats with IEEE-754 results where `math` raises (inf, nan), the sweep's fallback
+    numpy    arrays of many points (gradcli.batch)
+    nodes    graph nodes, so a derivative is itself a graph (gradcli.derivative: diff, hessian)
+
+Piecewise rules use `P.where(cond, a, b)`, never a Python `if`, so they hold for arrays and
+graphs too.  Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties
+split evenly, pow's exponent derivative is 0 at x = 0 for y >= 0.  Rules compute g / x rather
+than g * (1/x), so tiny derivatives (dy/dx = 1e300 at x = 1e-310) keep their digits.
+
+Adding a function is one entry here plus a sample point in tests/test_ops.py.
 """
 
 from __future__ import annotations
@@ -21,22 +30,44 @@ from typing import NamedTuple
 
 inf = math.inf
 nan = math.nan
+_ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
+
+
+def _overflow_or_nan(xs: tuple, exc: Exception) -> float:
+    """The default IEEE result where `math` raised: inf for an overflow, else NaN."""
+    return inf if isinstance(exc, OverflowError) else nan
 
 
 class Op(NamedTuple):
     name: str
     arity: int
     forward: Callable[..., float]
-    local: Callable[..., tuple]
-    syntax: str = "function"  # "function": callable by name; "operator": only via its symbol
-    symbol: str = ""  # infix/prefix symbol for display ("+", "*", "-", "**")
-    # For piecewise ops: which piece the operands are on (-1, 0, 1).  A change between
-    # nearby points means a kink was crossed; `gradcli check` uses it to mark kinks.
-    branch: Callable[..., int] | None = None
-    domain: str = ""  # where the forward rule is defined, for error messages
-    # For composite ops: the same function written with simpler ops (`--expand`).  Called
-    # as expand(P, *operands) where P.add(a, b), P.exp(a), ..., P.c(2.0) build nodes.
+    vjp: Callable[..., tuple]
+    syntax: str = "function"  # "function": called by name; "operator": only via its symbol
+    symbol: str = ""  # infix/prefix symbol for display ("+", "*", "-", "**", "<")
+    precedence: int = 9  # binding power of an operator, for printing: 9 for a call or atom
+    # Piecewise ops: which piece the operands are on, 0 exactly at a switch point (any other
+    # hashable value names a piece).  `gradcli check` uses it to find kinks.
+    branch: Callable[..., object] | None = None
+    domain: str = ""  # where the forward rule is defined, for error messages ("x > 0")
+    # Composite ops: the same function written with simpler ops (`--expand`).  Called as
+    # expand(P, *operands) where P.add(a, b), P.exp(a), ..., P.c(2.0) build nodes.
     expand: Callable[..., object] | None = None
+    exact: bool = False  # the result is one of the operands or a sign flip: no rounding
+    ieee: Callable[[tuple, Exception], float] = _overflow_or_nan  # IEEE-754 result where forward raised
+    array: Callable[..., object] | None = None  # forward on numpy arrays, as array(np, *xs); None: np.<name>
+
+    def local(self, out: float, *xs: float) -> tuple:
+        """The local partial derivatives d out / d x_i (the vjp of an upstream 1)."""
+        return vjp_floats(self, 1.0, out, xs)
+
+
+class Namespace:
+    """`P` of the rules: one attribute per op, the op applied by some interpreter."""
+
+    def __init__(self, make: Callable[[Op], Callable]) -> None:
+        for op in OPS:
+            setattr(self, op.name, make(op))
 
 
 # -- forward rules that need more than one `math` call --------------------------------
@@ -55,56 +86,64 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-# -- local derivatives that need a case split -------------------------------------------
-
-
-def _dpow(out: float, x: float, y: float) -> tuple:
-    # d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x  (defined for x > 0; 0 at x = 0 when y >= 0,
-    # as PyTorch; undefined for x < 0, where x^y exists only at integer y).
-    if y == 0.0:
-        dx = 0.0
-    elif x == 0.0 and y < 1.0:
-        dx = inf
-    else:
-        dx = y * math.pow(x, y - 1.0)
-    if x > 0.0:
-        dy = out * math.log(x)
-    elif x == 0.0 and y >= 0.0:
-        dy = 0.0
-    else:
-        dy = nan
-    return (dx, dy)
-
-
-def _dsqrt(out: float, x: float) -> tuple:
-    return (0.5 / out if out else inf,)  # d sqrt x = 1 / (2 sqrt x)
-
-
-def _dasin(out: float, x: float) -> tuple:
-    r = 1.0 - x * x  # d asin x = 1 / sqrt(1 - x^2)
-    return (1.0 / math.sqrt(r) if r > 0.0 else inf,)
-
-
-def _dacos(out: float, x: float) -> tuple:
-    r = 1.0 - x * x  # d acos x = -1 / sqrt(1 - x^2)
-    return (-1.0 / math.sqrt(r) if r > 0.0 else -inf,)
-
-
 def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)  # also abs' (PyTorch: abs'(0) = 0)
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (x if x != x else 0.0))
 
 
-def _dmax(out: float, x: float, y: float) -> tuple:
-    return (1.0, 0.0) if x > y else ((0.0, 1.0) if x < y else (0.5, 0.5))
+def _cbrt(x: float) -> float:
+    # The real cube root, negative arguments too (math.cbrt is new in Python 3.11).
+    r = abs(x) ** (1.0 / 3.0)
+    if r:
+        r -= (r * r * r - abs(x)) / (3.0 * r * r)  # one Newton step: correctly rounded in practice
+    return math.copysign(r, x)
 
 
-def _dmin(out: float, x: float, y: float) -> tuple:
-    return (1.0, 0.0) if x < y else ((0.0, 1.0) if x > y else (0.5, 0.5))
+def _round(x: float) -> float:
+    return float(round(x))  # half to even, as PyTorch and numpy
+
+
+def _step_branch(f: Callable[[float], float], at: Callable[[float], bool]):
+    """Pieces of a step function: 0 exactly at a jump, else a value naming the step."""
+    return lambda x: 0 if at(x) else f(x) + 0.5
+
+
+def _where(c, a, b):
+    return a if c else b
+
+
+# -- derivative rules that need more than one line ----------------------------------------
+
+
+def _vjp_pow(g, out, x, y, P):
+    # d/dx x^y = y x^(y-1) (0 where y = 0, as PyTorch);  d/dy x^y = x^y log x, 0 at x = 0 when
+    # y >= 0 (PyTorch), NaN for x < 0 where x^y exists only at integer y.
+    dx = P.where(P.eq(y, 0.0), 0.0, g * y * P.pow(x, y - 1.0))
+    dy = g * out * P.log(x)
+    return dx, P.where(P.eq(x, 0.0), P.where(P.ge(y, 0.0), 0.0, dy), dy)
+
+
+def _vjp_minmax(pick):
+    # d max(x, y) = (1, 0) where x wins, (0, 1) where y wins, (1/2, 1/2) at a tie (PyTorch).
+    def vjp(g, out, x, y, P):
+        w = P.where(P.eq(x, y), 0.5, P.where(pick(P, x, y), 1.0, 0.0))
+        return g * w, g * (1.0 - w)
+
+    return vjp
+
+
+def _vjp_atan2(g, out, y, x, P):
+    r = P.hypot(y, x)  # d atan2(y, x) = (x, -y) / (x^2 + y^2), scaled by r to avoid overflow
+    return g * (x / r) / r, -g * (y / r) / r
+
+
+def _vjp_hypot(g, out, x, y, P):
+    zero = P.eq(out, 0.0)  # at the origin: 0 (PyTorch masks it)
+    return P.where(zero, 0.0, g * x / out), P.where(zero, 0.0, g * y / out)
 
 
 # -- composite ops, broken down (the seed: "implement tanh as an operation, or really
 # break it down") -- each rule may use other composites; expansion repeats until only
-# primitives remain: add mul neg pow exp log sin cos asin acos atan abs relu min max.
+# primitives remain.
 
 
 def _x_sub(P, x, y):
@@ -144,68 +183,240 @@ def _x_softplus(P, x):
     return P.log(P.add(P.c(1.0), P.exp(x)))  # log(1 + e^x)
 
 
+def _x_log_base(base: float):
+    return lambda P, x: P.div(P.log(x), P.c(math.log(base)))  # log_b x = ln x / ln b
+
+
+def _x_log1p(P, x):
+    return P.log(P.add(P.c(1.0), x))
+
+
+def _x_expm1(P, x):
+    return P.sub(P.exp(x), P.c(1.0))
+
+
+def _x_hypot(P, x, y):
+    return P.sqrt(P.add(P.mul(x, x), P.mul(y, y)))
+
+
+# -- IEEE-754 results where `math` raises (--allow-nonfinite, and the rules' SAFE floats) --
+
+
+def _ieee_div(xs: tuple, exc: Exception) -> float:
+    x, y = xs
+    if y == 0.0:
+        return nan if x == 0.0 or x != x else math.copysign(inf, x) * math.copysign(1.0, y)
+    return _overflow_or_nan(xs, exc)
+
+
+def _ieee_log(xs: tuple, exc: Exception) -> float:
+    return -inf if xs[0] == 0.0 else nan  # log 0 = -inf; log of a negative number = NaN
+
+
+def _ieee_log1p(xs: tuple, exc: Exception) -> float:
+    return -inf if xs[0] == -1.0 else nan
+
+
+def _ieee_pow(xs: tuple, exc: Exception) -> float:
+    x, y = xs
+    odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+    if x == 0.0:  # 0 ** negative: inf, signed like x for odd y
+        return math.copysign(inf, x) if odd else inf
+    if isinstance(exc, OverflowError):
+        return -inf if x < 0.0 and odd else inf
+    return nan
+
+
+def _ieee_odd(xs: tuple, exc: Exception) -> float:
+    return math.copysign(inf, xs[0]) if isinstance(exc, OverflowError) else nan  # sinh
+
+
+def _gt(P, x, y):
+    return P.gt(x, y)
+
+
+def _lt(P, x, y):
+    return P.lt(x, y)
+
+
+def _compare(fn):
+    return lambda x, y: 1.0 if fn(x, y) else 0.0
+
+
+_NO_GRAD2 = lambda g, out, x, y, P: (0.0, 0.0)  # noqa: E731 - comparisons: zero almost everywhere
+_NO_GRAD1 = lambda g, out, x, P: (0.0,)  # noqa: E731 - steps: zero almost everywhere
+_SIGN_BRANCH = lambda x, y: _sign(x - y)  # noqa: E731 - which side of x = y
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
 # -- the table --------------------------------------------------------------------------
-#   name        arity  forward                           local partials (out, *xs) -> tuple
+#   name, arity, forward,  vjp (g, out, *xs, P) -> contributions,  then what else it needs
 
 OPS: tuple[Op, ...] = (
-    Op("add",      2, operator.add,                     lambda out, x, y: (1.0, 1.0), "operator", "+"),
-    Op("sub",      2, operator.sub,                     lambda out, x, y: (1.0, -1.0), "operator", "-", expand=_x_sub),
-    Op("mul",      2, operator.mul,                     lambda out, x, y: (y, x), "operator", "*"),
-    Op("div",      2, operator.truediv,                 lambda out, x, y: (1.0 / y, -out / y), "operator", "/", expand=_x_div),
-    Op("neg",      1, operator.neg,                     lambda out, x: (-1.0,), "operator", "-"),
-    Op("id",       1, lambda x: x,                      lambda out, x: (1.0,), "operator", "="),
-    Op("pow",      2, math.pow,                         _dpow, "function", "**"),
-    Op("exp",      1, math.exp,                         lambda out, x: (out,)),
-    Op("log",      1, math.log,                         lambda out, x: (1.0 / x,), domain="x > 0"),
-    Op("sqrt",     1, math.sqrt,                        _dsqrt, domain="x >= 0", expand=_x_sqrt),
-    Op("abs",      1, abs,                              lambda out, x: (_sign(x),), branch=_sign),
-    Op("sin",      1, math.sin,                         lambda out, x: (math.cos(x),)),
-    Op("cos",      1, math.cos,                         lambda out, x: (-math.sin(x),)),
-    Op("tan",      1, math.tan,                         lambda out, x: (1.0 + out * out,), expand=_x_tan),
-    Op("asin",     1, math.asin,                        _dasin, domain="-1 <= x <= 1"),
-    Op("acos",     1, math.acos,                        _dacos, domain="-1 <= x <= 1"),
-    Op("atan",     1, math.atan,                        lambda out, x: (1.0 / (1.0 + x * x),)),
-    Op("sinh",     1, math.sinh,                        lambda out, x: (math.cosh(x),), expand=_x_sinh),
-    Op("cosh",     1, math.cosh,                        lambda out, x: (math.sinh(x),), expand=_x_cosh),
-    Op("tanh",     1, math.tanh,                        lambda out, x: (1.0 - out * out,), expand=_x_tanh),
-    Op("sigmoid",  1, _sigmoid,                         lambda out, x: (out * (1.0 - out),), expand=_x_sigmoid),
-    Op("relu",     1, lambda x: x if x > 0.0 else 0.0,  lambda out, x: (1.0 if x > 0.0 else 0.0,), branch=_sign),
-    Op("softplus", 1, _softplus,                        lambda out, x: (_sigmoid(x),), expand=_x_softplus),
-    Op("min",      2, lambda x, y: x if x <= y else y,  _dmin, branch=lambda x, y: _sign(x - y)),
-    Op("max",      2, lambda x, y: x if x >= y else y,  _dmax, branch=lambda x, y: _sign(x - y)),
+    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4),
+    Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub),
+    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5),
+    Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div),
+    Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True),
+    Op("id",       1, lambda x: x,      lambda g, out, x, P: (g,), "operator", "=", exact=True),
+    Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow),
+    Op("exp",      1, math.exp,         lambda g, out, x, P: (g * out,)),
+    Op("log",      1, math.log,         lambda g, out, x, P: (g / x,), domain="x > 0", ieee=_ieee_log),
+    Op("sqrt",     1, math.sqrt,        lambda g, out, x, P: (g / (2.0 * out),), domain="x >= 0", expand=_x_sqrt),
+    Op("abs",      1, abs,              lambda g, out, x, P: (g * P.sign(x),), branch=_sign, exact=True),
+    Op("sin",      1, math.sin,         lambda g, out, x, P: (g * P.cos(x),)),
+    Op("cos",      1, math.cos,         lambda g, out, x, P: (-g * P.sin(x),)),
+    Op("tan",      1, math.tan,         lambda g, out, x, P: (g * (1.0 + out * out),), expand=_x_tan),
+    Op("asin",     1, math.asin,        lambda g, out, x, P: (g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1"),
+    Op("acos",     1, math.acos,        lambda g, out, x, P: (-g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1"),
+    Op("atan",     1, math.atan,        lambda g, out, x, P: (g / (1.0 + x * x),)),
+    Op("sinh",     1, math.sinh,        lambda g, out, x, P: (g * P.cosh(x),), expand=_x_sinh, ieee=_ieee_odd),
+    Op("cosh",     1, math.cosh,        lambda g, out, x, P: (g * P.sinh(x),), expand=_x_cosh),
+    # tanh' = 1/cosh^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19).
+    Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g / P.cosh(x) / P.cosh(x),), expand=_x_tanh),
+    # sigmoid' = s(x) s(-x), not s (1 - s), which is 0 once s rounds to 1 (x >= 37).
+    Op("sigmoid",  1, _sigmoid,         lambda g, out, x, P: (g * out * P.sigmoid(-x),), expand=_x_sigmoid,
+       array=lambda np, x: np.exp(-np.logaddexp(0.0, -x))),
+    Op("relu",     1, lambda x: x if x > 0.0 else 0.0,
+                                        lambda g, out, x, P: (P.where(P.gt(x, 0.0), g, 0.0),), branch=_sign, exact=True,
+       array=lambda np, x: np.maximum(x, 0.0)),
+    Op("softplus", 1, _softplus,        lambda g, out, x, P: (g * P.sigmoid(x),), expand=_x_softplus,
+       array=lambda np, x: np.logaddexp(0.0, x)),
+    Op("min",      2, lambda x, y: x if x <= y else y, _vjp_minmax(_lt), branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: np.minimum(x, y)),
+    Op("max",      2, lambda x, y: x if x >= y else y, _vjp_minmax(_gt), branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: np.maximum(x, y)),
+    Op("erf",      1, math.erf,         lambda g, out, x, P: (g * TWO_OVER_SQRT_PI * P.exp(-(x * x)),),
+       array=lambda np, x: _np_erf(np, x, math.erf)),
+    Op("erfc",     1, math.erfc,        lambda g, out, x, P: (-g * TWO_OVER_SQRT_PI * P.exp(-(x * x)),),
+       array=lambda np, x: _np_erf(np, x, math.erfc)),
+    Op("log10",    1, math.log10,       lambda g, out, x, P: (g / (x * LN10),), domain="x > 0", ieee=_ieee_log,
+       expand=_x_log_base(10.0)),
+    Op("log2",     1, math.log2,        lambda g, out, x, P: (g / (x * LN2),), domain="x > 0", ieee=_ieee_log,
+       expand=_x_log_base(2.0)),
+    Op("log1p",    1, math.log1p,       lambda g, out, x, P: (g / (1.0 + x),), domain="x > -1", ieee=_ieee_log1p,
+       expand=_x_log1p),
+    Op("expm1",    1, math.expm1,       lambda g, out, x, P: (g * P.exp(x),), expand=_x_expm1),
+    Op("atan2",    2, math.atan2,       _vjp_atan2, array=lambda np, y, x: np.arctan2(y, x)),
+    Op("hypot",    2, math.hypot,       _vjp_hypot, expand=_x_hypot),
+    # cbrt' = 1 / (3 cbrt(x)^2): infinite at 0, as d/dx x^(1/3).
+    Op("cbrt",     1, _cbrt,            lambda g, out, x, P: (g / (3.0 * out * out),)),
+    Op("floor",    1, lambda x: float(math.floor(x)), _NO_GRAD1, branch=_step_branch(math.floor, lambda x: x == math.floor(x)),
+       exact=True),
+    Op("ceil",     1, lambda x: float(math.ceil(x)), _NO_GRAD1, branch=_step_branch(math.ceil, lambda x: x == math.ceil(x)),
+       exact=True),
+    Op("round",    1, _round,           _NO_GRAD1, branch=_step_branch(_round, lambda x: x - math.floor(x) == 0.5),
+       exact=True, array=lambda np, x: np.round(x)),
+    Op("sign",     1, _sign,            _NO_GRAD1, branch=_sign, exact=True),
+    Op("lt",       2, _compare(operator.lt), _NO_GRAD2, "operator", "<", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x < y).astype(float)),
+    Op("le",       2, _compare(operator.le), _NO_GRAD2, "operator", "<=", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x <= y).astype(float)),
+    Op("gt",       2, _compare(operator.gt), _NO_GRAD2, "operator", ">", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x > y).astype(float)),
+    Op("ge",       2, _compare(operator.ge), _NO_GRAD2, "operator", ">=", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x >= y).astype(float)),
+    Op("eq",       2, _compare(operator.eq), _NO_GRAD2, "operator", "==", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x == y).astype(float)),
+    Op("ne",       2, _compare(operator.ne), _NO_GRAD2, "operator", "!=", 2, branch=_SIGN_BRANCH, exact=True,
+       array=lambda np, x, y: (x != y).astype(float)),
+    # where(c, a, b): a where c is nonzero, else b.  Both branches are computed (as numpy's).
+    Op("where",    3, _where,           lambda g, out, c, a, b, P: (0.0, P.where(c, g, 0.0), P.where(c, 0.0, g)),
+       exact=True, array=lambda np, c, a, b: np.where(c != 0.0, a, b)),
 )  # fmt: skip
+
+
+def _np_erf(np, x, fn):
+    # numpy has no erf: math's, elementwise (correct to the last bit; slower than a ufunc).
+    return np.frompyfunc(fn, 1, 1)(x).astype(float)
+
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.syntax == "function"}
+ALIASES: dict[str, str] = {"ln": "log"}  # another name for a function
+FUNCTIONS.update({alias: BY_NAME[name] for alias, name in ALIASES.items()})
 
 # Leaves are not computed, so they are not in OPS; they have an op name for the JSON.
-INPUT = Op("input", 0, float, lambda out: (), "leaf")
-CONST = Op("const", 0, float, lambda out: (), "leaf")
+INPUT = Op("input", 0, float, lambda g, out, P: (), "leaf", exact=True)
+CONST = Op("const", 0, float, lambda g, out, P: (), "leaf", exact=True)
 
 PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
 
 
-# -- what IEEE-754 gives where `math` raises (used only with --allow-nonfinite) --------
+# -- the float namespaces of the rules ----------------------------------------------------
 
 
-def ieee(op: Op, xs: tuple, exc: Exception) -> float:
-    """The IEEE-754 result of `op` at `xs` where `op.forward` raised instead."""
-    name = op.name
-    if name == "div":
-        x, y = xs
-        return nan if x == 0.0 or x != x else math.copysign(inf, x) * math.copysign(1.0, y)
-    if name == "log" and xs[0] == 0.0:
-        return -inf
-    if isinstance(exc, OverflowError):
-        if name == "sinh":
-            return math.copysign(inf, xs[0])
-        if name == "pow":
-            x, y = xs
-            odd = y == int(y) and int(y) % 2 == 1 if math.isfinite(y) else False
-            return -inf if x < 0.0 and odd else inf
-        return inf
-    if name == "pow" and xs[0] == 0.0:
-        return inf  # 0 ** negative
-    return nan
+def _safe(op: Op) -> Callable:
+    """op's forward on floats, with the IEEE result where `math` raises."""
+    forward, ieee = op.forward, op.ieee
+
+    def safe(*xs):
+        try:
+            return forward(*xs)
+        except _ARITH as exc:
+            return ieee(xs, exc)
+
+    return safe
+
+
+def _float_forward(op: Op) -> Callable:
+    if op.name == "where":
+        return _where  # a condition as a bool, as P.gt gives it below
+    if op.name in ("lt", "le", "gt", "ge", "eq", "ne"):
+        return getattr(operator, op.name)  # a bool: True * g is g
+    return op.forward
+
+
+F = Namespace(_float_forward)  # fast: `math`, which raises where IEEE would give inf or NaN
+SAFE = Namespace(lambda op: _float_forward(op) if op.name == "where" or op.exact else _safe(op))
+
+
+class IEEEFloat(float):
+    """A float whose arithmetic never raises: x / 0 and overflowing ** give IEEE's inf/NaN.
+
+    The sweep's fallback runs a rule on these (with SAFE functions) where plain floats raised."""
+
+    def __truediv__(self, other):
+        return _ieee_binary(BY_NAME["div"], self, other)
+
+    def __rtruediv__(self, other):
+        return _ieee_binary(BY_NAME["div"], other, self)
+
+    def __pow__(self, other):
+        return _ieee_binary(BY_NAME["pow"], self, other)
+
+    def __rpow__(self, other):
+        return _ieee_binary(BY_NAME["pow"], other, self)
+
+
+def _ieee_binary(op: Op, x, y) -> IEEEFloat:
+    try:
+        return IEEEFloat(op.forward(float(x), float(y)))
+    except _ARITH as exc:
+        return IEEEFloat(op.ieee((float(x), float(y)), exc))
+
+
+def _keep_ieee(name: str):
+    method = getattr(float, name)
+    return lambda self, *other: IEEEFloat(method(self, *other))
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__neg__", "__pos__"):
+    setattr(IEEEFloat, _name, _keep_ieee(_name))
+del _name
+
+
+def vjp_floats(op: Op, g: float, out: float, xs: tuple) -> tuple:
+    """op's rule on floats: fast, or where that raises, with IEEE results (inf, NaN)."""
+    try:
+        return op.vjp(g, out, *xs, F)
+    except _ARITH:
+        pass
+    try:
+        wrapped = [IEEEFloat(x) for x in xs]
+        return tuple(float(v) for v in op.vjp(IEEEFloat(g), IEEEFloat(out), *wrapped, SAFE))
+    except _ARITH:  # pragma: no cover - a rule outside what IEEEFloat covers
+        return (nan,) * len(xs)
