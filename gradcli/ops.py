@@ -259,8 +259,10 @@ OPS: tuple[Op, ...] = (
     Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5),
     Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div),
     Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True),
-    Op("id",       1, lambda x: x,      lambda g, out, x, P: (g,), "operator", "=", exact=True),
-    Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow),
+    Op("id",       1, lambda x: x,      lambda g, out, x, P: (g,), "operator", "=", exact=True,
+       array=lambda np, x: x),
+    Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow,
+       array=lambda np, x, y: np.power(x, y)),
     Op("exp",      1, math.exp,         lambda g, out, x, P: (g * out,)),
     Op("log",      1, math.log,         lambda g, out, x, P: (g / x,), domain="x > 0", ieee=_ieee_log),
     Op("sqrt",     1, math.sqrt,        lambda g, out, x, P: (g / (2.0 * out),), domain="x >= 0", expand=_x_sqrt),
@@ -268,9 +270,12 @@ OPS: tuple[Op, ...] = (
     Op("sin",      1, math.sin,         lambda g, out, x, P: (g * P.cos(x),)),
     Op("cos",      1, math.cos,         lambda g, out, x, P: (-g * P.sin(x),)),
     Op("tan",      1, math.tan,         lambda g, out, x, P: (g * (1.0 + out * out),), expand=_x_tan),
-    Op("asin",     1, math.asin,        lambda g, out, x, P: (g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1"),
-    Op("acos",     1, math.acos,        lambda g, out, x, P: (-g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1"),
-    Op("atan",     1, math.atan,        lambda g, out, x, P: (g / (1.0 + x * x),)),
+    Op("asin",     1, math.asin,        lambda g, out, x, P: (g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1",
+       array=lambda np, x: np.arcsin(x)),
+    Op("acos",     1, math.acos,        lambda g, out, x, P: (-g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1",
+       array=lambda np, x: np.arccos(x)),
+    Op("atan",     1, math.atan,        lambda g, out, x, P: (g / (1.0 + x * x),),
+       array=lambda np, x: np.arctan(x)),
     Op("sinh",     1, math.sinh,        lambda g, out, x, P: (g * P.cosh(x),), expand=_x_sinh, ieee=_ieee_odd),
     Op("cosh",     1, math.cosh,        lambda g, out, x, P: (g * P.sinh(x),), expand=_x_cosh),
     # tanh' = 1/cosh^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19).
@@ -344,6 +349,29 @@ CONST = Op("const", 0, float, lambda g, out, P: (), "leaf", exact=True)
 PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
+
+
+def array_forward(op: Op, np) -> Callable:
+    """op's forward on numpy arrays: its `array` form, an `operator` function (which numpy
+    arrays support as they are), or numpy's function of the same name."""
+    if op.array is not None:
+        return lambda *xs: op.array(np, *xs)
+    if getattr(op.forward, "__module__", None) in ("_operator", "operator") or op.forward is abs:
+        return op.forward
+    return getattr(np, op.name)
+
+
+def numpy_namespace(np) -> Namespace:
+    """`P` for arrays of points: numpy's forms; comparisons give boolean masks for P.where."""
+
+    def make(op: Op) -> Callable:
+        if op.name == "where":
+            return lambda c, a, b: np.where(c, a, b)
+        if op.name in ("lt", "le", "gt", "ge", "eq", "ne"):
+            return getattr(operator, op.name)
+        return array_forward(op, np)
+
+    return Namespace(make)
 
 
 # -- the float namespaces of the rules ----------------------------------------------------
