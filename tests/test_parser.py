@@ -1,38 +1,66 @@
 """The parser: its tables are lark's compilation of the grammar, its lexer lexes as lark's,
 and its driver builds what lark's own parser would."""
 
+import hashlib
+import importlib.util
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters
 
 from gradcli import _grammar_tables as generated
 from gradcli.errors import SyntaxError_
-from gradcli.parser import compile_tables, parse, tokenize
+from gradcli.parser import parse, tokenize
 from gradcli.program import CALL, NUM, OP, VAR
 
+ROOT = Path(__file__).resolve().parent.parent
+GRAMMAR = ROOT / "grammar" / "gradcli.lark"
 
-def test_generated_tables_match_the_grammar():
-    """Fails when grammar/gradcli.lark changed without `python -m gradcli.parser`."""
-    tables = compile_tables()
-    for key, value in tables.items():
-        assert getattr(generated, key) == value, f"{key} is stale: run python -m gradcli.parser"
+
+def test_generated_tables_carry_the_grammars_hash():
+    """Fails, without lark, when grammar/gradcli.lark changed and the tables were not regenerated."""
+    text = GRAMMAR.read_text(encoding="utf-8")
+    assert generated.GRAMMAR_SHA256 == hashlib.sha256(text.encode("utf-8")).hexdigest(), (
+        "gradcli/_grammar_tables.py is stale: run python tools/gen_tables.py"
+    )
+
+
+def _gen_tables():
+    spec = importlib.util.spec_from_file_location("gen_tables", ROOT / "tools" / "gen_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_tables_are_what_lark_compiles():
+    """Regenerates the tables with lark and compares them with the committed file, byte for byte."""
+    pytest.importorskip("lark")
+    gen = _gen_tables()
+    assert gen.render(gen.compile_tables(gen.grammar_text(GRAMMAR))) == gen.TABLES.read_text(encoding="utf-8"), (
+        "gradcli/_grammar_tables.py is stale: run python tools/gen_tables.py"
+    )
+
+
+def test_the_package_ships_no_grammar_and_needs_no_lark():
+    """The runtime needs only the tables: no .lark file inside the package, no lark import."""
+    assert not list((ROOT / "gradcli").rglob("*.lark"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "gradcli").glob("*.py"))
+    assert "import lark" not in source and "from lark" not in source
 
 
 @pytest.fixture(scope="module")
 def lark_parser():
-    from importlib.resources import files
-
-    grammar = files("gradcli").joinpath("grammar", "gradcli.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
+    lark = pytest.importorskip("lark")
+    return lark.Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="basic", maybe_placeholders=False)
 
 
 # Token soup over the language's alphabet, without newlines (lark's lexer does not join
 # lines inside parentheses; ours does, as a post-lexing step tested separately).
 pieces = st.sampled_from(
     ["a", "b2", "_x", "tanh", "1", "2.5", ".5", "7.", "1e-3", "3E+2", "+", "-", "*", "/", "**", "^",
-     "(", ")", ",", ";", "=", "+=", "-=", "*=", "/=", " ", "  ", "\t", "# note"]
+     "(", ")", ",", ";", "=", "+=", "-=", "*=", "/=", "<", "<=", ">", ">=", "==", "!=", " ", "  ", "\t",
+     "# note", "1_0", "!"]
 )  # fmt: skip
 soups = st.lists(pieces, max_size=30).map("".join)
 
@@ -40,6 +68,8 @@ soups = st.lists(pieces, max_size=30).map("".join)
 @settings(max_examples=300, deadline=None)
 @given(text=soups)
 def test_lexer_agrees_with_lark(text, lark_parser):
+    from lark.exceptions import UnexpectedCharacters
+
     try:
         theirs = [(t.type, str(t)) for t in lark_parser.lex(text)]
     except UnexpectedCharacters as exc:
@@ -56,12 +86,16 @@ def test_newline_inside_parentheses_is_dropped():
     assert kinds.count("_NL") == 1
 
 
+_OPERATOR_TOKENS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "RPAR", "AUGOP", *"LT LE GT GE EQ NE".split()}
+
+
 def _from_lark(node):
     """Lark's tree -> the same S-expression as `_ours` gives."""
+    from lark import Token
+
     if isinstance(node, Token):
         return node.type
-    kids = [_from_lark(c) for c in node.children if not (isinstance(c, Token) and c.type in {
-        "PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "RPAR", "AUGOP"})]  # fmt: skip
+    kids = [_from_lark(c) for c in node.children if not (isinstance(c, Token) and c.type in _OPERATOR_TOKENS)]
     if node.data in ("number", "var"):
         tok = node.children[0]
         return (node.data, float(tok) if node.data == "number" else str(tok))
@@ -119,12 +153,17 @@ def _combine(children):
         children.map(lambda c: f"({c})"),
         children.map(lambda c: f"tanh({c})"),
         st.tuples(children, children).map(lambda p: f"max({p[0]}, {p[1]})"),
+        st.tuples(children, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), children).map(
+            lambda p: f"({' '.join(p)})"
+        ),
     )
 
 
 expressions = st.recursive(atoms, _combine, max_leaves=15)
+comparisons = st.tuples(expressions, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), expressions).map(" ".join)
 statements = st.one_of(
     expressions.map(lambda e: f"y = {e}"),
+    comparisons.map(lambda e: f"y = {e}"),
     expressions.map(lambda e: f"y += {e}"),
     expressions.map(lambda e: f"y *= {e}"),
 )
