@@ -279,7 +279,7 @@ OPS: tuple[Op, ...] = (
     Op("sinh",     1, math.sinh,        lambda g, out, x, P: (g * P.cosh(x),), expand=_x_sinh, ieee=_ieee_odd),
     Op("cosh",     1, math.cosh,        lambda g, out, x, P: (g * P.sinh(x),), expand=_x_cosh),
     # tanh' = 1/cosh^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19).
-    Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g / P.cosh(x) / P.cosh(x),), expand=_x_tanh),
+    Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g / P.cosh(x) ** 2,), expand=_x_tanh),
     # sigmoid' = s(x) s(-x), not s (1 - s), which is 0 once s rounds to 1 (x >= 37).
     Op("sigmoid",  1, _sigmoid,         lambda g, out, x, P: (g * out * P.sigmoid(-x),), expand=_x_sigmoid,
        array=lambda np, x: np.exp(-np.logaddexp(0.0, -x))),
