@@ -374,3 +374,38 @@ def _expression(node: Value, names: dict[int, str], text: dict[int, tuple[str, i
         space = " " if p <= 4 else ""
         return f"{arg(args[0], left)}{space}{op.symbol}{space}{arg(args[1], right)}", p
     return f"{op.name}({', '.join(arg(a, 0) for a in args)})", 9
+
+
+# -- the Python API: gradcli.hessian / gradcli.derivative ----------------------------------
+
+
+def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) -> Graph:
+    """A Graph from program text (`"y = x*x"`) or a Python function of Values (`lambda x: x*x`,
+    called with one Value per name of `point`, by keyword)."""
+    from .engine import topological_order
+    from .interpreter import evaluate
+
+    point = dict(point or {})
+    if isinstance(f, str):
+        return evaluate(f, point, of)
+    inputs = {name: Value(value, label=name) for name, value in point.items()}
+    out = f(**inputs)
+    if not isinstance(out, Value):
+        raise TypeError(f"the function must return a Value, not {type(out).__name__}")
+    nodes = topological_order(out)
+    known = {id(n) for n in nodes}
+    nodes = [v for v in inputs.values() if id(v) not in known] + nodes
+    graph = Graph(nodes, inputs, out, out.label or "f")
+    graph.backward()
+    return graph
+
+
+def hessian_at(f, point: dict[str, float] | None = None, of: str | None = None) -> Hessian:
+    """`gradcli.hessian`: the gradient and Hessian of f at point (program text or a function)."""
+    return hessian(graph_of(f, point, of))
+
+
+def derivative_at(f, wrt: str, point: dict[str, float] | None = None, order: int = 1, of: str | None = None) -> float:
+    """`gradcli.derivative`: d^order f / d wrt^order at point, exactly."""
+    _, target = nth_derivative(graph_of(f, point, of), wrt, order)
+    return target.data
