@@ -32,7 +32,7 @@ import math
 import random
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .engine import Value, _finite, compute, local_derivatives, number
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
@@ -43,7 +43,12 @@ EPS = 2.0**-52  # spacing of doubles at 1.0
 
 # -- the numerical derivative -------------------------------------------------------------
 
-H0 = 0.1  # first step, relative to max(1, |x|)
+TOP = 0.1  # the scan's first step, relative to max(1, |x|)
+DECADES = 60  # most decades scanned (from x = 0: steps down to 1e-61)
+BOTTOM = 2.0**-50  # the scan's last step relative to |x|: below, f's digits barely change
+CONVERGING = {2: 0.1, 1: 0.3}  # a trusted quotient's next change, at most (D + c h^p: 10^-p)
+CURVING = 0.05  # a trusted even part shrinks at least this much a decade (h^2: 0.01)
+AT_NOISE = 4.0  # differences within this many rounding errors are rounding
 MAX_ROWS = 40  # most steps in one table: a far too large h0 needs many halvings
 MAX_COLUMNS = 8  # Richardson levels: removes h^2 ... h^16 (central), h ... h^8 (one-sided)
 SHRINKS = 20  # halvings of h0 allowed to find a step where f is defined and on one piece
@@ -71,6 +76,8 @@ class Estimate:
     left_error: float = math.inf
     right_error: float = math.inf
     variation: float = math.inf  # the largest |f(t) - f(x)| over the points tried (inf: not measured)
+    slope: float = math.nan  # |f(x +- h) - f(x)| / h at the first step of the table: f's slope scale
+    size: float = math.nan  # |f(x)| / max(1, |x|): the gradient scale the function's value suggests
 
 
 def derivative(
@@ -86,32 +93,20 @@ def derivative(
     `piece(t)` says which piece of a piecewise f the point t is on (any comparable value);
     it is called right after f(t), so it may read state that f(t) left behind.  `at_kink`
     says x itself is a switch point.  `noise` is the absolute rounding error of f's values
-    (default: 2 eps |f|; a graph knows better, see _Probe.rounding).  Points where f raises
-    ArithmeticError/ValueError or is not finite count as undefined: the steps shrink, or
-    the estimate turns one-sided.  An error in f(x) itself propagates.
+    near x (a graph knows it, see _Probe.rounding); the rounding of the values at the steps,
+    2 eps |f(x +- h)|, is always added.  Points where f raises ArithmeticError/ValueError or
+    is not finite count as undefined: the steps shrink, or the estimate turns one-sided.  An
+    error in f(x) itself propagates.
     """
     fx = f(x)
     px = piece(x) if piece else None  # right after f(x), as the protocol requires
     if not (_finite(x) and _finite(fx)):
         return Estimate(math.nan, math.inf, note="f is not finite at x")
-    best, variation = None, 0.0
-    # Steps relative to max(1, |x|); if they do not settle, f may change on the scale of x
-    # itself (log, sqrt, 1/x near 0): then also steps relative to |x|, and the better estimate.
-    for h0 in (H0 * max(1.0, abs(x)), H0 * abs(x)):
-        differences = _Differences(f, piece, x, fx, px, noise, h0)
-        estimate = differences.estimate(at_kink)
-        variation = max(variation, differences.variation)
-        if best is None or estimate.error < best.error:
-            best = estimate
-        if _settled(best) or not 0.0 < abs(x) < 1.0:
-            break
-    best.variation = variation
-    return best
-
-
-def _settled(estimate: Estimate) -> bool:
-    sizes = (estimate.value, estimate.left or 0.0, estimate.right or 0.0)
-    return estimate.error <= SETTLED * max(map(abs, sizes))
+    differences = _Differences(f, piece, x, fx, px, noise)
+    estimate = differences.estimate(at_kink)
+    estimate.variation = differences.variation
+    estimate.size = abs(fx) / max(1.0, abs(x))
+    return estimate
 
 
 def _step(x: float, h: float) -> float:
@@ -238,14 +233,71 @@ def _better(a: list[_Neville] | None, b: list[_Neville] | None) -> list[_Neville
     return a if a[0].error <= b[0].error else b
 
 
-class _Differences:
-    """Difference quotients of f around x: central where f is smooth, one-sided otherwise."""
+class _Quotient(NamedTuple):
+    """A difference quotient at one decade of the scan."""
 
-    def __init__(self, f, piece, x: float, fx: float, px, noise: float | None, h0: float) -> None:
+    decade: int  # k: the step is TOP max(1, |x|) / 10^k
+    h: float
+    value: float
+    noise: float  # its rounding error: that of f's values over h
+    rounding: float  # the rounding error of f's values there
+    change: float  # the largest |f(x +- h) - f(x)| it uses
+    even: float | None  # central: (f(x+h) + f(x-h))/2 - f(x), the curvature's share
+
+
+def _trusted(run: Sequence[_Quotient], power: int, *, moving: bool = False) -> bool:
+    """Three quotients at consecutive decades behave as D(h) = D + c h^power + ... does: their
+    changes shrink by a decade's factor or sink into rounding; a central one's even part
+    shrinks as h^2 or is rounding.  With `moving`, f must also visibly change over the largest
+    step: a flat stretch (exp(-10000) = 0 on both sides of a narrow peak) proves nothing."""
+    a, b, c = run
+    if not a.decade + 2 == b.decade + 1 == c.decade:
+        return False
+    first, second = b.value - a.value, c.value - b.value
+    rounding = abs(second) <= AT_NOISE * (b.noise + c.noise)
+    if not (rounding or abs(second) <= CONVERGING[power] * abs(first)):
+        return False
+    if moving and not a.change > AT_NOISE * a.rounding:
+        return False
+    if a.even is None:
+        return True
+    return all(
+        abs(q.even) <= CURVING * abs(p.even) or abs(q.even) <= AT_NOISE * q.rounding for p, q in ((a, b), (b, c))
+    )
+
+
+def _start(series: Sequence[_Quotient], power: int) -> _Quotient | None:
+    """The largest step of the trusted run that ends the scan: the first step of a Richardson
+    table.  Without one, the smallest step (its table will say how little it knows)."""
+    if not series:
+        return None
+    k = len(series) - 2
+    while k >= 1 and _trusted(series[k - 1 : k + 2], power):
+        k -= 1
+    k += 1  # series[k] is the largest step whose run down to the smallest one is trusted
+    if k >= len(series) - 1:
+        return series[-1]
+    a, b = series[k - 1], series[k]
+    same = b.decade == a.decade + 1 and abs(b.value - a.value) <= AT_NOISE * (a.noise + b.noise)
+    return a if same else b  # a larger step that agrees to rounding is just as good, and less noisy
+
+
+class _Differences:
+    """Difference quotients of f around x: central where f is smooth, one-sided otherwise.
+
+    A scan over decades of h, from TOP max(1, |x|) down, finds the scale of f: the largest
+    steps where the quotients behave as a Taylor series says (see _trusted).  Ridders' table
+    starts there.  The scan stops at the first trusted run, or at steps BOTTOM |x| (or DECADES
+    decades down): a feature narrower than the first step, an SI-unit input (h ~ 6.6e-34) or a
+    domain 1e-12 wide is found on the way.
+    """
+
+    def __init__(self, f, piece, x: float, fx: float, px, noise: float | None) -> None:
         self.f, self.piece = f, piece
         self.x, self.fx, self.px = x, fx, px
-        self.noise, self.h0 = noise, h0
+        self.noise = noise or 0.0
         self.variation = 0.0  # the largest |f(t) - f(x)| seen
+        self.decades: list[tuple[float, tuple | None, tuple | None]] = []  # (h, f(x-h), f(x+h)) samples
 
     def at(self, t: float) -> tuple[float, Hashable] | None:
         """(f(t), the piece t is on), or None where f is undefined."""
@@ -259,41 +311,111 @@ class _Differences:
         return y, (self.piece(t) if self.piece else None)
 
     def rounding(self, *values: float) -> float:
-        """The rounding error of f's values: as given, or 2 eps |f|."""
-        return NOISE * max(map(abs, values)) if self.noise is None else self.noise
+        """The rounding error of f's values: the given noise near x, and at least 2 eps |f| at
+        each value (f(x +- h) may be far larger than f(x): x*x at 1e-30 with h = 0.1)."""
+        return max(self.noise, NOISE * max(map(abs, values)))
+
+    # -- the scan ----------------------------------------------------------------------------
+
+    def scan(self, at_kink: bool) -> None:
+        """Samples at x +- h for h = TOP max(1, |x|) / 10^k, down to the first trusted run of
+        steps smaller than |x|.  A run of steps beyond |x| (which cross 0, where SI-unit formulas
+        are singular: Planck's law is linear in k far from its k) is kept only if smaller steps
+        find none (x + 1 at x = 1e-30 has nothing but rounding below 1e-30)."""
+        x, top = self.x, TOP * max(1.0, abs(self.x))
+        previous, candidate = math.inf, None
+        for k in range(DECADES):
+            h = _step(x, top * 10.0**-k)
+            if not 0.0 < h < previous or (self.decades and h < BOTTOM * abs(x)):
+                break  # below the spacing of doubles at x, or too few digits of f left to change
+            previous = h
+            self.decades.append((h, self.at(x - h), self.at(x + h)))
+            if self._found(at_kink):
+                if x == 0.0 or self.decades[-3][0] < abs(x):
+                    return
+                candidate = candidate or len(self.decades)
+        if candidate:
+            del self.decades[candidate:]
+
+    def _found(self, at_kink: bool) -> bool:
+        """The last three decades are a trusted run: centrally, or (at a switch point the graph
+        announces) on each side.  A side alone never ends the scan: far from x it can look
+        linear in a regime of its own (Planck's law for h < 0, where exp(h c/(lam k T)) -> 0),
+        and smaller steps may still find both sides defined."""
+        if len(self.decades) < 3:
+            return False
+        if not at_kink:
+            central = self.central_series(-3)
+            return len(central) == 3 and _trusted(central, 2, moving=True)
+        sides = [self.side_series(sign, -3) for sign in (-1.0, 1.0)]
+        defined = [s for sign, s in zip((-1.0, 1.0), sides) if self._sample(-1, sign) is not None]
+        return bool(defined) and all(len(s) == 3 and _trusted(s, 1) for s in defined)
+
+    def _sample(self, k: int, sign: float) -> tuple[float, Hashable] | None:
+        return self.decades[k][2 if sign > 0 else 1]
+
+    def central_series(self, first: int = 0) -> list[_Quotient]:
+        """Central quotients (f(x+h) - f(x-h)) / 2h where both points are on x's piece."""
+        out = []
+        for k in range(len(self.decades))[first:]:
+            h, below, above = self.decades[k]
+            if below and above and below[1] == self.px == above[1]:
+                fm, fp = below[0], above[0]
+                rounding = self.rounding(fm, self.fx, fp)
+                change = max(abs(fm - self.fx), abs(fp - self.fx))
+                even = 0.5 * (fp + fm) - self.fx
+                out.append(_Quotient(k, h, (fp - fm) / (2.0 * h), rounding / h, rounding, change, even))
+        return out
+
+    def side_series(self, sign: float, first: int = 0) -> list[_Quotient]:
+        """One-sided quotients (f(x + sign h) - f(x)) / sign h on the piece of the smallest step."""
+        last = self._sample(-1, sign)
+        out = []
+        for k in range(len(self.decades))[first:]:
+            h, sample = self.decades[k][0], self._sample(k, sign)
+            if sample and last and sample[1] == last[1]:
+                rounding = self.rounding(sample[0], self.fx)
+                change = abs(sample[0] - self.fx)
+                out.append(
+                    _Quotient(k, h, (sample[0] - self.fx) / (sign * h), 2.0 * rounding / h, rounding, change, None)
+                )
+        return out
+
+    # -- the estimate ------------------------------------------------------------------------
 
     def estimate(self, at_kink: bool) -> Estimate:
         """Central where f is smooth around x; otherwise separate estimates left and right of
-        x: at a kink (both reported), or where f is defined on one side only."""
-        x, px = self.x, self.px
-        near = _step(x, self.h0 * 0.5**SHRINKS)  # the smallest first step: "a small h"
-        below, above = self.at(x - near), self.at(x + near)
+        x: at a kink (both reported), or where f is defined on one side only.  Which case it
+        is, the smallest step scanned says: a kink 1e-9 away is stepped around."""
+        self.scan(at_kink)
+        if not self.decades:
+            return Estimate(math.nan, math.inf, note="no step h where x +- h differ from x")
+        _, below, above = self.decades[-1]
         kink = None
         if below and above:
-            if not below[1] == px == above[1]:
+            if not below[1] == self.px == above[1]:
                 kink = "a piecewise op changes branch at this point"
             elif at_kink:
                 kink = "a piecewise op is at its switch point"
             elif central := self.central():
                 return central
-        left = self.side(-1.0, below[1]) if below else None
-        right = self.side(+1.0, above[1]) if above else None
+        left = self.side(-1.0) if below else None
+        right = self.side(+1.0) if above else None
         if left and right:
-            if kink or _differ(left, right):
+            if kink or _differ(left[0], right[0]):
                 return _kink(left, right, kink or "the one-sided derivatives differ")
-            both = min(left, right, key=lambda s: s.error)
-            return Estimate(both.value, both.error)
-        if left:
-            note = "one-sided: undefined just right of here"
-            return Estimate(left.value, left.error, left=left.value, note=note, left_error=left.error)
-        if right:
-            note = "one-sided: undefined just left of here"
-            return Estimate(right.value, right.error, right=right.value, note=note, right_error=right.error)
+            table, slope = min(left, right, key=lambda side: side[0].error)
+            return Estimate(table.value, table.error, slope=slope)
+        if left or right:
+            return _one_sided(left, right)
         return Estimate(math.nan, math.inf, note="undefined on both sides of this point")
 
     def central(self) -> Estimate | None:
         """Ridders' central estimate, checked against the one-sided ones from the same samples."""
         x, fx, px = self.x, self.fx, self.px
+        start = _start(self.central_series(), 2)
+        if start is None:
+            return None
 
         def quotients(h: float):
             below, above = self.at(x - h), self.at(x + h)
@@ -303,17 +425,23 @@ class _Differences:
             noise = self.rounding(fm, fx, fp) / h
             return ((fp - fm) / (2.0 * h), noise), ((fx - fm) / h, 2.0 * noise), ((fp - fx) / h, 2.0 * noise)
 
-        tables = _ridders(x, self.h0, quotients, (2, 1, 1))
+        tables = _ridders(x, start.h, quotients, (2, 1, 1))
         if tables is None:
             return None
         central, left, right = tables
+        slope = start.change / start.h
         if _differ(left, right):
-            return _kink(left, right, "the one-sided derivatives differ")
-        return Estimate(central.value, central.error)
+            return _kink((left, slope), (right, slope), "the one-sided derivatives differ")
+        return Estimate(central.value, central.error, slope=slope)
 
-    def side(self, sign: float, piece: Hashable) -> _Neville | None:
-        """Forward (sign +1) or backward (sign -1) quotients (f(x+sh) - f(x)) / sh, extrapolated."""
+    def side(self, sign: float) -> tuple[_Neville, float] | None:
+        """Forward (sign +1) or backward (sign -1) quotients (f(x+sh) - f(x)) / sh, extrapolated;
+        with the slope of f over the first step."""
         x, fx = self.x, self.fx
+        piece = self._sample(-1, sign)[1]
+        start = _start(self.side_series(sign), 1)
+        if start is None:
+            return None
 
         def quotient(h: float):
             sample = self.at(x + sign * h)
@@ -321,8 +449,8 @@ class _Differences:
                 return None
             return (((sample[0] - fx) / (sign * h), 2.0 * self.rounding(sample[0], fx) / h),)
 
-        tables = _ridders(x, self.h0, quotient, (1,))
-        return tables[0] if tables else None
+        tables = _ridders(x, start.h, quotient, (1,))
+        return (tables[0], start.change / start.h) if tables else None
 
 
 def _differ(left: _Neville, right: _Neville) -> bool:
@@ -331,23 +459,46 @@ def _differ(left: _Neville, right: _Neville) -> bool:
     return gap > 2.0 * (left.error + right.error) + KINK_SLACK * max(abs(left.value), abs(right.value))
 
 
-def _kink(left: _Neville, right: _Neville, note: str) -> Estimate:
-    mean = 0.5 * (left.value + right.value)
-    error = max(left.error, right.error)
-    return Estimate(mean, error, left.value, right.value, True, note, left.error, right.error)
+def _one_sided(left: tuple[_Neville, float] | None, right: tuple[_Neville, float] | None) -> Estimate:
+    """The estimate where f is defined on one side of x only, from that side's (table, slope)."""
+    table, slope = left or right
+    where = "right" if left else "left"
+    estimate = Estimate(table.value, table.error, note=f"one-sided: undefined just {where} of here", slope=slope)
+    if left:
+        estimate.left, estimate.left_error = table.value, table.error
+    else:
+        estimate.right, estimate.right_error = table.value, table.error
+    return estimate
+
+
+def _kink(left: tuple[_Neville, float], right: tuple[_Neville, float], note: str) -> Estimate:
+    """The estimate at a kink from (table, slope) on each side."""
+    (lo, lo_slope), (hi, hi_slope) = left, right
+    mean = 0.5 * (lo.value + hi.value)
+    error = max(lo.error, hi.error)
+    slope = max(lo_slope, hi_slope)
+    return Estimate(mean, error, lo.value, hi.value, True, note, lo.error, hi.error, slope=slope)
 
 
 # -- probing a graph ----------------------------------------------------------------------
 
-EXACT_OPS = frozenset({"neg", "id", "abs", "relu", "min", "max"})  # results without rounding
+EXACT_OPS = frozenset({"neg", "id", "abs", "relu", "min", "max"})  # before Op.exact: results without rounding
+
+
+def _exact(op) -> bool:
+    """The op's result is one of its operands or a sign flip: it adds no rounding."""
+    return getattr(op, "exact", op.name in EXACT_OPS)
 
 
 class _Probe:
     """f(t) = the graph's output with `node` set to t and only the nodes downstream of it
     recomputed (the node's own operands stay as they are)."""
 
-    def __init__(self, graph: Graph, node: Value, needed: set[int], index: dict[int, int]) -> None:
+    def __init__(
+        self, graph: Graph, node: Value, needed: set[int], index: dict[int, int], allow_nonfinite: bool = False
+    ) -> None:
         self.node = node
+        self.allow_nonfinite = allow_nonfinite
         self.output = graph.output
         moved = {id(node)}
         self.downstream: list[Value] = []
@@ -361,7 +512,7 @@ class _Probe:
     def __call__(self, t: float) -> float:
         self.node.data = t
         for n in self.downstream:
-            n.data = compute(n.op, n.args, n.label)
+            n.data = compute(n.op, n.args, n.label, self.allow_nonfinite)
         return self.output.data
 
     def piece(self, t: float | None = None) -> tuple[int, ...]:
@@ -378,7 +529,7 @@ class _Probe:
             local = local_derivatives(n)
             if any(id(a) in moving and d != 0.0 for a, d in zip(n.args, local)):  # nan moves too
                 moving.add(id(n))
-                if n.op.name not in EXACT_OPS:
+                if not _exact(n.op):
                     total += abs(n.data * n.grad)
         return EPS * total if _finite(total) else math.inf
 
@@ -444,18 +595,29 @@ class _Claim:
     constant: bool  # no names in it (a number): checked at the given point only
 
 
+class _Tolerance(NamedTuple):
+    rtol: float
+    atol: float | None  # None: scaled with the problem
+    allow_nonfinite: bool = False
+
+
 def check(
     graph: Graph,
     *,
     rtol: float = 1e-6,
-    atol: float = 1e-9,
+    atol: float | None = None,
     samples: int = 0,
     seed: int = 0,
     expect: dict[str, str] | None = None,
     nodes: bool = False,
+    allow_nonfinite: bool = False,
 ) -> Report:
     """Compare every input's gradient (and each claim, and with `nodes` every intermediate
     node's) with a numerical derivative, at the graph's point and `samples` points near it.
+
+    `atol` None (the default) scales the absolute tolerance with the problem (see _verdict);
+    a number overrides it.  `allow_nonfinite` carries NaN/inf through the forward passes
+    instead of raising MathError (a non-finite value then makes a row inconclusive).
 
     Raises MathError where the program or a claim is undefined at the given point, and
     BindingError/UsageError for a bad claim.  The graph's values are restored afterwards and
@@ -463,13 +625,13 @@ def check(
     """
     if samples < 0:
         raise UsageError(f"the number of samples must be at least 0, got {samples}")
-    if not (rtol >= 0.0 and atol >= 0.0):
+    if not (rtol >= 0.0 and (atol is None or atol >= 0.0)):
         raise UsageError("the tolerances must be non-negative numbers")
     claims = [_parse_claim(graph, name, text) for name, text in (expect or {}).items()]
-    targets = _targets(graph, nodes)
+    targets = _targets(graph, nodes, allow_nonfinite)
     given = {name: node.data for name, node in graph.inputs.items()}
     saved = [(n.data, n.grad) for n in graph.nodes]
-    tolerance = (rtol, atol)
+    tolerance = _Tolerance(rtol, atol, allow_nonfinite)
     points, rows = [given], []
     try:
         rows += _check_point(graph, 0, targets, claims, tolerance)
@@ -489,7 +651,7 @@ def check(
 MAX_NODE_ROWS = 2000  # --nodes re-runs the forward pass downstream of each node: O(n^2)
 
 
-def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value, _Probe]]:
+def _targets(graph: Graph, nodes: bool, allow_nonfinite: bool = False) -> list[tuple[str, Value, _Probe]]:
     """(row name, node, probe) for every input, then (with `nodes`) every intermediate the
     output needs.  A probe's structure does not depend on the values: built once."""
     targets = list(graph.inputs.items())
@@ -507,13 +669,13 @@ def _targets(graph: Graph, nodes: bool) -> list[tuple[str, Value, _Probe]]:
         targets += inner
     needed = _needed(graph)
     index = {id(n): i for i, n in enumerate(graph.nodes)}
-    return [(name, node, _Probe(graph, node, needed, index)) for name, node in targets]
+    return [(name, node, _Probe(graph, node, needed, index, allow_nonfinite)) for name, node in targets]
 
 
-def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: tuple[float, float]) -> list[Row]:
+def _check_point(graph: Graph, point: int, targets, claims: list[_Claim], tolerance: _Tolerance) -> list[Row]:
     """Rows for the inputs' current values (MathError where the program is undefined)."""
-    graph.forward()
-    graph.backward()
+    graph.forward(tolerance.allow_nonfinite)
+    graph.backward(tolerance.allow_nonfinite)
     rows, estimates = [], {}
     for name, node, probe in targets:
         estimate = probe.derivative()
@@ -547,13 +709,11 @@ def _check_sample(graph: Graph, point: int, rng: random.Random, given, targets, 
     return values, [row]
 
 
-def _verdict(
-    point: int, name: str, value: float, analytic: float, estimate: Estimate, tolerance: tuple[float, float]
-) -> Row:
-    """The row for one gradient, given tolerance = (rtol, atol).
+def _verdict(point: int, name: str, value: float, analytic: float, estimate: Estimate, tolerance: _Tolerance) -> Row:
+    """The row for one gradient.  With allowed = rtol max(|analytic|, |numeric|) + atol:
 
-    pass:  |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|), and the numerical
-           derivative is itself known that well: error estimate <= atol + rtol |numeric|.
+    pass:  |analytic - numeric| <= allowed, and the numerical derivative is itself known that
+           well: error estimate <= atol + rtol |numeric|.
     fail:  the difference exceeds the tolerance, and the numerical derivative is known that
            well, or at least to 3 digits (error <= 1e-3 |numeric|) and the difference exceeds
            tolerance plus error.
@@ -563,8 +723,8 @@ def _verdict(
            f cannot be sampled finely enough).
     At a kink the interval between the one-sided derivatives takes the place of `numeric`,
     and the one-sided derivative nearer the analytic value supplies the error (status `kink`).
+    `atol` is the user's, or else _auto_atol's.
     """
-    rtol, atol = tolerance
     numeric, error, passed = estimate.value, estimate.error, "pass"
     nearest = numeric
     gap = abs(analytic - numeric)
@@ -576,19 +736,12 @@ def _verdict(
         scale = max(abs(analytic), abs(lo), abs(hi))
         nearest, error = min(sides, key=lambda side: abs(analytic - side[0]))
         passed = "kink"
+    rtol = tolerance.rtol
+    atol = _auto_atol(rtol, estimate, error) if tolerance.atol is None else tolerance.atol
     allowed = atol + rtol * scale
     known = atol + rtol * abs(nearest)
+    status = _status(analytic, nearest, error, gap, allowed, known, passed)
     note = estimate.note
-    if not _finite(analytic) and _finite(nearest):
-        status = "fail"  # a non-finite gradient or claim never agrees with a finite slope
-    elif not _finite(nearest):
-        status = "inconclusive"
-    elif error <= known:
-        status = passed if gap <= allowed else "fail"
-    elif error <= ROUGH * abs(nearest) and not gap <= allowed + error:
-        status = "fail"
-    else:
-        status = "inconclusive"
     if status == "fail" and _finite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
         status = "inconclusive"
         note = "f changes faster than neighbouring doubles at this value can resolve"
@@ -596,6 +749,31 @@ def _verdict(
     if status == "inconclusive" and not note:
         note = f"the numerical error estimate {error:.2g} exceeds the tolerance {known:.2g}"
     return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
+
+
+def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
+    """The absolute tolerance scaled with the problem: rtol times f's slope over the table's
+    first step (0 +- rtol * curvature * h at an extremum), widened to the estimate's own error
+    (AT_NOISE of it) as far as rtol times |f(x)| / max(1, |x|), the gradient scale of f's value
+    (a constant piece: numeric 0 +- rounding).  Never a fixed number: a claim of -1e-12 where
+    the gradient is 1e-17 fails."""
+    slope = estimate.slope if _finite(estimate.slope) else 0.0
+    size = estimate.size if _finite(estimate.size) else 0.0
+    return max(rtol * slope, min(rtol * size, AT_NOISE * error))
+
+
+def _status(
+    analytic: float, nearest: float, error: float, gap: float, allowed: float, known: float, passed: str
+) -> str:
+    if not _finite(analytic) and _finite(nearest):
+        return "fail"  # a non-finite gradient or claim never agrees with a finite slope
+    if not _finite(nearest):
+        return "inconclusive"
+    if error <= known:
+        return passed if gap <= allowed else "fail"
+    if error <= ROUGH * abs(nearest) and not gap <= allowed + error:
+        return "fail"
+    return "inconclusive"
 
 
 # -- claims (--expect NAME=CLAIM) ---------------------------------------------------------
