@@ -1,0 +1,140 @@
+"""The array interpreter: a graph's equations evaluated at many points at once with numpy.
+
+The float interpreter (gradcli.interpreter + engine) runs each equation on one float.  This
+one runs the same equations on arrays of shape (points,): the forward pass applies each op's
+numpy form (`ops.array_forward`) in creation order, and the backward pass runs the op table's
+own vjp rules with `P = ops.numpy_namespace(np)` in a reverse sweep over the nodes the output
+needs, so the derivative rules (kinks, ties, where-pieces) are the very same code as `eval`'s.
+There is no per-point Python loop: a chunk of 65,536 points costs one numpy call per edge.
+
+A row fails where eval would: some node's value is not finite, or some gradient the output
+needs is not finite (from finite inputs).  For the few rows that fail, `explain_row` runs the
+float interpreter at that point to get eval's own message ("log(x) is undefined at x = -1").
+
+numpy is imported here, and this module is imported only by the commands that need it
+(sweep, plot), so `gradcli eval` never pays for numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import MathError
+from .interpreter import Graph
+from .ops import CONST, array_forward, numpy_namespace
+
+P = numpy_namespace(np)
+
+
+@dataclass
+class Batch:
+    """The results at n points: the output's values, d output / d input for every input (in
+    graph.inputs order), and which rows failed (None: none did)."""
+
+    value: np.ndarray
+    grads: list[np.ndarray]
+    failed: np.ndarray | None
+
+
+class ArrayGraph:
+    """A Graph compiled once into two plans (forward and backward) over node indices."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        nodes = graph.nodes
+        index = {id(node): i for i, node in enumerate(nodes)}
+        self.names = list(graph.inputs)
+        self.input_at = [index[id(graph.inputs[name])] for name in self.names]
+        self.constants = [node.data if node.op is CONST else None for node in nodes]
+        self.forward_plan = [
+            (i, array_forward(node.op, np), tuple(index[id(a)] for a in node.args))
+            for i, node in enumerate(nodes)
+            if node.a is not None
+        ]
+        needed = graph.needed()
+        self.backward_plan = [
+            (index[id(node)], node.op.vjp, tuple(index[id(a)] for a in node.args))
+            for node in reversed(needed)
+            if node.a is not None
+        ]
+        self.differentiated = [index[id(node)] for node in needed if node.op is not CONST]
+        self.output = index[id(graph.output)]
+        self.is_const = [node.op is CONST for node in nodes]
+
+    def run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool = False) -> Batch:
+        """Evaluate and differentiate at n points given by one array per input (graph.inputs
+        order).  Without allow_nonfinite, rows eval would refuse are marked."""
+        with np.errstate(all="ignore"):
+            values = self._forward(columns)
+            grads = self._backward(values, n)
+            failed = None if allow_nonfinite else self._failed(values, grads, n)
+        value = _full(values[self.output], n)
+        inputs = [_full(grads[i], n) if grads[i] is not None else np.zeros(n) for i in self.input_at]
+        return Batch(value, inputs, failed)
+
+    def _forward(self, columns: Sequence[np.ndarray]) -> list:
+        values: list = list(self.constants)
+        for i, column in zip(self.input_at, columns):
+            values[i] = column
+        for i, fn, args in self.forward_plan:
+            values[i] = fn(*[values[k] for k in args])
+        return values
+
+    def _backward(self, values: list, n: int) -> list:
+        """The reverse sweep, as engine.backward_sweep: contributions accumulate from 0.0 (so
+        a -0.0 contribution gives 0.0, as eval's `grad += d`), never into constants, and
+        never in place (a rule may return the same array for two operands: add's (g, g))."""
+        grads: list = [None] * len(values)
+        grads[self.output] = np.ones(n)
+        is_const = self.is_const
+        for i, vjp, args in self.backward_plan:
+            contributions = vjp(grads[i], values[i], *[values[k] for k in args], P)
+            for k, d in zip(args, contributions):
+                if not is_const[k]:
+                    grads[k] = (0.0 if grads[k] is None else grads[k]) + d
+        return grads
+
+    def _failed(self, values: list, grads: list, n: int) -> np.ndarray | None:
+        """Rows where some value (any node's: eval computes them all) or some needed gradient
+        is not finite."""
+        bad = np.zeros(n, dtype=bool)
+        for i, _, _ in self.forward_plan:
+            bad |= ~np.isfinite(values[i])
+        for i in self.differentiated:
+            if grads[i] is not None:
+                bad |= ~np.isfinite(grads[i])
+        return bad if bad.any() else None
+
+
+def _full(x, n: int) -> np.ndarray:
+    """x as a float array of shape (n,) (a constant output is a scalar)."""
+    x = np.asarray(x, dtype=float)
+    return x if x.shape == (n,) else np.broadcast_to(x, (n,)).copy()
+
+
+@dataclass
+class RowResult:
+    """eval's verdict at one point: its message, or (where floats succeed where arrays
+    did not, in the last bit near an overflow) its value and gradients."""
+
+    message: str | None
+    value: float = 0.0
+    grads: tuple[float, ...] = ()
+
+
+def explain_row(graph: Graph, point: Sequence[float]) -> RowResult:
+    """Run the float interpreter (eval's own code) at one point: inputs in graph.inputs order."""
+    for node, x in zip(graph.inputs.values(), point):
+        node.data = float(x)
+    try:
+        graph.forward(False)
+        graph.backward(False)
+    except MathError as exc:
+        return RowResult(exc.message)
+    return RowResult(None, graph.output.data, tuple(graph.gradients().values()))
+
+
+__all__ = ["ArrayGraph", "Batch", "RowResult", "explain_row"]
