@@ -10,14 +10,15 @@ branch between the sample points).
 
 from __future__ import annotations
 
-from .check import Row, _verdict, derivative
+from .check import Row, _Tolerance, _verdict, derivative
 from .derivative import hessian
 from .engine import Value
 from .interpreter import Graph
 
 
-def second_order_rows(graph: Graph, point: int, tolerance) -> list[Row]:
+def second_order_rows(graph: Graph, point: int, rtol: float = 1e-6, atol: float | None = None) -> list[Row]:
     """Rows `d2:a,b` (a before b in input order, a == b included) at the graph's current point."""
+    tolerance = _Tolerance(rtol, atol)
     h = hessian(graph)
     names = list(graph.inputs)
     switches = [n for n in graph.needed() if n.op.branch is not None]

@@ -1,0 +1,82 @@
+"""Writers of `gradcli hessian` (table, json, csv) and `gradcli diff` (a program)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import TextIO
+
+from . import _WRITERS, OutputOptions, _print, register
+
+_WRITERS.setdefault("hessian", {})
+_WRITERS.setdefault("diff", {})
+
+STRUCTURAL = "·"  # a zero because no path joins the two inputs (a computed zero prints as 0)
+
+
+@register("table", "hessian")
+def _hessian_table(h, options: OutputOptions, out: TextIO) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..render import short
+
+    p = options.precision
+    cells = [[STRUCTURAL if s else short(x, p) for x, s in zip(row, srow)] for row, srow in zip(h.matrix, h.structural)]
+    widest = max([len(c) for row in cells for c in row] + [len(n) for n in h.inputs] + [1])
+    fits = 4 + max(map(len, h.inputs), default=1) + (len(h.inputs) + 1) * (widest + 3) <= options.width
+    title = f"Hessian of {h.output} = {short(h.value, p)}"
+    if fits:
+        t = Table(title=title, title_justify="left")
+        t.add_column("", style="bold")
+        t.add_column(f"d{h.output}/d·", justify="right")
+        for name in h.inputs:
+            t.add_column(name, justify="right")
+        for name, g, row in zip(h.inputs, h.gradient, cells):
+            t.add_row(name, short(g, p), *[Text(c, style="dim" if c == STRUCTURAL else "") for c in row])
+        parts = [t]
+    else:  # too wide for the terminal: one line per entry of the upper triangle, never a cut number
+        parts = [Text(title + " (stacked: the matrix is wider than the terminal)")]
+        for i, a in enumerate(h.inputs):
+            parts.append(Text(f"  d{h.output}/d{a} = {short(h.gradient[i], p)}"))
+        for i, a in enumerate(h.inputs):
+            for j in range(i, len(h.inputs)):
+                parts.append(Text(f"  d2{h.output}/d{a}d{h.inputs[j]} = {cells[i][j]}"))
+    eig = ", ".join(short(e, p) for e in h.eigenvalues)
+    parts.append(Text(f"eigenvalues: {eig}" if eig else "eigenvalues: none (no inputs)"))
+    parts.append(Text(f"{h.definiteness}{_meaning(h.definiteness)}", style="bold"))
+    if any(s for row in h.structural for s in row):
+        parts.append(Text(f"{STRUCTURAL} = zero by structure: no path joins the two inputs", style="dim"))
+    _print(parts, options, out)
+
+
+def _meaning(verdict: str) -> str:
+    return {
+        "positive definite": ": a local minimum if the gradient is 0",
+        "negative definite": ": a local maximum if the gradient is 0",
+        "indefinite": ": a saddle point if the gradient is 0",
+    }.get(verdict, "")
+
+
+@register("json", "hessian")
+def _hessian_json(h, options: OutputOptions, out: TextIO) -> None:
+    out.write(json.dumps(h.to_dict(), allow_nan=False) + "\n")
+
+
+@register("csv", "hessian")
+def _hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
+    """One row per input: its name, the gradient, then the row of the Hessian (full precision)."""
+    from ..engine import number
+
+    def _full(x: float) -> str:
+        return repr(x) if x - x == 0.0 else str(number(x))
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["input", f"d{h.output}", *h.inputs])
+    for name, g, row in zip(h.inputs, h.gradient, h.matrix):
+        writer.writerow([name, _full(g), *[_full(x) for x in row]])
+
+
+@register("program", "diff")
+def _diff_program(text: str, options: OutputOptions, out: TextIO) -> None:
+    out.write(text)
