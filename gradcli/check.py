@@ -4,23 +4,42 @@ The numerical derivative is Ridders' method.  Central differences
 
     D(h) = (f(x+h) - f(x-h)) / 2h = f'(x) + c1 h^2 + c2 h^4 + ...
 
-at steps h0, h0/2, h0/4, ... (h0 = 0.1 max(1, |x|), each rounded so that x +- h are exact)
-are extrapolated to h = 0 by a Neville table that removes the h^2, h^4, ... terms one
-column at a time.  Each entry's error is estimated from its neighbours in the table and
-floored by the rounding noise of f divided by h; a linear f has no truncation error at
-all, so without the floor it would claim to be exact.  On smooth functions this reaches
-~1e-13 relative, where a single central step reaches ~1e-10 at best.
+at steps h0, h0/2, h0/4, ... (each rounded so that x +- h are exact) are extrapolated to
+h = 0 by a Neville table that removes the h^2, h^4, ... terms one column at a time.  Each
+entry's error is estimated from its neighbours in the table and floored by the rounding noise
+of f divided by h; a linear f has no truncation error at all, so without the floor it would
+claim to be exact.  On smooth functions this reaches ~1e-13 relative, where a single central
+step reaches ~1e-10 at best.
+
+The first step h0 comes from the function's own scale, found by a scan over decades of h from
+0.1 max(1, |x|) down: h0 is the largest step of the first run of three decades whose quotients
+behave as the Taylor series says (their changes shrink by ~h^2, or sink into rounding; the
+even part f(x+h) + f(x-h) - 2 f(x) shrinks as h^2; f visibly changes).  A narrow feature
+(exp(-(x/1e-3)**2), a width of 3 at x = 1000) or an SI-unit input (Planck's constant 6.6e-34)
+is found on the way, where a fixed first step 0.1 max(1, |x|) saw exp(-10000) = 0 on both
+sides and a flat table that looked settled.  Steps beyond |x| cross 0 (where 1/x, x**p and
+exp(a/x) are singular), so a run there is used only if smaller steps find none.  Where no run
+is trusted, the table starts at the smallest step and its error estimate says how little it
+knows: the row is inconclusive, not a confident fail.
 
 On a graph the rounding noise comes from the graph itself: every node n downstream of the
 perturbed one rounds by eps |n|, which reaches the output multiplied by d output / d n,
 the very gradient being checked (an adjoint error estimate).  So `(x + 1e15) - 1e15` is
-reported inconclusive instead of confidently wrong.
+reported inconclusive instead of confidently wrong.  The values at the steps round too
+(2 eps |f(x +- h)|, which for x*x at x = 1e-30 and h = 0.1 is far above eps |f(x)|).
 
-Kinks (relu and abs at 0, a min/max tie) are found exactly, from which piece each
-piecewise op (one whose `Op.branch` is set) is on at x - h, x and x + h, and also by
-comparing the one-sided derivatives; both are then reported.  A step where f is undefined
-(log near 0 with a large h) is skipped for a smaller one; at a domain boundary the
-estimate is one-sided.
+Kinks (relu and abs at 0, a min/max tie) are found exactly, from which piece each piecewise
+op (one whose `Op.branch` is set) is on at x - h, x and x + h for the smallest step scanned
+(so relu(x - 1e-9) at 0 is no kink), and also by comparing the one-sided derivatives; both are
+then reported.  Where f is undefined on one side at the smallest step, the estimate is
+one-sided.
+
+Tolerance.  A row passes when |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|)
+and the numerical error estimate is itself below atol + rtol |numeric|.  atol is the user's
+(`--atol`), or by default scaled with the problem: the estimate's own error, as long as that is
+below rtol times the problem's gradient scale, max(|f(x +- h0) - f(x)| / h0, |f(x)| / max(1,
+|x|)).  So a claim of -1e-12 where the gradient is 1e-17 fails, a gradient of 0 passes as 0 +-
+rounding, and an estimate that is not precise on the problem's scale is inconclusive.
 
 The forward pass is re-run on the already built graph with one value changed, downstream
 of it only; the program is never parsed again.  This module imports no typer, rich or lark.
@@ -268,18 +287,19 @@ def _trusted(run: Sequence[_Quotient], power: int, *, moving: bool = False) -> b
 
 def _start(series: Sequence[_Quotient], power: int) -> _Quotient | None:
     """The largest step of the trusted run that ends the scan: the first step of a Richardson
-    table.  Without one, the smallest step (its table will say how little it knows)."""
+    table.  Without one, the smallest step (its table will say how little it knows).  The run
+    never grows to a step with more rounding error than the next smaller one: where f(x +- h)
+    grows faster than h ((x/s)**2 with h >> s), larger steps only look alike in their noise."""
     if not series:
         return None
-    k = len(series) - 2
-    while k >= 1 and _trusted(series[k - 1 : k + 2], power):
+    k = len(series) - 1
+    while k >= 2 and _trusted(series[k - 2 : k + 1], power) and series[k - 1].noise <= series[k].noise:
         k -= 1
-    k += 1  # series[k] is the largest step whose run down to the smallest one is trusted
-    if k >= len(series) - 1:
+    if k == len(series) - 1:
         return series[-1]
     a, b = series[k - 1], series[k]
     same = b.decade == a.decade + 1 and abs(b.value - a.value) <= AT_NOISE * (a.noise + b.noise)
-    return a if same else b  # a larger step that agrees to rounding is just as good, and less noisy
+    return a if same and a.noise <= b.noise else b  # a larger step that agrees to rounding, less noisy
 
 
 class _Differences:
@@ -752,14 +772,14 @@ def _verdict(point: int, name: str, value: float, analytic: float, estimate: Est
 
 
 def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
-    """The absolute tolerance scaled with the problem: rtol times f's slope over the table's
-    first step (0 +- rtol * curvature * h at an extremum), widened to the estimate's own error
-    (AT_NOISE of it) as far as rtol times |f(x)| / max(1, |x|), the gradient scale of f's value
-    (a constant piece: numeric 0 +- rounding).  Never a fixed number: a claim of -1e-12 where
-    the gradient is 1e-17 fails."""
+    """The absolute tolerance, scaled with the problem: the numerical estimate's own error, as
+    long as that is below rtol times the problem's gradient scale, the larger of f's slope over
+    the table's first step and |f(x)| / max(1, |x|).  So a gradient of 0 passes as 0 +- rounding
+    (cos at 0, a constant piece), a claim of -1e-12 where the gradient is 1e-17 fails, and an
+    estimate whose error is large on the problem's scale stays inconclusive."""
     slope = estimate.slope if _finite(estimate.slope) else 0.0
     size = estimate.size if _finite(estimate.size) else 0.0
-    return max(rtol * slope, min(rtol * size, AT_NOISE * error))
+    return min(error, rtol * max(slope, size))
 
 
 def _status(

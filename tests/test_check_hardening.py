@@ -128,9 +128,16 @@ def test_a_kink_at_the_point_is_still_a_kink():
 # -- 5. options -------------------------------------------------------------------------------
 
 
-def test_allow_nonfinite_is_accepted():
+def test_allow_nonfinite_carries_inf_on_and_the_rows_are_inconclusive():
+    from gradcli.errors import MathError
+
     report = check(evaluate("y = x*x", {"x": 3.0}), allow_nonfinite=True)
     assert report.ok and report.rows[0].numeric == pytest.approx(6.0, rel=1e-12)
+    graph = evaluate("y = log(x) + z", {"x": 0.0, "z": 1.0}, allow_nonfinite=True)  # y = -inf
+    report = check(graph, allow_nonfinite=True)
+    assert [row.status for row in report.rows] == ["inconclusive", "inconclusive"] and not report.ok
+    with pytest.raises(MathError):
+        check(graph)
 
 
 def test_atol_none_is_the_default_and_negative_atol_is_refused():
