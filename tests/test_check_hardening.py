@@ -147,3 +147,34 @@ def test_atol_none_is_the_default_and_negative_atol_is_refused():
     assert check(graph, atol=None).ok
     with pytest.raises(UsageError):
         check(graph, atol=-1.0)
+
+
+# -- property: every scale from 1e-30 to 1e30 --------------------------------------------------
+
+SHAPES = ["sin(@)", "exp(-@*@)", "tanh(@)", "log(1 + @*@)", "@**3 - @", "atan(@)", "1/(1 + @*@)", "@*exp(-@*@)", "@**2"]
+
+
+def test_scaled_functions_pass_and_wrong_claims_fail_at_every_scale():
+    # f(x/s) at x = u s for s = 1e-30 ... 1e30: the scan must find the scale s.  A claim 0.1 %
+    # off must fail; the true gradient must pass, within 1e-9 of SymPy.
+    import random
+
+    rng = random.Random(3)
+    for shape in SHAPES:
+        for _ in range(4):
+            s, u = 10.0 ** rng.uniform(-30, 30), rng.uniform(-2.5, 2.5)
+            source = shape.replace("@", f"(x/{s!r})")
+            graph = evaluate(f"y = {source}", {"x": u * s})
+            claim = graph.inputs["x"].grad * 1.001
+            rows = rows_by_name(check(graph, expect={"x": repr(claim)}))
+            exact = exact_gradient(source, {"x": u * s})["x"]
+            assert rows["x"].status == "pass", (source, u * s, rows["x"])
+            assert abs(rows["x"].numeric - exact) <= 1e-9 * abs(exact), (source, u * s, rows["x"], exact)
+            assert rows["expect:x"].status == "fail", (source, u * s, rows["expect:x"])
+
+
+def test_a_huge_claim_at_a_flat_point_of_a_steep_parabola_fails():
+    # (x/1e-27)**2 at 0: numeric 0; the slope over a step of 1e-3 is 1e48, which must not
+    # become a tolerance.
+    rows = rows_by_name(check(evaluate("y = (x/1e-27)**2", {"x": 0.0}), expect={"x": "1e40"}))
+    assert rows["x"].status == "pass" and rows["expect:x"].status == "fail"
