@@ -1,69 +1,167 @@
 """The command line: parse options, call the core, print.  The only module that imports typer.
 
-Errors are translated to a message and an exit code in one place (`report` and `main`);
-output formats are chosen in one place (`emit`).  rich is imported only for the pretty
-formats; lark never (the grammar's tables are compiled ahead of time).
+Errors become a message and an exit code in one place (`Reporter` and `main`); output
+formats are a registry (gradcli.formats) and written in one place (`write`); the options
+eval, explain and check share are declared once (`SHARED`) and reach a command as one
+`Options`.  Nothing is process-global: each call gets its own Reporter and Options.  rich
+is imported only for the pretty formats; lark never (the grammar's tables are compiled
+ahead of time).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
+import re
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, formats
 from .engine import paused_gc
-from .errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
+from .errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    GradcliError,
+    MathError,
+    UsageError,
+)
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
+    add_completion=True,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
     # Plain click help: typer's rich help imports typer.rich_utils (+~65 ms a call).
     rich_markup_mode=None,
     help="A gradient calculator: type a formula, see every node's value and gradient.\n\n"
-    "Example:  gradcli eval 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2",
+    "Example:  gradcli eval 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2\n\n"
+    "Example:  gradcli help eval",
 )
 
 
-class Format(str, Enum):
-    pretty = "pretty"
-    table = "table"
-    tree = "tree"
-    json = "json"
-    csv = "csv"
-    dot = "dot"
-    mermaid = "mermaid"
+class OutputError(UsageError):
+    """Standard output cannot be written (a full disk, a closed descriptor)."""
+
+    kind = "output"
 
 
-class ExplainFormat(str, Enum):
-    pretty = "pretty"
-    json = "json"
+# -- per call: the reporter and the options --------------------------------------------------
 
 
-class CheckFormat(str, Enum):
-    table = "table"
-    json = "json"
+@dataclass
+class Reporter:
+    """Where one command's warnings and errors go and how they look (text, or JSON lines
+    with --format json), and the program they point into."""
 
-
-class _State:
-    """What the error reporter needs to know about the running command."""
-
-    json_errors = False
+    json_errors: bool = False
     source: str | None = None
     path: str | None = None  # the program's file, for `--> FILE:LINE:COLUMN`
 
+    def warn(self, message: str) -> None:
+        """A warning on stderr: `warning: ...`, or with --format json one JSON line."""
+        if self.json_errors:
+            _stderr(json.dumps({"warning": {"message": message}}) + "\n")
+        else:
+            _stderr(f"warning: {message}\n")
 
-# -- shared options (declared once, used by every command) ------------------------------
+    def error(self, exc: GradcliError) -> int:
+        """Print a GradcliError to stderr (text or one JSON line) and return its exit code."""
+        if self.json_errors:
+            _stderr(json.dumps({"error": exc.to_dict()}) + "\n")
+            return exc.exit_code
+        lines = [f"error: {exc.message}"]
+        lines += _source_excerpt(self.source, self.path, exc)
+        if exc.hint:
+            lines.append(f"hint: {exc.hint}")
+        _stderr("\n".join(lines) + "\n")
+        return exc.exit_code
+
+
+def _stderr(text: str) -> None:
+    """Write to stderr; a closed or broken stderr must not change the exit code."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # None (closed at start), EPIPE, closed file
+        pass
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options eval, explain and check share, as one value (declared once in SHARED)."""
+
+    file: Path | None = None
+    of: str | None = None
+    fmt: str = "pretty"
+    precision: int = 6
+    max_rows: int = 200
+    no_color: bool = False
+    allow_nonfinite: bool = False
+    expand: bool = False
+
+    def output(self) -> formats.OutputOptions:
+        return formats.OutputOptions(self.precision, self.max_rows, self.no_color, formats.terminal_width())
+
+
+def _option(name: str, default, annotation) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+SHARED = [
+    _option(
+        "file",
+        None,
+        Annotated[
+            Optional[Path],  # noqa: UP045 - typer 0.28 needs Optional here
+            typer.Option("--file", "-f", help="Read the program from this file.", dir_okay=False, show_default=False),
+        ],
+    ),
+    _option(
+        "of",
+        None,
+        Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option("--of", help="Differentiate this name (default: the last statement).", show_default=False),
+        ],
+    ),
+    _option(
+        "precision",
+        6,
+        Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in pretty output.")],
+    ),
+    _option(
+        "max_rows",
+        200,
+        Annotated[
+            int,
+            typer.Option("--max-rows", min=0, help="Most rows and tree nodes pretty output draws (0: no limit)."),
+        ],
+    ),
+    _option("no_color", False, Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")]),
+    _option(
+        "allow_nonfinite",
+        False,
+        Annotated[bool, typer.Option("--allow-nonfinite", help="Carry NaN and infinity on instead of exit 3.")],
+    ),
+    _option(
+        "expand",
+        False,
+        Annotated[bool, typer.Option("--expand", help="Break composite ops (tanh, -, /, ...) into primitives first.")],
+    ),
+]
 
 Args = Annotated[
-    Optional[list[str]],  # noqa: UP045 - typer 0.28 needs Optional here
+    Optional[list[str]],  # noqa: UP045
     typer.Argument(
         metavar="PROGRAM [NAME=VALUE]...",
         help="The program text ('-' reads stdin), then input values such as a=2.0. "
@@ -71,33 +169,51 @@ Args = Annotated[
         show_default=False,
     ),
 ]
-FileOpt = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option("--file", "-f", help="Read the program from this file.", dir_okay=False, show_default=False),
-]
-OfOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--of", help="Differentiate this name (default: the last statement).", show_default=False),
-]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also: the NO_COLOR variable).")]
-NonfiniteOpt = Annotated[
-    bool, typer.Option("--allow-nonfinite", help="Carry NaN and infinity on instead of failing with exit 3.")
-]
-PrecisionOpt = Annotated[
-    int, typer.Option("--precision", min=1, max=17, help="Significant digits in pretty output (json/csv: all).")
-]
-ExpandOpt = Annotated[
-    bool,
-    typer.Option("--expand", help="Break composite ops (tanh, sigmoid, -, /, ...) into primitives first."),
-]
-MaxRowsOpt = Annotated[
-    int,
-    typer.Option(
-        "--max-rows",
-        min=0,
-        help="Most table rows and tree nodes drawn by pretty formats (0: no limit; trees stop at depth 40).",
-    ),
-]
+
+
+def command(name: str, **settings):
+    """Register `fn(args, opts, reporter, **own options)` as command `name`: add the shared
+    options and `--format` (choices from the format registry) to its signature, collect them
+    into one Options, and turn every failure into a message and an exit code."""
+    choices = formats.names(name)
+    fmt_type = Enum(f"{name.title()}Format", {c: c for c in choices}, type=str)
+    fmt_param = _option("fmt", choices[0], Annotated[fmt_type, typer.Option("--format", help="Output format.")])
+
+    def register(fn):
+        own = [
+            p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.name not in ("opts", "reporter")
+        ]
+        shared = {p.name for p in SHARED} | {"fmt"}
+
+        @functools.wraps(fn)
+        def run(**kwargs):
+            values = {k: kwargs.pop(k) for k in shared}
+            opts = Options(**{**values, "fmt": values["fmt"].value})  # the Enum's name: a registry key
+            reporter = Reporter(json_errors=opts.fmt == "json")
+            _guard(reporter, functools.partial(fn, kwargs.pop("args"), opts=opts, reporter=reporter, **kwargs))
+
+        run.__signature__ = inspect.Signature([own[0], *SHARED, fmt_param, *own[1:]])
+        return app.command(name, **settings)(run)
+
+    return register
+
+
+def _guard(reporter: Reporter, run) -> None:
+    """Run a command so that every failure becomes a message and an exit code."""
+    try:
+        with paused_gc():
+            run()
+    except GradcliError as exc:
+        raise typer.Exit(reporter.error(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last guard: never a traceback
+        raise typer.Exit(internal_error(exc)) from None
+
+
+# -- the root and help ------------------------------------------------------------------------------
 
 
 def _version(value: bool) -> None:
@@ -106,98 +222,85 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """gradcli: reverse-mode autodiff for formulas, from the shell."""
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        # `gradcli` alone: the help once, on stderr, and exit 2 (a command is missing: a usage error).
+        _stderr(ctx.get_help() + "\n")
+        raise typer.Exit(EXIT_USAGE)
 
 
-# -- commands ----------------------------------------------------------------------------
-
-
-def guarded(fn):
-    """Run a command so that every failure becomes a message and an exit code."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        _State.json_errors, _State.source, _State.path = False, None, None
-        try:
-            with paused_gc():
-                fn(*args, **kwargs)
-        except GradcliError as exc:
-            raise typer.Exit(report(exc)) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, BrokenPipeError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the last guard: never a traceback
-            raise typer.Exit(internal_error(exc)) from None
-
-    return run
-
-
-@app.command("eval")
-@guarded
-def eval_command(
-    args: Args = None,
-    file: FileOpt = None,
-    of: OfOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.pretty,
-    precision: PrecisionOpt = 6,
-    max_rows: MaxRowsOpt = 200,
-    no_color: NoColorOpt = False,
-    allow_nonfinite: NonfiniteOpt = False,
-    expand: ExpandOpt = False,
+@app.command("help")
+def help_command(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Argument(metavar="[COMMAND]", show_default=False)] = None,  # noqa: UP045
 ) -> None:
+    """Show the help of gradcli, or of one command: gradcli help eval."""
+    root = ctx.parent
+    if name is None:
+        print(root.get_help())
+        return
+    cmd = root.command.get_command(root, name)
+    if cmd is None:
+        known = ", ".join(c for c in root.command.list_commands(root) if c != "help")
+        raise typer.Exit(Reporter().error(UsageError(f"no command {name!r}", hint=f"the commands are {known}")))
+    with typer.Context(cmd, info_name=name, parent=root) as sub:
+        print(cmd.get_help(sub))
+
+
+def _language_help() -> str:
+    """The operators, functions and exit codes, for eval's --help: from the op table, so a
+    new function appears here by itself.  (\b keeps click from re-wrapping a paragraph.)"""
+    from .ops import CONSTANTS, FUNCTIONS
+
+    return (
+        "\b\nOperators: + - * / ** (or ^), unary -, parentheses; statements end with a newline or ;\n"
+        "Comparisons (for where): < <= > >= == !=\n"
+        f"\b\nFunctions: {', '.join(sorted(FUNCTIONS))}\nConstants: {', '.join(CONSTANTS)}\n"
+        "\b\nExit codes: 0 ok; 1 check: a gradient not confirmed; 2 bad input, usage or output;\n"
+        "3 math error (log(0), overflow, ...; --allow-nonfinite carries NaN/inf on)\n"
+    )
+
+
+# -- commands ----------------------------------------------------------------------------------------
+
+
+@command("eval", epilog=_language_help())
+def eval_command(args: Args = None, *, opts: Options, reporter: Reporter) -> None:
     """Evaluate PROGRAM and show every node's value and gradient.
 
-    Example: gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
+    \b
+    Examples:
+      gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
+      gradcli eval -f examples/seed.grad --format grads
     """
-    _State.json_errors = fmt is Format.json
-    graph = _evaluate(args, file, of, allow_nonfinite, expand)
-    emit(graph, fmt, precision=precision, max_rows=max_rows, no_color=no_color)
+    write("eval", _evaluate(args, opts, reporter), opts)
 
 
-@app.command("explain")
-@guarded
-def explain_command(
-    args: Args = None,
-    file: FileOpt = None,
-    of: OfOpt = None,
-    fmt: Annotated[ExplainFormat, typer.Option("--format", help="Output format.")] = ExplainFormat.pretty,
-    precision: PrecisionOpt = 6,
-    max_rows: MaxRowsOpt = 200,
-    no_color: NoColorOpt = False,
-    allow_nonfinite: NonfiniteOpt = False,
-    expand: ExpandOpt = False,
-) -> None:
+@command("explain")
+def explain_command(args: Args = None, *, opts: Options, reporter: Reporter) -> None:
     """Show the forward pass, then the backward pass one chain-rule step at a time.
 
-    Example: gradcli explain 'b = a + a' a=3
+    \b
+    Examples:
+      gradcli explain 'b = a + a' a=3
+      gradcli explain -f examples/seed.grad --format json
     """
-    from .explain import explain
-
-    _State.json_errors = fmt is ExplainFormat.json
-    doc = explain(_evaluate(args, file, of, allow_nonfinite, expand), None if fmt is ExplainFormat.json else precision)
-    if fmt is ExplainFormat.json:
-        from .render import jsonable
-
-        sys.stdout.write(json.dumps(jsonable(doc), allow_nan=False) + "\n")
-        return
-    from .render import explanation
-
-    _console(no_color).print(explanation(doc, precision, max_rows))
+    write("explain", _evaluate(args, opts, reporter), opts)
 
 
-@app.command("check")
-@guarded
+@command("check")
 def check_command(
     args: Args = None,
-    file: FileOpt = None,
-    of: OfOpt = None,
+    *,
+    opts: Options,
+    reporter: Reporter,
     rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance.")] = 1e-6,
     atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 1e-9,
     samples: Annotated[
@@ -214,29 +317,44 @@ def check_command(
         ),
     ] = None,
     nodes: Annotated[bool, typer.Option("--nodes", help="Also check every intermediate node's gradient.")] = False,
-    fmt: Annotated[CheckFormat, typer.Option("--format", help="Output format.")] = CheckFormat.table,
-    precision: PrecisionOpt = 6,
-    no_color: NoColorOpt = False,
-    expand: ExpandOpt = False,
+    order: Annotated[
+        int, typer.Option("--order", min=1, max=2, help="2: also check every second derivative (rows d2:a,b).")
+    ] = 1,
 ) -> None:
-    """Verify each gradient against a numerical derivative (exit 1 if any disagrees).
+    """Verify each gradient against a numerical derivative (exit 1 if any is not confirmed).
 
-    Example: gradcli check 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2 --expect 'a=f*b'
+    \b
+    Examples:
+      gradcli check 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2 --expect 'a=f*b'
+      gradcli check -f examples/seed.grad --samples 5 --format json
     """
-    from .check import check, to_dict
+    from .check import check
 
-    _State.json_errors = fmt is CheckFormat.json
     claims = _claims(expect or [])
-    graph = _evaluate(args, file, of, False, expand)
-    report = check(graph, rtol=rtol, atol=atol, samples=samples, seed=seed, expect=claims, nodes=nodes)
-    if fmt is CheckFormat.json:
-        sys.stdout.write(json.dumps(to_dict(report), allow_nan=False) + "\n")
-    else:
-        from .render import check_table
+    graph = _evaluate(args, opts, reporter)
+    report = check(
+        graph,
+        rtol=rtol,
+        atol=atol,
+        samples=samples,
+        seed=seed,
+        expect=claims,
+        nodes=nodes,
+        **_nonfinite_keyword(check, opts.allow_nonfinite),
+    )
+    if order == 2:
+        from .check2 import second_order_rows
 
-        _console(no_color).print(check_table(report, precision))
+        report.rows += second_order_rows(graph, 0, rtol, atol)
+        report.ok = all(row.status in ("pass", "kink") for row in report.rows)
+    write("check", report, opts)
     if not report.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _nonfinite_keyword(fn, allow: bool) -> dict:
+    # TODO(check owner): drop once check.check takes allow_nonfinite (being added now).
+    return {"allow_nonfinite": allow} if "allow_nonfinite" in inspect.signature(fn).parameters else {}
 
 
 def _claims(texts: list[str]) -> dict[str, str]:
@@ -252,68 +370,89 @@ def _claims(texts: list[str]) -> dict[str, str]:
     return claims
 
 
-def _evaluate(args, file, of, allow_nonfinite, expand=False):
-    from . import engine
+def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
+    """Read, parse, build and differentiate the program: the graph every command starts from."""
     from .interpreter import build, parse_bindings
     from .parser import parse
 
-    source, binding_texts = read_program(args or [], file)
-    _State.source = source
-    old = engine.set_allow_nonfinite(allow_nonfinite)
+    source, binding_texts = read_program(args or [], opts.file, reporter)
+    reporter.source = source
+    bindings = _bindings(parse_bindings, binding_texts, opts.allow_nonfinite)
     try:
-        bindings = parse_bindings(binding_texts, allow_nonfinite)
-        graph = build(parse(source), bindings, of)
-        if expand:
-            from .expand import expand as expand_graph
+        graph = build(parse(source), bindings, opts.of, allow_nonfinite=opts.allow_nonfinite)
+    except MathError:
+        raise
+    except GradcliError as exc:
+        raise _maybe_a_file(exc, source, opts) from None
+    if opts.expand:
+        from .expand import expand
 
-            graph = expand_graph(graph)
-        graph.backward()
-    finally:
-        engine.set_allow_nonfinite(old)
+        graph = expand(graph)
+    graph.backward(allow_nonfinite=opts.allow_nonfinite)
     for message in graph.warnings:
-        warn(message)
+        reporter.warn(message)
     return graph
 
 
-def emit(graph, fmt: Format, *, precision: int, max_rows: int, no_color: bool) -> None:
-    """Write `graph` in the chosen format: the one place formats are chosen."""
-    from . import render
-
-    if fmt is Format.json:
-        sys.stdout.write(render.to_json(graph) + "\n")
-        return
-    if fmt is Format.csv:
-        sys.stdout.write(render.to_csv(graph))
-        return
-    if fmt is Format.dot:
-        sys.stdout.write(render.to_dot(graph, precision))
-        return
-    if fmt is Format.mermaid:
-        sys.stdout.write(render.to_mermaid(graph, precision))
-        return
-    console = _console(no_color)
-    if fmt in (Format.pretty, Format.table):
-        console.print(render.table(graph, precision, max_rows))
-    if fmt in (Format.pretty, Format.tree):
-        console.print(render.tree(graph, precision, max_rows))
+def _bindings(parse_bindings, texts: list[str], allow_nonfinite: bool) -> dict[str, float]:
+    try:
+        return parse_bindings(texts, allow_nonfinite)
+    except GradcliError as exc:
+        for text, after in zip(texts, texts[1:]):
+            if text.endswith("=") and "=" not in after:  # `x= 3`: the shell split one binding in two
+                exc.hint = f"no spaces around '=': write {text}{after}"
+        raise
 
 
-def _console(no_color: bool):
-    from rich.console import Console
+def _maybe_a_file(exc: GradcliError, source: str, opts: Options) -> GradcliError:
+    """`gradcli eval prog.grad` (forgot -f): the program text that fails to parse names a file."""
+    if opts.file is None and "\n" not in source and len(source) < 4096:
+        try:
+            is_file = Path(source.strip()).is_file()
+        except (OSError, ValueError):
+            is_file = False
+        if is_file:
+            return UsageError(
+                f"{source.strip()!r} is a file, not a program",
+                hint=f"to read a program from a file, use -f: gradcli eval -f {source.strip()}",
+            )
+    return exc
 
-    console = Console(no_color=no_color or None, highlight=False, soft_wrap=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = 120  # a file or a pipe: wide enough that tables keep one line a row
-    return console
+
+# -- output: the one place it is written -------------------------------------------------------------
+
+
+def write(command_name: str, doc, opts: Options) -> None:
+    """Write `doc` with the chosen format's writer.  A reader that went away (`| head -1`)
+    ends the output quietly; a stream that cannot be written is an error (exit 2)."""
+    out = sys.stdout
+    if out is None:  # started with stdout closed (`>&-`)
+        raise OutputError("cannot write output: standard output is closed")
+    try:
+        formats.writer(command_name, opts.fmt)(doc, opts.output(), out)
+        out.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except OSError as exc:
+        _discard_stdout()
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 # -- input ---------------------------------------------------------------------------------
 
 
-def read_program(args: list[str], file: Path | None) -> tuple[str, list[str]]:
+def read_program(args: list[str], file: Path | None, reporter: Reporter) -> tuple[str, list[str]]:
     """(program text, binding texts) from the positional arguments or -f FILE."""
     if file is not None:
-        _State.path = str(file) if str(file) != "-" else None
+        reporter.path = str(file) if str(file) != "-" else None
         return _read_file(file), list(args)
     if not args:
         raise UsageError("missing PROGRAM: give the program text, '-' for stdin, or -f FILE")
@@ -343,34 +482,13 @@ def _decode(data: bytes, where: str) -> str:
 # -- errors: the one place they become messages and exit codes ------------------------------
 
 
-def warn(message: str) -> None:
-    """A warning on stderr: `warning: ...`, or with --format json one JSON line."""
-    if _State.json_errors:
-        sys.stderr.write(json.dumps({"warning": {"message": message}}) + "\n")
-    else:
-        sys.stderr.write(f"warning: {message}\n")
-
-
-def report(exc: GradcliError) -> int:
-    """Print a GradcliError to stderr (text or one JSON line) and return its exit code."""
-    if _State.json_errors:
-        sys.stderr.write(json.dumps({"error": exc.to_dict()}) + "\n")
-        return exc.exit_code
-    lines = [f"error: {exc.message}"]
-    lines += _source_excerpt(_State.source, exc)
-    if exc.hint:
-        lines.append(f"hint: {exc.hint}")
-    sys.stderr.write("\n".join(lines) + "\n")
-    return exc.exit_code
-
-
-def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
+def _source_excerpt(source: str | None, path: str | None, exc: GradcliError) -> list[str]:
     """The offending line with a caret under the span (lines are split at '\n' only, as
     the parser counts them)."""
     if source is None or not exc.line:
         return []
     src_lines = source.split("\n")
-    where = f"{_State.path}:{exc.line}:{exc.column}" if _State.path else f"line {exc.line}, column {exc.column}"
+    where = f"{path}:{exc.line}:{exc.column}" if path else f"line {exc.line}, column {exc.column}"
     if exc.line > len(src_lines):
         return [f"  --> {where}"]
     text = src_lines[exc.line - 1].rstrip("\r")
@@ -391,36 +509,73 @@ def _source_excerpt(source: str | None, exc: GradcliError) -> list[str]:
 
 def main() -> None:
     """Console-script entry point: run the app; no traceback ever reaches the user."""
-    command = typer.main.get_command(app)
+    command_ = typer.main.get_command(app)
     try:
-        code = command.main(args=sys.argv[1:], prog_name="gradcli", standalone_mode=False)
+        code = command_.main(args=sys.argv[1:], prog_name="gradcli", standalone_mode=False)
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
-        # Reader went away (`gradcli ... | head -1`): stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # Reader went away (`gradcli --help | head -1`): stop quietly.
+        _discard_stdout()
         code = 0
+    except SystemExit as exc:
+        # typer turns a broken pipe while click prints (help) into exit 1; it is not an error here.
+        code = 0 if type(sys.stdout).__name__ == "PacifyFlushWrapper" else exc.code
     except Exception as exc:  # noqa: BLE001 - the last guard
-        code = _click_error(exc)
-    sys.exit(code if isinstance(code, int) else 0)
+        code = _click_error(exc, sys.argv[1:])
+    sys.exit(_flushed(code if isinstance(code, int) else 0))
 
 
-def _click_error(exc: Exception) -> int:
+def _flushed(code: int) -> int:
+    """Flush what click itself printed (help, version) while errors can still be reported."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except OSError as exc:
+        _discard_stdout()
+        _stderr(f"error: cannot write output: {exc.strerror or exc}\n")
+        return code or EXIT_USAGE
+    return code
+
+
+def _click_error(exc: Exception, argv: list[str]) -> int:
     # click's own usage errors (bad option, missing value) and aborts, duck-typed because
     # typer vendors its own copy of click.
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
         code = exc.exit_code if exc.exit_code else EXIT_USAGE
-        if _wants_json(sys.argv[1:]):
-            _State.json_errors = True
-            report(UsageError(exc.format_message()))
+        error = UsageError(exc.format_message(), hint=_option_hint(exc, argv))
+        if _wants_json(argv):
+            Reporter(json_errors=True).error(error)
             return code
         ctx = getattr(exc, "ctx", None)
         usage = ctx.get_usage() + "\n" if ctx is not None else ""
-        sys.stderr.write(f"{usage}error: {exc.format_message()}\n")
+        _stderr(usage)
+        Reporter().error(error)
         return code
     if exc.__class__.__name__ == "Abort":
         return EXIT_INTERRUPTED
     return internal_error(exc)
+
+
+_OPTION_LIKE = re.compile(r"--?[A-Za-z][-A-Za-z]*(=.*)?\Z")
+
+
+def _option_hint(exc: Exception, argv: list[str]) -> str | None:
+    """A hint for an "unknown option" that is really a value: `x= -3` split by the shell, or
+    a program that starts with '-' (`-x**2`)."""
+    name = getattr(exc, "option_name", None)
+    if not name:
+        return None
+    for i, arg in enumerate(argv):
+        if not arg.startswith(name):
+            continue
+        if i > 0 and argv[i - 1].endswith("=") and not argv[i - 1].startswith("-"):
+            return f"no spaces around '=': write {argv[i - 1]}{arg}"
+        if not _OPTION_LIKE.match(arg):
+            return f"a program or value starting with '-' reads as an option; put -- before it: gradcli eval -- {arg!r}"
+    return None
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -433,11 +588,16 @@ def internal_error(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    sys.stderr.write(
+    _stderr(
         f"internal error: {exc.__class__.__name__}: {exc}; please report this (set GRADCLI_DEBUG=1 for the traceback)\n"
     )
     return EXIT_INTERNAL
 
+
+# Commands defined in their own modules, registered on the same app (after everything they use).
+from . import cli_batch, cli_derivative  # noqa: E402, F401
+
+cli_batch.register(app)
 
 if __name__ == "__main__":
     main()

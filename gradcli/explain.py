@@ -13,9 +13,32 @@ gives two steps, 1 then 2).
 
 from __future__ import annotations
 
-from .engine import Value, describe, fmt, local_derivatives
+import re
+
+from .engine import Value, describe, fmt, local_derivatives, number
 from .interpreter import Graph
 from .ops import CONST
+
+_ATOM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z|[0-9.]+([eE][-+]?[0-9]+)?\Z")
+
+
+def wrap(name: str) -> str:
+    """A node's name as it reads after d or ∂: a name or a number as it is, anything else in
+    parentheses, so `dy/d(x1*w1 + x2*w2)` and `dy/d(-1)` cannot be misread."""
+    return name if _ATOM.match(name) else f"({name})"
+
+
+def _spell(precision: int | None):
+    """The number format of the step texts: `precision` significant digits (None: all);
+    NaN and infinities spelled as everywhere else (NaN, Infinity, -Infinity)."""
+
+    def num(x: float) -> str:
+        if x - x != 0.0:
+            return str(number(x))
+        return fmt(x) if precision is None else f"{x:.{precision}g}"
+
+    return num
+
 
 _SYMBOLS = {"mul": "×", "div": "/", "add": "+", "sub": "-", "pow": "^"}
 
@@ -37,7 +60,7 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
 
     Numbers in the `text` of each step have `precision` significant digits (all by default);
     the numeric fields always carry full precision."""
-    num = fmt if precision is None else (lambda x: f"{x:.{precision}g}")
+    num = _spell(precision)
     names = graph.display_names()
     ids = {id(node): i for i, node in enumerate(graph.nodes)}
     out = ids[id(graph.output)]
@@ -50,7 +73,8 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
             formula = describe(node.op, [names[ids[id(a)]] for a in node.args])
             step.update(formula=formula, inputs=[a.data for a in node.args])
             head = formula if formula == names[i] else f"{names[i]} = {formula}"
-            step["text"] = f"{head} = {_numbers(node, num)} = {num(node.data)}"
+            numbers, value = _numbers(node, num), num(node.data)
+            step["text"] = f"{head} = {value}" if numbers == value else f"{head} = {numbers} = {value}"  # b = a = 2
         else:
             kind = "an input" if node.op.name == "input" else "a constant"
             value = num(node.data)
@@ -75,12 +99,13 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
             again = touched[j]
             grad[j] += contribution
             touched[j] = True
+            out_d, node_d, via_d = wrap(out_name), wrap(names[j]), wrap(names[i])
             text = (
-                f"d{out_name}/d{names[j]} += d{out_name}/d{names[i]} · ∂{names[i]}/∂{names[j]}"
+                f"d{out_d}/d{node_d} += d{out_d}/d{via_d} · ∂{via_d}/∂{node_d}"
                 f" = {num(grad[i])} · {num(d)} = {num(contribution)}"
             )
             if again:
-                text += f"   (accumulated: d{out_name}/d{names[j]} = {num(grad[j])})"
+                text += f"   (accumulated: d{out_d}/d{node_d} = {num(grad[j])})"
             backward.append(
                 {
                     "node": names[j],

@@ -1,30 +1,105 @@
 """Graph -> output: plain dicts and text (json, csv) and rich renderables (table, tree).
 
 rich is imported only by the functions that build renderables, so json and csv output
-never pay for it.  Nothing here decides exit codes.
+never pay for it.  Nothing here decides exit codes.  The pretty renderables are built for a
+width and never cut a number to fit it: they drop columns, or stack each row's numbers on
+lines of their own, and say so.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .engine import Value, describe, number
+from .engine import Value, describe, fmt, number
+from .formats import OutputOptions
 from .interpreter import Graph
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, RenderableType
+    from rich.text import Text
+
+DEFAULT = OutputOptions()
 
 
-def short(x: float, precision: int = 6) -> str:
-    """A readable number: `precision` significant digits, no trailing noise."""
+def short(x: float, precision: int | None = 6) -> str:
+    """A readable number: `precision` significant digits (None: all), no trailing noise;
+    non-finite values spelled as in the JSON: NaN, Infinity, -Infinity."""
     if x - x != 0.0:
         return str(number(x))
+    if precision is None:
+        return fmt(x)
     if x == 0.0:
         return "0"
     return f"{x:.{precision}g}"
+
+
+def full(x: float) -> str:
+    """Every digit of x (repr), non-finite values spelled as in the JSON."""
+    return repr(x) if x - x == 0.0 else str(number(x))
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 node`, `2 nodes`, `3 branches` (with words="branches")."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+@functools.cache
+def _console_class():
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's default exits with status 1; the CLI decides (a closed pipe is not an error).
+            raise BrokenPipeError
+
+    return _Console
+
+
+def console(out: TextIO, width: int = 80, no_color: bool = False) -> Console:
+    """A rich console on `out`, `width` columns wide; colour only on a terminal (and not
+    with --no-color or NO_COLOR)."""
+    return _console_class()(file=out, width=width, no_color=no_color or None, highlight=False, soft_wrap=False)
+
+
+def fits(renderable: RenderableType, width: int) -> bool:
+    """Whether rich draws `renderable` in `width` columns without cutting anything short: at
+    its natural width it always does; narrower, every cell needs at least its longest word
+    (else rich squeezes columns to nothing or cuts numbers with "…"), so draw it once to see."""
+    from rich.measure import Measurement
+
+    probe = console(io.StringIO(), width, True)
+    natural = Measurement.get(probe, probe.options.update(max_width=1 << 20), renderable)
+    if natural.maximum <= width:
+        return True
+    if natural.minimum > width:
+        return False
+    with probe.capture() as captured:
+        probe.print(renderable)
+    return "…" not in captured.get()
+
+
+def pack(items: list[tuple[str, str, str]], width: int, indent: int = 2) -> list[Text]:
+    """(name, number, style) items as `name number` pairs, as many to a line as fit in
+    `width`: the stacked layout, where a number is never split."""
+    from rich.text import Text
+
+    lines: list[Text] = []
+    line = Text(" " * indent)
+    for name, value, style in items:
+        cell = len(name) + 1 + len(value)
+        if line.cell_len > indent and line.cell_len + 3 + cell > width:
+            lines.append(line)
+            line = Text(" " * indent)
+        if line.cell_len > indent:
+            line.append("   ")
+        line.append(f"{name} ", style="dim")
+        line.append(value, style=style)
+    lines.append(line)
+    return lines
 
 
 def jsonable(doc):
@@ -96,12 +171,8 @@ def to_csv(graph: Graph) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "label", "op", "value", "grad"])
     for i, node in enumerate(graph.nodes):
-        writer.writerow([i, node.label, node.op.name, _full(node.data), _full(node.grad)])
+        writer.writerow([i, node.label, node.op.name, full(node.data), full(node.grad)])
     return buf.getvalue()
-
-
-def _full(x: float) -> str:
-    return repr(x) if x - x == 0.0 else str(number(x))
 
 
 def _grad_style(g: float) -> str:
@@ -120,41 +191,115 @@ def _formula(node: Value, ids: dict[int, int]) -> str:
     return describe(node.op, [a.label if len(a.label) <= 12 else f"#{ids[id(a)]}" for a in node.args])
 
 
-def table(graph: Graph, precision: int = 6, max_rows: int = 200) -> RenderableType:
-    """Every node in creation order: id, label, op, value, grad (capped at max_rows)."""
+# Columns the node table gives up, in order, when it does not fit the width; then it stacks.
+_NODE_NARROWING = ((), ("formula",), ("formula", "op"), ("formula", "op", "#"))
+
+
+def table(graph: Graph, options: OutputOptions = DEFAULT) -> RenderableType:
+    """Every node in creation order: id, label, op, value, grad (capped at max_rows), in as
+    many of these columns as fit the width."""
+    rows = _node_rows(graph, options)
+    for dropped in _NODE_NARROWING:
+        t = _node_table(graph, rows, dropped, options)
+        if fits(t, options.width):
+            return t
+    return _node_stack(graph, rows, options)
+
+
+def _node_rows(graph: Graph, options: OutputOptions) -> list:
+    """The cells of each node drawn (a dict), or the number of nodes left out (an int)."""
+    nodes, ids, p = graph.nodes, node_ids(graph), options.precision
+    rows: list = []
+    for i in _rows(len(nodes), options.max_rows):
+        if i < 0:
+            rows.append(-i)
+            continue
+        node = nodes[i]
+        formula = _formula(node, ids)
+        rows.append(
+            {
+                "#": str(i),
+                "node": node.label,
+                "style": "bold" if node is graph.output else ("cyan" if node.op.name == "input" else ""),
+                "op": node.op.name,
+                "formula": formula if formula != node.label else "",
+                "value": short(node.data, p),
+                "grad": short(node.grad, p),
+                "g": node.grad,
+            }
+        )
+    return rows
+
+
+def _left_out_caption(graph: Graph, rows: list) -> str:
+    left_out = sum(r for r in rows if isinstance(r, int))
+    if not left_out:
+        return ""
+    shown = len(graph.nodes) - left_out
+    return f"{shown:,} of {plural(len(graph.nodes), 'node')} shown; --max-rows 0 shows all, --format json lists all"
+
+
+def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    nodes = graph.nodes
-    ids = node_ids(graph)
-    out_id = ids[id(graph.output)]
-    t = Table(title=f"{graph.output_name} = {short(graph.output.data, precision)}", title_justify="left")
-    t.add_column("#", justify="right", style="dim")
+    t = Table(
+        title=f"{graph.output_name} = {short(graph.output.data, options.precision)}",
+        title_justify="left",
+        caption_justify="left",
+    )
+    if "#" not in dropped:
+        t.add_column("#", justify="right", style="dim", no_wrap=True)
     t.add_column("node", overflow="fold")
-    t.add_column("op")
-    t.add_column("value", justify="right")
-    t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right")
-    left_out = 0
-    for i in _rows(len(nodes), max_rows):
-        if i < 0:
-            left_out = -i
-            t.add_row("", Text(f"... {left_out:,} nodes not shown ...", style="italic"), "", "", "")
+    if "op" not in dropped:
+        t.add_column("op", overflow="fold")
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right", no_wrap=True)
+    for row in rows:
+        if isinstance(row, int):
+            cells: list = [""] * len(t.columns)
+            cells["#" not in dropped] = Text(f"... {plural(row, 'node')} not shown ...", style="italic")
+            t.add_row(*cells)
             continue
-        node = nodes[i]
-        style = "bold" if i == out_id else ("cyan" if node.op.name == "input" else "")
-        op = node.op.name
-        formula = _formula(node, ids)
+        op = row["op"] + (f"  {row['formula']}" if row["formula"] and "formula" not in dropped else "")
         t.add_row(
-            str(i),
-            Text(node.label, style=style),
-            Text(op + (f"  {formula}" if formula and formula != node.label else "")),
-            short(node.data, precision),
-            Text(short(node.grad, precision), style=_grad_style(node.grad)),
+            *([row["#"]] if "#" not in dropped else []),
+            Text(row["node"], style=row["style"]),
+            *([op] if "op" not in dropped else []),
+            row["value"],
+            Text(row["grad"], style=_grad_style(row["g"])),
         )
-    if left_out:
-        shown = len(nodes) - left_out
-        t.caption = f"{shown:,} of {len(nodes):,} nodes shown; --max-rows 0 shows all, --format json lists all"
+    notes = [_left_out_caption(graph, rows)]
+    if dropped:
+        words = {"formula": "formulas", "op": "ops", "#": "ids"}
+        notes.append(f"{options.width} columns: no {', '.join(words[d] for d in dropped)} (--format json has all)")
+    t.caption = "\n".join(n for n in notes if n) or None
     return t
+
+
+def _node_stack(graph: Graph, rows: list, options: OutputOptions) -> RenderableType:
+    """One block a node, its numbers on lines of their own: for terminals too narrow for any table."""
+    from rich.console import Group
+    from rich.text import Text
+
+    out = f"d{_short_name(graph.output_name)}/dnode"
+    parts: list = [
+        Text(f"{graph.output_name} = {short(graph.output.data, options.precision)}", style="italic"),
+        Text(f"(one block a node: a table does not fit {options.width} columns)", style="dim"),
+    ]
+    for row in rows:
+        if isinstance(row, int):
+            parts.append(Text(f"... {plural(row, 'node')} not shown ...", style="italic"))
+            continue
+        head = Text(f"#{row['#']} ", style="dim")
+        head.append(row["node"], style=row["style"])
+        head.append(f"  {row['op']}" + (f"  {row['formula']}" if row["formula"] else ""), style="dim")
+        items = [("value", row["value"], ""), (out, row["grad"], _grad_style(row["g"]))]
+        parts += [head, *pack(items, options.width, indent=4)]
+    caption = _left_out_caption(graph, rows)
+    if caption:
+        parts.append(Text(caption, style="dim"))
+    return Group(*parts)
 
 
 def _short_name(name: str) -> str:
@@ -173,12 +318,17 @@ def _rows(n: int, max_rows: int):
     yield from range(n - tail, n)
 
 
-def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int = 40) -> RenderableType:
-    """The graph as a tree rooted at the output; a node reached again is drawn once, then referred to."""
+_GUIDE = 4  # columns of indentation a tree level takes (rich's guides)
+
+
+def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) -> RenderableType:
+    """The graph as a tree rooted at the output, drawn in reading order: the first time a
+    node is met it gets its full entry, later times a one-line reference.  A branch that
+    would not fit the width ends in a marker instead of wrapping."""
     from rich.text import Text
     from rich.tree import Tree
 
-    ids = node_ids(graph)
+    ids, max_rows = node_ids(graph), options.max_rows
 
     def label(node: Value, again: bool) -> Text:
         text = Text()
@@ -186,34 +336,42 @@ def tree(graph: Graph, precision: int = 6, max_rows: int = 200, max_depth: int =
         text.append(node.label or "?", style="bold" if node is graph.output else "")
         text.append(f"  {node.op.name}", style="dim")
         if again:
-            text.append("  (drawn once, elsewhere in this tree)", style="italic dim")
+            text.append("  (drawn above)", style="italic dim")
             return text
-        text.append(f"  = {short(node.data, precision)}")
+        text.append(f"  = {short(node.data, options.precision)}")
         text.append("  grad ")
-        text.append(short(node.grad, precision), style=_grad_style(node.grad))
+        text.append(short(node.grad, options.precision), style=_grad_style(node.grad))
         return text
 
     root = Tree(label(graph.output, False))
-    drawn = {id(graph.output)}
-    count, cut = 1, 0
-    stack = [(graph.output, root, 0)]  # explicit stack: no recursion, however deep the graph
+    drawn, marked = {id(graph.output)}, set()
+    count = cut = 0
+    # Pre-order with an explicit stack (no recursion, however deep the graph): the order a reader meets nodes.
+    stack = [(arg, root, 1) for arg in reversed(graph.output.args)]
     while stack:
-        node, branch, depth = stack.pop()
-        children = []
-        for arg in node.args:
-            if (max_rows > 0 and count >= max_rows) or depth >= max_depth:
-                cut += 1
-                continue
-            again = id(arg) in drawn
-            sub = branch.add(label(arg, again))
-            count += 1
-            if not again:
-                drawn.add(id(arg))
-                children.append((arg, sub, depth + 1))
-        stack.extend(reversed(children))
+        node, parent, depth = stack.pop()
+        again = id(node) in drawn
+        text = label(node, again)
+        if (max_rows > 0 and count + 1 >= max_rows) or depth > max_depth:
+            cut += 1
+            continue
+        if depth > 1 and depth * _GUIDE + text.cell_len > options.width:
+            cut += 1
+            if id(parent) not in marked:  # once a parent: "the rest is further right than the screen"
+                marked.add(id(parent))
+                parent.add(Text("⋯ (deeper than the width)", style="italic dim"))
+            continue
+        branch = parent.add(text)
+        count += 1
+        if not again:
+            drawn.add(id(node))
+            stack.extend((arg, branch, depth + 1) for arg in reversed(node.args))
     if cut:
-        limits = f"{max_rows:,} nodes, depth {max_depth}" if max_rows > 0 else f"depth {max_depth}"
-        root.add(Text(f"... {cut:,} branches not drawn (limits: {limits})", style="italic"))
+        limits = [f"{max_rows:,} nodes"] if max_rows > 0 else []
+        limits += [f"depth {max_depth}", f"{options.width} columns"]
+        root.add(
+            Text(f"... {plural(cut, 'branch', 'branches')} not drawn (limits: {', '.join(limits)})", style="italic")
+        )
     return root
 
 
@@ -284,81 +442,174 @@ def to_mermaid(graph: Graph, precision: int = 6) -> str:
 # -- explain ----------------------------------------------------------------------------------
 
 
-def explanation(doc: dict, precision: int = 6, max_rows: int = 200) -> RenderableType:
-    """The forward and backward passes as text: a rule line, then one line per step."""
+def explanation(doc: dict, options: OutputOptions = DEFAULT) -> RenderableType:
+    """The forward and backward passes as text: a rule line, then one line per step; each
+    list capped at max_rows."""
     from rich.console import Group
     from rich.rule import Rule
     from rich.text import Text
 
-    def capped(steps: list, style_of) -> list:
+    from .explain import wrap
+
+    def capped(items: list, what: str, line_of) -> list:
         return [
-            Text(f"  ... {-i:,} steps not shown ...", style="italic")
-            if i < 0
-            else Text("  " + steps[i]["text"], style=style_of(steps[i]))
-            for i in _rows(len(steps), max_rows)
+            Text(f"  ... {plural(-i, what)} not shown ...", style="italic") if i < 0 else line_of(items[i])
+            for i in _rows(len(items), options.max_rows)
         ]
 
-    out = doc.get("output_node", doc["output"])
+    def gradient_line(item) -> Text:
+        name, g = item
+        line = Text(f"  d{out}/d{wrap(name)} = ")
+        line.append(short(g, options.precision), style=_grad_style(g))
+        return line
+
+    out = wrap(doc.get("output_node", doc["output"]))
     parts: list = [Rule("forward pass: every node's value, in creation order", align="left")]
-    parts += capped(doc["forward"], lambda s: "cyan" if s["op"] == "input" else "")
+    parts += capped(
+        doc["forward"], "step", lambda s: Text("  " + s["text"], style="cyan" if s["op"] == "input" else "")
+    )
     parts.append(Rule(f"backward pass: d{out}/d{out} = 1, then the chain rule, last node first", align="left"))
     parts.append(Text("  each step: upstream gradient · local derivative = contribution, added with +=", style="dim"))
-    parts += capped(doc["backward"], lambda s: _grad_style(s["contribution"]))
+    parts += capped(doc["backward"], "step", lambda s: Text("  " + s["text"], style=_grad_style(s["contribution"])))
     parts.append(Rule("gradients of the inputs", align="left"))
-    for name, g in doc["gradients"].items():
-        line = Text(f"  d{out}/d{name} = ")
-        line.append(short(g, precision), style=_grad_style(g))
-        parts.append(line)
+    parts += capped(list(doc["gradients"].items()), "input", gradient_line)
     return Group(*parts)
 
 
 # -- check -------------------------------------------------------------------------------------
 
 _STATUS_STYLE = {"pass": "green", "kink": "cyan", "fail": "bold red", "inconclusive": "yellow"}
+_STATUS_WORDS = {"pass": "passed", "kink": "at a kink", "fail": "failed", "inconclusive": "inconclusive"}
+# Columns the check table gives up, in order, when it does not fit the width; then it stacks.
+_CHECK_NARROWING = ((), ("rel err",), ("rel err", "abs err"), ("rel err", "abs err", "value"))
+_CHECK_NUMBERS = ("value", "analytic", "numeric", "abs err", "rel err", "±est")
 
 
-def check_table(report, precision: int = 6) -> RenderableType:
-    """One row per gradient compared, then a one-line verdict."""
-    from collections import Counter
+def _g2(x: float) -> str:
+    """Two significant digits, as check's notes write errors and tolerances."""
+    return f"{x:.2g}" if x - x == 0.0 else str(number(x))
 
-    from rich.console import Group
+
+def _check_rows(report, options: OutputOptions) -> tuple[list, dict[str, int]]:
+    """The cells of each row drawn (a dict) or the number left out (an int), and the notes' numbers."""
+    p, notes, rows = options.precision, {}, []
+    for i in _rows(len(report.rows), options.max_rows):
+        if i < 0:
+            rows.append(-i)
+            continue
+        row = report.rows[i]
+        numeric = short(row.numeric, p)
+        if row.left is not None and row.right is not None:
+            numeric = f"{short(row.left, p)}..{short(row.right, p)}"
+        mark = f" [{notes.setdefault(row.note, len(notes) + 1)}]" if row.note else ""
+        cells = [row.value, row.analytic, None, row.abs_error, row.rel_error, row.error_estimate]
+        numbers = dict(zip(_CHECK_NUMBERS, [short(cells[0], p), short(cells[1], p), numeric, *map(_g2, cells[3:])]))
+        rows.append({"pt": str(row.point), "gradient": _gradient_of(report.output, row.name), "status": row.status,
+                     "note": mark, **numbers})  # fmt: skip
+    return rows, notes
+
+
+def _gradient_of(output: str, name: str) -> str:
+    """A row's name as the gradient it compares: `dL/da`, `dL/da claimed`, `dL/de (node)`."""
+    from .explain import wrap
+
+    kind, sep, rest = name.partition(":")
+    if sep and kind == "expect":
+        return f"d{wrap(output)}/d{wrap(rest)} claimed"
+    if sep and kind == "node":
+        return f"d{wrap(output)}/d{wrap(rest)} (node)"
+    if name == "sample":
+        return "(no defined point)"
+    return f"d{wrap(output)}/d{wrap(name)}"
+
+
+def _status(row: dict) -> Text:
+    from rich.text import Text
+
+    text = Text(row["status"], style=_STATUS_STYLE.get(row["status"], ""))
+    text.append(row["note"], style="dim")
+    return text
+
+
+def _check_grid(report, rows: list, dropped: tuple, several: bool) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    several = len(report.points) > 1
-    t = Table(title=f"gradients of {report.output}: autograd against finite differences", title_justify="left")
-    if several:
-        t.add_column("pt", justify="right")
-    t.add_column("input", no_wrap=True)
-    for name in ("value", "autograd", "numeric", "abs err", "rel err", "±est"):
-        t.add_column(name, justify="right")
+    t = Table()
+    columns = (["pt"] if several else []) + ["gradient"] + [c for c in _CHECK_NUMBERS if c not in dropped]
+    for name in columns:
+        t.add_column(
+            name,
+            justify="left" if name == "gradient" else "right",
+            overflow="fold" if name == "gradient" else "ellipsis",
+            no_wrap=name != "gradient",
+        )
     t.add_column("status", no_wrap=True)
-    notes: dict[str, int] = {}
-    for row in report.rows:
-        numeric = short(row.numeric, precision)
-        if row.left is not None and row.right is not None:
-            numeric = f"{short(row.left, precision)}..{short(row.right, precision)}"
-        status = Text(row.status, style=_STATUS_STYLE.get(row.status, ""))
-        if row.note:
-            status.append(f" [{notes.setdefault(row.note, len(notes) + 1)}]", style="dim")
-        cells = [
-            row.name,
-            short(row.value, precision),
-            short(row.analytic, precision),
-            numeric,
-            f"{row.abs_error:.0e}",
-            f"{row.rel_error:.0e}",
-            f"{row.error_estimate:.0e}",
-            status,
-        ]
-        t.add_row(*([str(row.point)] if several else []), *cells)
-    footnotes = [Text(f"[{i}] {note}", style="dim") for note, i in notes.items()]
-    counts = Counter(row.status for row in report.rows)
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("pass", "kink", "fail", "inconclusive") if counts[s])
+    for row in rows:
+        if isinstance(row, int):
+            cells: list = [""] * len(t.columns)
+            cells[several] = Text(f"... {plural(row, 'row')} not shown ...", style="italic")
+            t.add_row(*cells)
+        else:
+            t.add_row(*[row[c] for c in columns], _status(row))
+    return t
+
+
+def _check_stack(rows: list, several: bool, options: OutputOptions) -> list:
+    from rich.text import Text
+
+    parts: list = []
+    for row in rows:
+        if isinstance(row, int):
+            parts.append(Text(f"... {plural(row, 'row')} not shown ...", style="italic"))
+            continue
+        head = Text((f"pt {row['pt']}  " if several else "") + row["gradient"] + "  ")
+        head.append_text(_status(row))
+        parts += [head, *pack([(c, row[c], "") for c in _CHECK_NUMBERS], options.width)]
+    return parts
+
+
+def check_table(report, options: OutputOptions = DEFAULT) -> RenderableType:
+    """A title, one row per gradient compared (as many columns as fit the width), the
+    notes, then a one-line verdict."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list = []
+    if report.rows:
+        several = len(report.points) > 1
+        rows, notes = _check_rows(report, options)
+        parts.append(Text(f"gradients of {report.output}: analytic against finite differences"))
+        for dropped in _CHECK_NARROWING:
+            grid = _check_grid(report, rows, dropped, several)
+            if fits(grid, options.width):
+                parts.append(grid)
+                if dropped:
+                    parts.append(
+                        Text(f"{options.width} columns: no {', '.join(dropped)} (--format json has all)", style="dim")
+                    )
+                break
+        else:
+            parts.append(Text(f"(one block a row: a table does not fit {options.width} columns)", style="dim"))
+            parts += _check_stack(rows, several, options)
+        parts += [Text(f"[{i}] {note}", style="dim") for note, i in notes.items()]
+        if any(row.name.startswith("expect:") for row in report.rows):
+            parts.append(Text("analytic: autograd's gradient, or in a 'claimed' row the claim", style="dim"))
+    parts.append(_verdict(report))
+    return Group(*parts)
+
+
+def _verdict(report) -> Text:
+    from collections import Counter
+
+    from rich.text import Text
+
     if not report.rows:
-        verdict = Text("nothing to check: the program has no inputs", style="yellow")
-    elif report.ok:
-        verdict = Text(f"ok: every gradient confirmed ({summary})", style="bold green")
-    else:
-        verdict = Text(f"NOT CONFIRMED: {summary}", style="bold red")
-    return Group(t, *footnotes, verdict)
+        return Text("nothing to check: the program has no inputs", style="yellow")
+    counts = Counter(row.status for row in report.rows)
+    summary = ", ".join(
+        f"{counts[s]:,} {_STATUS_WORDS[s]}" for s in ("pass", "kink", "fail", "inconclusive") if counts[s]
+    )
+    if report.ok:
+        return Text(f"ok: every gradient confirmed ({summary})", style="bold green")
+    return Text(f"NOT CONFIRMED: {summary}", style="bold red")

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from seed import SEED
@@ -33,28 +34,69 @@ def test_full_precision_in_json_and_csv(gradcli, eval_json):
     assert float(rows[-1][3]) == 1 / 3
 
 
+def table_rows(out: str) -> dict[str, list[str]]:
+    """The node table's rows by node label: [id, op (and formula), value, grad]."""
+    rows = {}
+    for line in out.splitlines():
+        if line.startswith("│"):
+            cells = [c.strip() for c in line.strip("│").split("│")]
+            rows[cells[1]] = [cells[0], *cells[2:]]
+    return rows
+
+
+def tree_entries(out: str) -> list[tuple[str, str, str, str]]:
+    """The tree's full entries in reading order: (id, label, value, grad)."""
+    return re.findall(r"#(\d+) (\S+)  \w+  = (\S+)  grad (\S+)", out)
+
+
 @pytest.mark.parametrize("fmt", ["pretty", "table", "tree"])
-def test_pretty_formats_show_labels_values_and_grads(gradcli, fmt):
+def test_pretty_formats_show_labels_values_and_grads(gradcli, eval_json, fmt):
     result = gradcli("eval", SEED, "--format", fmt)
     assert result.exit_code == 0
-    out = result.stdout
-    assert "\x1b[" not in out  # not a terminal: no escape codes
-    assert "L" in out and "-4" in out and "6" in out
+    assert "\x1b[" not in result.stdout  # not a terminal: no escape codes
+    nodes = {n["label"]: n for n in eval_json(SEED)["nodes"]}
     if fmt != "tree":
-        assert "a*b" in out and "mul" in out
-    if fmt == "tree":
-        assert "─" in out
+        rows = table_rows(result.stdout)
+        assert rows == {
+            label: [str(n["id"]), n["op"] + ({"e": "  a*b", "d": "  e+c", "L": "  f*d"}.get(label, "")),
+                    f"{n['value']:g}", f"{n['grad']:g}"]
+            for label, n in nodes.items()
+        }  # fmt: skip
+        assert rows["a"] == ["0", "input", "2", "6"] and rows["e"] == ["4", "mul  a*b", "-6", "-2"]
+    if fmt != "table":
+        entries = tree_entries(result.stdout)
+        assert sorted(entries) == sorted(
+            (str(n["id"]), k, f"{n['value']:g}", f"{n['grad']:g}") for k, n in nodes.items()
+        )
+        assert entries[0] == ("6", "L", "2", "1")  # rooted at the output
 
 
 def test_precision_option(gradcli):
     out = gradcli("eval", "y = x / 3", "x=1", "--format", "table", "--precision", "3").stdout
-    assert "0.333" in out and "0.3333" not in out
+    assert table_rows(out)["y"][2:] == ["0.333", "1"]
+    out = gradcli("eval", "y = x / 3", "x=1", "--format", "table", "--precision", "17").stdout
+    assert table_rows(out)["y"][2] == "0.33333333333333331"
 
 
-def test_tree_draws_a_shared_node_once(gradcli):
+def test_tree_draws_a_shared_node_once_then_refers_to_it(gradcli):
     out = gradcli("eval", "a = 3.0\nb = a * a\nc = b + b", "--format", "tree").stdout
-    assert out.count("= 9") == 1  # b drawn once ...
-    assert "drawn once" in out  # ... and referred to after
+    assert out.splitlines() == [
+        "#2 c  add  = 18  grad 1",
+        "├── #1 b  mul  = 9  grad 2",
+        "│   ├── #0 a  input  = 3  grad 12",
+        "│   └── #0 a  input  (drawn above)",
+        "└── #1 b  mul  (drawn above)",
+    ]
+
+
+def test_tree_gives_the_full_entry_where_a_reader_meets_a_node_first(gradcli):
+    # m = a*b is met first deep inside sin(m), then again as y's second operand: the full
+    # entry must be the first one read (it used to be the shallow one, drawn below its stub).
+    out = gradcli("eval", "m = a*b\ny = sin(m) + m", "a=1", "b=2", "--format", "tree").stdout
+    lines = out.splitlines()
+    full = next(i for i, line in enumerate(lines) if re.search(r"#2 m  mul  = 2 ", line))
+    stub = next(i for i, line in enumerate(lines) if "#2 m  mul  (drawn above)" in line)
+    assert full < stub and out.count("#0 a  input  = 1") == 1
 
 
 def test_pretty_output_caps_rows_on_big_graphs(gradcli):
@@ -63,9 +105,16 @@ def test_pretty_output_caps_rows_on_big_graphs(gradcli):
     assert "not shown" in out and len(out.splitlines()) < 60
 
 
-def test_no_color_and_NO_COLOR(gradcli):
-    assert gradcli("eval", "y = x*x", "x=3", "--no-color").exit_code == 0
-    assert "\x1b[" not in gradcli("eval", "y = x*x", "x=3", env={"NO_COLOR": "1"}).stdout
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[25];[0-9;]+)m")  # a foreground colour
+
+
+@pytest.mark.parametrize("fmt", ["table", "tree"])
+def test_no_color_and_NO_COLOR(gradcli, fmt):
+    args = ("eval", "y = x*x - z", "x=3", "z=1", "--format", fmt)
+    coloured = gradcli(*args, env={"FORCE_COLOR": "1"}).stdout  # as on a terminal
+    assert COLOUR.search(coloured)  # gradients: green up, red down
+    assert not COLOUR.search(gradcli(*args, "--no-color", env={"FORCE_COLOR": "1"}).stdout)
+    assert not COLOUR.search(gradcli(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout)
 
 
 def test_stdin_program(eval_json):

@@ -1,0 +1,166 @@
+"""Output formats as a registry: for each command, format name -> writer.
+
+A writer is `writer(doc, options, out)`: it writes `doc` (eval and explain: a Graph;
+check: a Report) to the text stream `out`.  The CLI builds its `--format` choices
+from this table and looks the writer up here, so a new format is one decorated function.
+rich is imported only inside the pretty writers: json, csv and grads never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How a writer draws: digits of pretty numbers, rows, colour and width."""
+
+    precision: int = 6
+    max_rows: int = 200
+    no_color: bool = False
+    width: int = 80
+
+
+Writer = Callable[[Any, OutputOptions, TextIO], None]
+_WRITERS: dict[str, dict[str, Writer]] = {"eval": {}, "explain": {}, "check": {}}
+
+
+def register(name: str, *commands: str) -> Callable[[Writer], Writer]:
+    """Add the decorated writer as format `name` of each of `commands`."""
+
+    def add(writer: Writer) -> Writer:
+        for command in commands:
+            _WRITERS[command][name] = writer
+        return writer
+
+    return add
+
+
+def names(command: str) -> list[str]:
+    """The formats of `command`, the default first."""
+    return list(_WRITERS[command])
+
+
+def writer(command: str, name: str) -> Writer:
+    return _WRITERS[command][name]
+
+
+def terminal_width(environ=os.environ) -> int:
+    """The width to draw at: a terminal's, when one is attached to stdout, stderr or stdin
+    (`gradcli ... | less` in a terminal), else $COLUMNS, else 80."""
+    for fd in (1, 2, 0):
+        try:
+            columns = os.get_terminal_size(fd).columns
+        except (OSError, ValueError):
+            continue
+        if columns > 0:
+            return columns
+    text = environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and int(text) > 0 else 80
+
+
+def _print(renderables, options: OutputOptions, out: TextIO) -> None:
+    from ..render import console
+
+    con = console(out, options.width, options.no_color)
+    for renderable in renderables:
+        con.print(renderable)
+
+
+# -- eval -------------------------------------------------------------------------------------
+# Registration order is the order of the --format choices; the first is the default.
+
+
+@register("pretty", "eval")
+def _eval_pretty(graph, options: OutputOptions, out: TextIO) -> None:
+    from .. import render
+
+    _print([render.table(graph, options), render.tree(graph, options)], options, out)
+
+
+@register("table", "eval")
+def _eval_table(graph, options: OutputOptions, out: TextIO) -> None:
+    from .. import render
+
+    _print([render.table(graph, options)], options, out)
+
+
+@register("tree", "eval")
+def _eval_tree(graph, options: OutputOptions, out: TextIO) -> None:
+    from .. import render
+
+    _print([render.tree(graph, options)], options, out)
+
+
+@register("json", "eval")
+def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..render import to_json
+
+    out.write(to_json(graph) + "\n")
+
+
+@register("csv", "eval")
+def _eval_csv(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..render import to_csv
+
+    out.write(to_csv(graph))
+
+
+@register("grads", "eval")
+def _eval_grads(graph, options: OutputOptions, out: TextIO) -> None:
+    """Just the gradients, one `name value` line each, full precision: for scripts
+    (`gradcli eval ... --format grads | while read name g; do ...`)."""
+    from ..render import full
+
+    out.write("".join(f"{name} {full(g)}\n" for name, g in graph.gradients().items()))
+
+
+@register("dot", "eval")
+def _eval_dot(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..render import to_dot
+
+    out.write(to_dot(graph, options.precision))
+
+
+@register("mermaid", "eval")
+def _eval_mermaid(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..render import to_mermaid
+
+    out.write(to_mermaid(graph, options.precision))
+
+
+# -- explain and check: explain's writers get the Graph, check's the Report -----------------------
+
+
+@register("pretty", "explain")
+def _explain_pretty(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..explain import explain
+    from ..render import explanation
+
+    _print([explanation(explain(graph, options.precision), options)], options, out)
+
+
+@register("json", "explain")
+def _explain_json(graph, options: OutputOptions, out: TextIO) -> None:
+    from ..explain import explain
+    from ..render import jsonable
+
+    out.write(json.dumps(jsonable(explain(graph)), allow_nan=False) + "\n")  # full precision
+
+
+@register("table", "check")
+def _check_table(report, options: OutputOptions, out: TextIO) -> None:
+    from ..render import check_table
+
+    _print([check_table(report, options)], options, out)
+
+
+@register("json", "check")
+def _check_json(report, options: OutputOptions, out: TextIO) -> None:
+    from ..check import to_dict
+
+    out.write(json.dumps(to_dict(report), allow_nan=False) + "\n")
