@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .engine import compute
 from .errors import MathError
 from .interpreter import Graph
 from .ops import CONST, array_forward, numpy_namespace
@@ -125,16 +126,46 @@ class RowResult:
     grads: tuple[float, ...] = ()
 
 
-def explain_row(graph: Graph, point: Sequence[float]) -> RowResult:
-    """Run the float interpreter (eval's own code) at one point: inputs in graph.inputs order."""
-    for node, x in zip(graph.inputs.values(), point):
-        node.data = float(x)
-    try:
-        graph.forward(False)
-        graph.backward(False)
-    except MathError as exc:
-        return RowResult(exc.message)
-    return RowResult(None, graph.output.data, tuple(graph.gradients().values()))
+class RowExplainer:
+    """eval's own float code at one point, for the rows the arrays found failing.
+
+    Re-running the whole build per row would give eval's message too, but costs ~300 us a
+    row; recomputing the graph's values costs a few.  A message names the failing node by
+    the label build gave it while computing it: for the node a statement ends with, that is
+    the statement's expression (`x**p`), renamed to the target (`y`) only once it is done."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        labels = _build_time_labels(graph)
+        self.plan = [(node, labels.get(id(node), node.label)) for node in graph.nodes if node.a is not None]
+
+    def __call__(self, point: Sequence[float]) -> RowResult:
+        graph = self.graph
+        for node, x in zip(graph.inputs.values(), point):
+            node.data = float(x)
+        try:
+            for node, label in self.plan:
+                node.data = compute(node.op, node.args, label, False)
+            graph.backward(False)
+        except MathError as exc:
+            return RowResult(exc.message)
+        return RowResult(None, graph.output.data, tuple(graph.gradients().values()))
 
 
-__all__ = ["ArrayGraph", "Batch", "RowResult", "explain_row"]
+def _build_time_labels(graph: Graph) -> dict[int, str]:
+    """id(node) -> its label while build computed it, where that differs from its label now."""
+    from .program import CALL, END, KIND, OP, START
+
+    program, out = graph.program, {}
+    if program is None or len(graph.stmt_ends) != len(program.stmts):
+        return out
+    for stmt, end in zip(program.stmts, graph.stmt_ends):
+        if not stmt.target or stmt.aug or end == 0 or stmt.hi <= stmt.lo:
+            continue
+        node, entry = graph.nodes[end - 1], program.code[stmt.hi - 1]
+        if entry[KIND] in (OP, CALL) and node.label == stmt.target and node.a is not None and node.op.name != "id":
+            out[id(node)] = program.text(entry[START], entry[END])
+    return out
+
+
+__all__ = ["ArrayGraph", "Batch", "RowExplainer", "RowResult"]

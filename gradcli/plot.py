@@ -41,12 +41,12 @@ def _panel(x: np.ndarray, s: Series, xname: str, width: int, height: int) -> str
     lo, hi, clipped = _y_range(y[defined])
     label_at = _y_labels(lo, hi, height)
     margin = max(map(len, label_at.values())) + 1
-    cols = max(width - margin - 2, 10)
+    cols = max(width - margin - 4, 10)  # room for the name of x after the axis numbers
     canvas = _Canvas(cols, height)
     xlo, xhi = float(x.min()), float(x.max())
     dot_x = _scale(x, xlo, xhi, canvas.dot_cols)
     dot_y = (canvas.dot_rows - 1) - _scale(np.clip(y, lo, hi), lo, hi, canvas.dot_rows)
-    shade = _undefined_columns(dot_x, defined, cols)
+    shade = _undefined_columns(x, defined, cols)
     if lo < 0.0 < hi:  # the zero line, dotted, so the sign of a derivative reads at a glance
         zero = (canvas.dot_rows - 1) - _scale(np.array([0.0]), lo, hi, canvas.dot_rows)[0]
         for c in range(0, canvas.dot_cols, 4):
@@ -144,18 +144,22 @@ def _draw_curve(canvas: _Canvas, dot_x: np.ndarray, dot_y: np.ndarray, defined: 
         prev = (c, r)
 
 
-def _undefined_columns(dot_x: np.ndarray, defined: np.ndarray, cols: int) -> list[bool]:
-    """Character columns holding only points where the function is undefined."""
-    has_bad, has_good = np.zeros(cols, bool), np.zeros(cols, bool)
-    cell = np.clip(dot_x // 2, 0, cols - 1)
-    has_bad[cell[~defined]] = True
-    has_good[cell[defined]] = True
-    return (has_bad & ~has_good).tolist()
+def _undefined_columns(x: np.ndarray, defined: np.ndarray, cols: int) -> list[bool]:
+    """Character columns whose middle is nearest to a point where the function is undefined
+    (nearest, so that a coarse sweep still shades a whole region, not every other column)."""
+    order = np.argsort(x, kind="stable")
+    xs, ok = x[order], defined[order]
+    xlo, xhi = float(xs[0]), float(xs[-1])
+    centers = xlo + (np.arange(cols) + 0.5) / cols * (xhi - xlo)
+    right = np.clip(np.searchsorted(xs, centers), 1, len(xs) - 1) if len(xs) > 1 else np.zeros(cols, int)
+    left = np.maximum(right - 1, 0)
+    nearest = np.where(np.abs(xs[right] - centers) < np.abs(centers - xs[left]), right, left)
+    return (~ok[nearest]).tolist()
 
 
 def _x_axis(xlo: float, xhi: float, cols: int, margin: int, xname: str) -> list[str]:
     """└──┬────┬──┘ with numbers under the ticks (as many as fit, at least both ends)."""
-    count = max(2, min(5, cols // 14 + 1))
+    count = 5 if cols >= 40 else 3 if cols >= 20 else 2  # quarters, halves: round numbers
     positions = [round(k * (cols - 1) / (count - 1)) for k in range(count)]
     axis = ["─"] * cols
     for p in positions:

@@ -18,7 +18,7 @@ from typing import TextIO
 
 import numpy as np
 
-from .batch import ArrayGraph, Batch, explain_row
+from .batch import ArrayGraph, Batch, RowExplainer
 from .errors import BindingError, GradcliError, UsageError
 from .interpreter import Graph, build, check_names, is_constant, parse_binding
 from .ops import CONST
@@ -271,6 +271,9 @@ class Sweep:
     done: int = 0
     first_failure: Failure | None = None
 
+    def __post_init__(self) -> None:
+        self.explain = RowExplainer(self.graph)
+
     @property
     def output(self) -> str:
         return self.graph.output_name
@@ -305,7 +308,7 @@ class Sweep:
         status = ["ok"] * len(chunk)
         for i in np.flatnonzero(chunk.failed):
             point = [float(c[i]) for c in chunk.inputs]
-            result = explain_row(self.graph, point)
+            result = self.explain(point)
             if result.message is None:  # floats succeed where arrays overflowed in the last bit
                 chunk.failed[i] = False
                 chunk.value[i] = result.value

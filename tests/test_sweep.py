@@ -1,0 +1,431 @@
+"""gradcli sweep: the array interpreter against eval, point sources, formats, bad input."""
+
+import csv
+import io
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from gradcli.errors import MathError
+from gradcli.interpreter import build, evaluate
+from gradcli.ops import OPS
+from gradcli.parser import parse
+
+
+@pytest.fixture
+def sweep():
+    """Run `gradcli sweep ARGS...` in-process (sweep registered on the app once)."""
+    from gradcli.cli import app
+    from gradcli.cli_batch import register
+
+    register(app)
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(app, ["sweep", *[str(a) for a in args]], input=input)
+
+    return run
+
+
+def rows_of(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def eval_at(source: str, point: dict, of=None, allow=False):
+    graph = evaluate(source, point, of, allow)
+    return graph.output.data, graph.gradients()
+
+
+# -- the array interpreter equals eval --------------------------------------------------------
+
+EXACT = "y = sin(a)*exp(b) + log(c*c + 1)/(a + 2.5) + relu(a - b) + max(a, b)*min(b, c) + abs(c)**1.5 + cos(a*b)"
+
+
+def test_values_and_gradients_equal_eval_bit_for_bit(sweep):
+    # ops whose numpy forms are libm's or IEEE arithmetic: the very same doubles as eval,
+    # kinks included (relu at a = b, max/min ties at a = b and b = c, abs at 0)
+    result = sweep(EXACT, "a=-1.5:1.5:7", "b=-1,0,0.5,1.5", "c=-1:1:5")
+    assert result.exit_code == 0, result.stderr
+    rows = rows_of(result.stdout)
+    assert len(rows) == 7 * 4 * 5
+    for row in rows:
+        point = {k: float(row[k]) for k in "abc"}
+        value, grads = eval_at(EXACT, point)
+        assert float(row["y"]) == value
+        assert {k: float(row[f"dy/d{k}"]) for k in "abc"} == grads
+        assert row["status"] == "ok"
+
+
+# numpy's own implementations (not libm's) differ from eval's `math` in the last bits: a few
+# ulps in the value, compounded in a derivative built from it (cbrt' = 1/(3 cbrt^2)).
+LAST_BITS = {"tanh": 2e-15, "sigmoid": 3e-15, "softplus": 2e-15, "atan2": 2e-15, "hypot": 2e-15, "cbrt": 6e-15}
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.syntax == "function"], ids=lambda op: op.name)
+def test_every_function_matches_eval_at_random_points(op):
+    # every other function gives exactly eval's doubles
+    from gradcli.batch import ArrayGraph
+
+    rel = LAST_BITS.get(op.name, 0.0)
+
+    args = ["a", "b / 3", "c"][: op.arity]
+    if op.name == "where":
+        args = ["a > b", "a * c", "b"]
+    source = f"y = {op.name}({', '.join(args)}) * (1 + a)"
+    graph = build(parse(source), {"a": 0.3, "b": 0.2, "c": 0.7}, None, allow_nonfinite=True)
+    arrays = ArrayGraph(graph)
+    rng = np.random.default_rng(len(op.name))
+    columns = [np.round(rng.uniform(-2, 2, 60), 1) for _ in graph.inputs]  # ties and kinks come up
+    batch = arrays.run(columns, 60)
+    for i in range(60):
+        point = {name: float(col[i]) for name, col in zip(graph.inputs, columns)}
+        try:
+            value, grads = eval_at(source, point)
+        except Exception:
+            assert batch.failed is not None and batch.failed[i], point
+            continue
+        assert batch.failed is None or not batch.failed[i], point
+        got = [batch.value[i], *(g[i] for g in batch.grads)]
+        for x, y in zip([value, *grads.values()], got):
+            assert x == y or math.isclose(x, y, rel_tol=rel, abs_tol=0.0), (point, x, y)
+
+
+def test_grid_order_first_name_slowest(sweep):
+    result = sweep("y = 10*x + z", "x=1,2", "z=0:2:3")
+    rows = rows_of(result.stdout)
+    assert [(r["x"], r["z"], r["y"]) for r in rows] == [
+        ("1.0", "0.0", "10.0"),
+        ("1.0", "1.0", "11.0"),
+        ("1.0", "2.0", "12.0"),
+        ("2.0", "0.0", "20.0"),
+        ("2.0", "1.0", "21.0"),
+        ("2.0", "2.0", "22.0"),
+    ]
+
+
+def test_header_order_is_evals_gradients_order(sweep, eval_json):
+    source = "L = (a*b + c) * f"
+    result = sweep(source, "f=-2", "c=5", "b=-3", "a=1,2")
+    header = result.stdout.splitlines()[0].split(",")
+    names = list(eval_json(source, "f=-2", "c=5", "b=-3", "a=2")["gradients"])
+    assert header == [*names, "L", *(f"dL/d{n}" for n in names), "status"]
+    row = rows_of(result.stdout)[1]  # a = 2: the seed's example
+    assert (row["L"], row["dL/da"], row["dL/db"], row["dL/dc"], row["dL/df"]) == ("2.0", "6.0", "-4.0", "-2.0", "-1.0")
+
+
+def test_ranges_are_exact_decimal_steps_and_may_run_backwards(sweep):
+    assert [r["x"] for r in rows_of(sweep("x", "x=0:1:11").stdout)][:4] == ["0.0", "0.1", "0.2", "0.3"]
+    assert [r["x"] for r in rows_of(sweep("y = x", "x=1:0:5").stdout)] == ["1.0", "0.75", "0.5", "0.25", "0.0"]
+    assert [r["x"] for r in rows_of(sweep("y = x", "x=0:pi:3").stdout)] == ["0.0", repr(math.pi / 2), repr(math.pi)]
+
+
+def test_of_picks_the_output(sweep):
+    rows = rows_of(sweep("e = a*b; L = e + a", "a=1,2", "b=3", "--of", "e").stdout)
+    assert [(r["e"], r["de/da"], r["de/db"]) for r in rows] == [("3.0", "3.0", "1.0"), ("6.0", "3.0", "2.0")]
+
+
+def test_plain_bindings_and_program_defaults_fill_the_other_inputs(sweep):
+    rows = rows_of(sweep("k = 3.0\ny = k*x + c", "x=0,1", "c=0.5").stdout)
+    assert [(r["k"], r["x"], r["c"], r["y"], r["dy/dk"]) for r in rows] == [
+        ("3.0", "0.0", "0.5", "0.5", "0.0"),
+        ("3.0", "1.0", "0.5", "3.5", "1.0"),
+    ]
+
+
+def test_chunks_do_not_change_the_output(sweep):
+    args = ("y = log(x) * z", "x=-1:2:7", "z=1,2")
+    one = sweep(*args)
+    many = sweep(*args, "--chunk", "3")
+    assert one.exit_code == many.exit_code == 3
+    assert one.stdout == many.stdout
+
+
+# -- failed rows ---------------------------------------------------------------------------
+
+
+def test_domain_error_rows_say_why_and_exit_3(sweep):
+    result = sweep("log(x)", "x=-1:1:5")
+    assert result.exit_code == 3
+    rows = rows_of(result.stdout)
+    assert [r["status"] for r in rows] == [
+        "log(x) is undefined at x = -1",
+        "log(x) is undefined at x = -0.5",
+        "log(x) is undefined at x = 0",
+        "ok",
+        "ok",
+    ]
+    assert [(r["log(x)"], r["dlog(x)/dx"]) for r in rows] == [("", "")] * 3 + [
+        (repr(math.log(0.5)), "2.0"),
+        ("0.0", "1.0"),
+    ]
+    assert "3 of 5 rows failed; the first, row 1 (x = -1): log(x) is undefined at x = -1" in result.stderr
+
+
+def test_gradient_failure_is_a_failed_row_too(sweep):
+    rows = rows_of(sweep("y = sqrt(x)", "x=0,4").stdout)
+    assert rows[0]["status"] == "the derivative of y = sqrt(x) with respect to x is infinite at x = 0"
+    assert (rows[0]["y"], rows[0]["dy/dx"]) == ("", "")
+    assert (rows[1]["y"], rows[1]["dy/dx"], rows[1]["status"]) == ("2.0", "0.25", "ok")
+
+
+def test_status_with_commas_is_quoted(sweep):
+    result = sweep("y = x**p", "x=-8", "p=0.5,2")
+    rows = rows_of(result.stdout)
+    assert rows[0]["status"] == "x**p: negative base with a fractional exponent (x = -8, p = 0.5)"
+    assert '"x**p: negative base with a fractional exponent (x = -8, p = 0.5)"' in result.stdout
+    assert rows[1]["status"] == "the derivative of y = x**p with respect to p is undefined at x = -8, p = 2"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "y = x**p",
+        "y = 1/(x - p)",
+        "e = acos(x/2); y = e*p",
+        "y = 2; y += log(x + p)",
+        "t = x*p\ny = sqrt(t) + log1p(t)",
+        "u = exp(x*700*p); y = u/u",
+        "y = max(x, p)**0.5 * log(p)",
+        "log(x) + p",
+        "q = x*x; q = log(q - 1) * p; y = -q",
+        "y = -log(x - p)",
+        "y = where(x > 0, sqrt(x), 0) * p",
+        "z = x; y = p / z",
+    ],
+)
+def test_every_status_is_evals_message(sweep, source):
+    result = sweep(source, "x=-3:3:13", "p=-1,0,0.5,2")
+    rows = rows_of(result.stdout)
+    assert result.exit_code == 3
+    for row in rows:
+        point = {"x": float(row["x"]), "p": float(row["p"])}
+        try:
+            evaluate(source, point)
+            expected = "ok"
+        except MathError as exc:
+            expected = exc.message
+        assert row["status"] == expected, point
+
+
+def test_allow_nonfinite_prints_ieee_values_like_eval(sweep, eval_json):
+    result = sweep("y = log(x)", "x=-1:1:3", "--allow-nonfinite")
+    assert result.exit_code == 0, result.stderr
+    rows = rows_of(result.stdout)
+    assert [(r["y"], r["dy/dx"], r["status"]) for r in rows] == [
+        ("NaN", "-1.0", "ok"),
+        ("-Infinity", "Infinity", "ok"),
+        ("0.0", "1.0", "ok"),
+    ]
+    expected = eval_json("y = log(x)", "x=0", "--allow-nonfinite")
+    assert (expected["value"], expected["gradients"]["x"]) == ("-Infinity", "Infinity")
+
+
+def test_a_bad_constant_fails_once_like_eval(sweep):
+    result = sweep("a = log(0)\ny = a*x", "x=1,2")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "log(0) is undefined" in result.stderr
+
+
+# -- formats ---------------------------------------------------------------------------------
+
+
+def test_jsonl_rows(sweep):
+    result = sweep("y = x*x", "x=-1,3", "--format", "jsonl")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines == [
+        {"point": {"x": -1.0}, "value": 1.0, "gradients": {"x": -2.0}, "status": "ok"},
+        {"point": {"x": 3.0}, "value": 9.0, "gradients": {"x": 6.0}, "status": "ok"},
+    ]
+
+
+def test_json_document_with_a_failed_row(sweep):
+    result = sweep("y = log(x)*a", "x=0,1", "a=2", "--format", "json")
+    assert result.exit_code == 3
+    doc = json.loads(result.stdout)
+    assert doc["output"] == "y" and doc["inputs"] == ["x", "a"] and doc["failed"] == 1
+    assert doc["rows"] == [
+        {"point": {"x": 0.0, "a": 2.0}, "value": None, "gradients": None, "status": "log(x) is undefined at x = 0"},
+        {"point": {"x": 1.0, "a": 2.0}, "value": 0.0, "gradients": {"x": 2.0, "a": 0.0}, "status": "ok"},
+    ]
+    assert json.loads(result.stderr)["error"]["kind"] == "math"  # --format json: errors as JSON
+
+
+def test_json_nonfinite_values_are_strings(sweep):
+    doc = json.loads(sweep("y = log(x)", "x=0,1", "--format", "json", "--allow-nonfinite").stdout)
+    assert doc["rows"][0]["value"] == "-Infinity" and doc["rows"][0]["gradients"] == {"x": "Infinity"}
+
+
+def test_table_is_capped(sweep):
+    result = sweep("y = 2*x", "x=1:20:20", "--format", "table", "--max-rows", "6")
+    assert result.exit_code == 0
+    lines = [line for line in result.stdout.splitlines() if "│" in line]
+    cells = [[c.strip() for c in line.split("│")] for line in lines]
+    assert [c[:3] for c in cells if c[0].replace(".", "").isdigit()] == [
+        ["1", "2", "2"],
+        ["2", "4", "2"],
+        ["3", "6", "2"],
+        ["18", "36", "2"],
+        ["19", "38", "2"],
+        ["20", "40", "2"],
+    ]
+    assert "14 rows left out" in result.stdout
+
+
+# -- --points ----------------------------------------------------------------------------------
+
+
+def test_csv_round_trip(sweep, tmp_path):
+    source = "L = (a*b + c) * f"
+    first = sweep(source, "a=1,2", "b=-3:3:3", "c=5", "f=-2")
+    path = tmp_path / "points.csv"
+    path.write_text(first.stdout)
+    again = sweep(source, "--points", path)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    piped = sweep(source, "--points", "-", input=first.stdout)
+    assert piped.stdout == first.stdout
+
+
+def test_points_with_bom_defaults_and_bindings(sweep, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes("\ufeffx\r\n1.5\r\n\r\n-2\r\n".encode())
+    rows = rows_of(sweep("k = 2.0; y = k*x + c", "c=1", "--points", path).stdout)
+    assert [(r["x"], r["k"], r["c"], r["y"], r["dy/dx"]) for r in rows] == [
+        ("1.5", "2.0", "1.0", "4.0", "2.0"),
+        ("-2.0", "2.0", "1.0", "-3.0", "2.0"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("x,c\n", "has a header but no points"),
+        ("x,c\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
+        ("x,c\n1,2\n3,abc\n", "line 3, column 'c': 'abc' is not a number"),
+        ("x,c\n1,\n", "line 2, column 'c': '' is not a number"),
+        ("x,c\n1,inf\n", "line 2, column 'c': inf is not finite"),
+        ("x,c,q\n1,2,3\n", "unknown column 'q' (the program's inputs: x, c)"),
+        ("x,x\n1,2\n", "names the column 'x' twice"),
+        ("x,c,e\n1,2,3\n", "the column 'e' is computed by the program"),
+    ],
+)
+def test_bad_points_files(sweep, tmp_path, content, message):
+    path = tmp_path / "p.csv"
+    path.write_text(content)
+    result = sweep("e = x*c; y = e + 1", "--points", path)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout.count("\n") <= 1  # nothing but maybe the header
+
+
+def test_points_file_missing_or_not_utf8(sweep, tmp_path):
+    assert "cannot read" in sweep("y = x", "--points", tmp_path / "nope.csv").stderr
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"x\n\xff\n")
+    result = sweep("y = x", "--points", path)
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+
+
+def test_points_and_sweeps_do_not_mix(sweep, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("x\n1\n")
+    result = sweep("y = x*c", "c=1,2", "--points", path)
+    assert result.exit_code == 2 and "not both" in result.stderr
+    result = sweep("-", "--points", "-", input="y = x")
+    assert result.exit_code == 2 and "read from it already" in result.stderr
+
+
+# -- bad sweeps ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("binding", "message"),
+    [
+        ("x=0:1:1", "N must be at least 2"),
+        ("x=0:1:abc", "must be a whole number >= 2, got 'abc'"),
+        ("x=0:1:2.5", "must be a whole number >= 2, got '2.5'"),
+        ("x=0:1", "expected NAME=START:STOP:N"),
+        ("x=0:1:2:3", "expected NAME=START:STOP:N"),
+        ("x=0:zz:5", "STOP 'zz'"),
+        ("x=:1:5", "START '': it is missing"),
+        ("x=1,,2", "an empty value in the list"),
+        ("x=1,2e999", "not finite"),
+        ("1x=0:1:3", "not a name"),
+    ],
+)
+def test_bad_sweep_bindings(sweep, binding, message):
+    result = sweep("y = x", binding)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_name_errors_are_evals(sweep):
+    result = sweep("y = x + q", "x=0:1:3")
+    assert result.exit_code == 2 and "'q' has no value" in result.stderr
+    result = sweep("y = x", "x=0:1:3", "x=2")
+    assert result.exit_code == 2 and "bound twice" in result.stderr
+
+
+def test_a_swept_name_the_program_never_uses_warns(sweep):
+    result = sweep("y = x", "x=1,2", "z=0,1")
+    assert result.exit_code == 0
+    assert "'z' is bound but the program never uses it" in result.stderr
+    assert [r["dy/dz"] for r in rows_of(result.stdout)] == ["0.0"] * 4
+
+
+def test_expression_bindings_with_commas_are_single_values(sweep):
+    rows = rows_of(sweep("y = x*k", "k=atan2(1, 1)", "x=1,2").stdout)
+    assert [r["k"] for r in rows] == [repr(math.atan2(1, 1))] * 2
+
+
+# -- Ctrl-C, progress, start-up ------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_after_complete_rows(sweep, monkeypatch):
+    from gradcli import batch
+
+    run = batch.ArrayGraph.run
+    calls = []
+
+    def interrupting(self, columns, n, allow=False):
+        calls.append(n)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C mid-sweep
+        return run(self, columns, n, allow)
+
+    monkeypatch.setattr(batch.ArrayGraph, "run", interrupting)
+    result = sweep("y = x*x", "x=1:100:100", "--chunk", "10")
+    assert result.exit_code == 130
+    rows = rows_of(result.stdout)
+    assert len(rows) == 20 and rows[-1] == {"x": "20.0", "y": "400.0", "dy/dx": "40.0", "status": "ok"}
+    assert "interrupted: 20 complete rows written" in result.stderr
+
+
+def test_progress_only_on_a_terminal_after_a_while(monkeypatch, capsys):
+    from gradcli import cli_batch
+
+    quiet = cli_batch._Progress(10)
+    quiet.update(5)  # pytest's stderr is not a terminal
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cli_batch._Progress, "DELAY", 0.0)
+    shown = cli_batch._Progress(10)
+    shown.enabled = True
+    shown.update(5)
+    shown.clear()
+    assert "50%  5/10 rows" in capsys.readouterr().err
+
+
+def test_numpy_is_not_imported_by_the_cli():
+    code = "import sys, gradcli.cli, gradcli.cli_batch; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
