@@ -115,11 +115,14 @@ def _where(c, a, b):
 
 
 def _vjp_pow(g, out, x, y, P):
-    # d/dx x^y = y x^(y-1) (0 where y = 0, as PyTorch);  d/dy x^y = x^y log x, 0 at x = 0 when
+    # d/dx x^y = y x^(y-1) (0 at x = y = 0, as PyTorch);  d/dy x^y = x^y log x, 0 at x = 0 when
     # y >= 0 (PyTorch), NaN for x < 0 where x^y exists only at integer y.
-    dx = P.where(P.eq(y, 0.0), 0.0, g * y * P.pow(x, y - 1.0))
+    # The masks apply at x = 0 only, so that away from it the rules stay differentiable
+    # (a mask on y = 0 alone would zero d2/dxdy at y = 0).
+    dx = g * y * P.pow(x, y - 1.0)
     dy = g * out * P.log(x)
-    return dx, P.where(P.eq(x, 0.0), P.where(P.ge(y, 0.0), 0.0, dy), dy)
+    at_zero = P.eq(x, 0.0)
+    return P.where(at_zero, P.where(P.eq(y, 0.0), 0.0, dx), dx), P.where(at_zero, P.where(P.ge(y, 0.0), 0.0, dy), dy)
 
 
 def _vjp_minmax(pick):
