@@ -1,0 +1,115 @@
+"""gradcli sweep against a hand-written NumPy script (np.savetxt), and its memory at 10^7 points.
+
+    python benchmarks/sweep_bench.py                 # 10^6 points vs NumPy, RSS at 10^7 points
+    python benchmarks/sweep_bench.py --points 100000 --big 1000000   # quicker
+
+Both sides run as fresh processes writing the same columns (3 inputs, the output, 3
+gradients) for the same grid to a CSV file; the figure is wall time, best of --rounds,
+alternated.  Memory is the peak resident set (ru_maxrss) of a process that streams the big
+sweep to /dev/null, read in a wrapper process so nothing else is counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+PROGRAM = "y = a*sin(b) + exp(-c*c)*b + log(1 + a*a)*c"
+
+# The CLI with sweep registered (cli.py registers it once the CLI owner adds the line; the
+# register call is idempotent).
+LAUNCH = "from gradcli.cli import app, main; from gradcli.cli_batch import register; register(app); main()"
+
+NUMPY_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    n = int(sys.argv[1]); out = sys.argv[2]
+    a, b, c = (x.ravel() for x in np.meshgrid(
+        np.linspace(0, 1, n), np.linspace(-1, 1, n), np.linspace(1, 2, n), indexing="ij"))
+    e = np.exp(-c * c)
+    y = a * np.sin(b) + e * b + np.log1p(a * a) * c
+    dya = np.sin(b) + 2 * a / (1 + a * a) * c
+    dyb = a * np.cos(b) + e
+    dyc = -2 * c * e * b + np.log1p(a * a)
+    np.savetxt(out, np.column_stack([a, b, c, y, dya, dyb, dyc]), fmt="%.17g", delimiter=",",
+               header="a,b,c,y,dy/da,dy/db,dy/dc", comments="")
+    """
+)
+
+
+def side(n: int) -> int:
+    """Grid side for about n points (a cube)."""
+    return max(2, round(n ** (1 / 3)))
+
+
+def sweep_args(k: int) -> list[str]:
+    return [sys.executable, "-c", LAUNCH, "sweep", PROGRAM, f"a=0:1:{k}", f"b=-1:1:{k}", f"c=1:2:{k}"]
+
+
+def timed(cmd: list[str], out_path: str | None) -> float:
+    start = time.perf_counter()
+    if out_path is None:
+        subprocess.run(cmd, check=True)
+    else:
+        with open(out_path, "w") as out:
+            subprocess.run(cmd, stdout=out, check=True)
+    return time.perf_counter() - start
+
+
+def versus_numpy(points: int, rounds: int) -> None:
+    k = side(points)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, theirs = os.path.join(tmp, "sweep.csv"), os.path.join(tmp, "numpy.csv")
+        script = os.path.join(tmp, "by_hand.py")
+        with open(script, "w") as f:
+            f.write(NUMPY_SCRIPT)
+        t_ours, t_numpy = [], []
+        for _ in range(rounds):
+            t_ours.append(timed(sweep_args(k), ours))
+            t_numpy.append(timed([sys.executable, script, str(k), theirs], None))
+        rows = sum(1 for _ in open(ours)) - 1
+        size_ours, size_numpy = os.path.getsize(ours), os.path.getsize(theirs)
+    best_ours, best_numpy = min(t_ours), min(t_numpy)
+    print(f"{rows:,} points ({k}^3), 3 inputs, every gradient, to CSV (best of {rounds}, wall time, fresh processes)")
+    print(f"  gradcli sweep           {best_ours:7.2f} s   {size_ours / 1e6:6.1f} MB (shortest round-trip text)")
+    print(f"  NumPy + np.savetxt      {best_numpy:7.2f} s   {size_numpy / 1e6:6.1f} MB (%.17g)")
+    print(f"  ratio (NumPy / gradcli) {best_numpy / best_ours:7.2f}x  (target: >= 2x)")
+
+
+def peak_memory(points: int) -> None:
+    k = side(points)
+    wrapper = textwrap.dedent(
+        f"""
+        import resource, subprocess, sys, time
+        start = time.perf_counter()
+        with open("/dev/null", "w") as null:
+            subprocess.run({sweep_args(k)!r}, stdout=null, check=True)
+        took = time.perf_counter() - start
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, took)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=True).stdout.split()
+    kib, took = int(out[0]), float(out[1])
+    print(f"{k**3:,} points streamed to /dev/null: peak RSS {kib / 1024:.0f} MB in {took:.1f} s (target: < 400 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--big", type=int, default=10_000_000, help="points for the memory figure (0: skip)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.2f} (timings on a shared machine are noisy)")
+    versus_numpy(args.points, args.rounds)
+    if args.big:
+        peak_memory(args.big)
+
+
+if __name__ == "__main__":
+    main()
