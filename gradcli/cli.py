@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -574,7 +575,10 @@ def _option_hint(exc: Exception, argv: list[str]) -> str | None:
         if i > 0 and argv[i - 1].endswith("=") and not argv[i - 1].startswith("-"):
             return f"no spaces around '=': write {argv[i - 1]}{arg}"
         if not _OPTION_LIKE.match(arg):
-            return f"a program or value starting with '-' reads as an option; put -- before it: gradcli eval -- {arg!r}"
+            hint = "a program or value starting with '-' reads as an option; put -- before it (options first)"
+            if any(later.startswith("-") for later in argv[i + 1 :]):
+                return hint
+            return f"{hint}: gradcli {shlex.join([*argv[:i], '--', *argv[i:]])}"
     return None
 
 

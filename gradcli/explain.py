@@ -19,6 +19,7 @@ from .engine import Value, describe, fmt, local_derivatives, number
 from .interpreter import Graph
 from .ops import CONST
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z")
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z|[0-9.]+([eE][-+]?[0-9]+)?\Z")
 
 
@@ -63,30 +64,43 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
     num = _spell(precision)
     names = graph.display_names()
     ids = {id(node): i for i, node in enumerate(graph.nodes)}
-    out = ids[id(graph.output)]
-    out_name = names[out]
-
-    forward = []
-    for i, node in enumerate(graph.nodes):
-        step = {"id": i, "node": names[i], "op": node.op.name, "value": node.data}
-        if node.args:
-            formula = describe(node.op, [names[ids[id(a)]] for a in node.args])
-            step.update(formula=formula, inputs=[a.data for a in node.args])
-            head = formula if formula == names[i] else f"{names[i]} = {formula}"
-            numbers, value = _numbers(node, num), num(node.data)
-            step["text"] = f"{head} = {value}" if numbers == value else f"{head} = {numbers} = {value}"  # b = a = 2
-        else:
-            kind = "an input" if node.op.name == "input" else "a constant"
-            value = num(node.data)
-            step["text"] = f"{names[i]}  ({kind})" if names[i] == value else f"{names[i]} = {value}  ({kind})"
-        forward.append(step)
-
-    # The reverse sweep of engine.backward_sweep, one step per edge.
     grad = [0.0] * len(graph.nodes)
+    backward = _backward_steps(graph, names, ids, grad, num)
+    return {
+        "output": graph.output_name,
+        "output_node": names[ids[id(graph.output)]],
+        "value": graph.output.data,
+        "forward": [_forward_step(graph, i, names, ids, num) for i in range(len(graph.nodes))],
+        "backward": backward,
+        "gradients": {name: grad[ids[id(v)]] for name, v in graph.inputs.items()},
+    }
+
+
+def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], num) -> dict:
+    node = graph.nodes[i]
+    step = {"id": i, "node": names[i], "op": node.op.name, "value": node.data}
+    value = num(node.data)
+    if not node.args:
+        kind = "an input" if node.op.name == "input" else "a constant"
+        step["text"] = f"{names[i]}  ({kind})" if names[i] == value else f"{names[i]} = {value}  ({kind})"
+        return step
+    formula = describe(node.op, [names[ids[id(a)]] for a in node.args])
+    step.update(formula=formula, inputs=[a.data for a in node.args])
+    # A name shows its formula (`y = tanh(x)`); an unnamed node's label is its formula already.
+    head = f"{names[i]} = {formula}" if _NAME.match(names[i]) and formula != names[i] else names[i]
+    numbers = _numbers(node, num)
+    step["text"] = f"{head} = {value}" if numbers == value else f"{head} = {numbers} = {value}"  # b = a = 2
+    return step
+
+
+def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], grad: list[float], num) -> list[dict]:
+    """The reverse sweep of engine.backward_sweep, one step per edge; fills `grad`."""
+    out = ids[id(graph.output)]
     grad[out] = 1.0
     needed = {id(node) for node in graph.needed()}
     touched = [False] * len(graph.nodes)
-    backward = []
+    out_d = wrap(names[out])
+    steps = []
     for i in range(len(graph.nodes) - 1, -1, -1):
         node = graph.nodes[i]
         if not node.args or id(node) not in needed:
@@ -96,34 +110,17 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
                 continue
             j = ids[id(a)]
             contribution = grad[i] * d
-            again = touched[j]
+            again, touched[j] = touched[j], True
             grad[j] += contribution
-            touched[j] = True
-            out_d, node_d, via_d = wrap(out_name), wrap(names[j]), wrap(names[i])
+            node_d, via_d = wrap(names[j]), wrap(names[i])
             text = (
                 f"d{out_d}/d{node_d} += d{out_d}/d{via_d} · ∂{via_d}/∂{node_d}"
                 f" = {num(grad[i])} · {num(d)} = {num(contribution)}"
             )
             if again:
                 text += f"   (accumulated: d{out_d}/d{node_d} = {num(grad[j])})"
-            backward.append(
-                {
-                    "node": names[j],
-                    "node_id": j,
-                    "via": names[i],
-                    "via_id": i,
-                    "upstream": grad[i],
-                    "local": d,
-                    "contribution": contribution,
-                    "grad_after": grad[j],
-                    "text": text,
-                }
-            )
-    return {
-        "output": graph.output_name,
-        "output_node": out_name,
-        "value": graph.output.data,
-        "forward": forward,
-        "backward": backward,
-        "gradients": {name: grad[ids[id(v)]] for name, v in graph.inputs.items()},
-    }
+            steps.append(
+                {"node": names[j], "node_id": j, "via": names[i], "via_id": i, "upstream": grad[i], "local": d,
+                 "contribution": contribution, "grad_after": grad[j], "text": text}
+            )  # fmt: skip
+    return steps

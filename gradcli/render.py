@@ -236,7 +236,10 @@ def _left_out_caption(graph: Graph, rows: list) -> str:
     if not left_out:
         return ""
     shown = len(graph.nodes) - left_out
-    return f"{shown:,} of {plural(len(graph.nodes), 'node')} shown; --max-rows 0 shows all, --format json lists all"
+    return (
+        f"... {plural(left_out, 'node')} not shown ...: {shown:,} of {len(graph.nodes):,} shown; "
+        "--max-rows 0 shows all, --format json lists all"
+    )
 
 
 def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions) -> RenderableType:
@@ -257,9 +260,7 @@ def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions
     t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right", no_wrap=True)
     for row in rows:
         if isinstance(row, int):
-            cells: list = [""] * len(t.columns)
-            cells["#" not in dropped] = Text(f"... {plural(row, 'node')} not shown ...", style="italic")
-            t.add_row(*cells)
+            t.add_row(*["⋮"] * len(t.columns))  # how many: in the caption, which has the width
             continue
         op = row["op"] + (f"  {row['formula']}" if row["formula"] and "formula" not in dropped else "")
         t.add_row(
@@ -533,7 +534,6 @@ def _status(row: dict) -> Text:
 
 def _check_grid(report, rows: list, dropped: tuple, several: bool) -> RenderableType:
     from rich.table import Table
-    from rich.text import Text
 
     t = Table()
     columns = (["pt"] if several else []) + ["gradient"] + [c for c in _CHECK_NUMBERS if c not in dropped]
@@ -547,9 +547,7 @@ def _check_grid(report, rows: list, dropped: tuple, several: bool) -> Renderable
     t.add_column("status", no_wrap=True)
     for row in rows:
         if isinstance(row, int):
-            cells: list = [""] * len(t.columns)
-            cells[several] = Text(f"... {plural(row, 'row')} not shown ...", style="italic")
-            t.add_row(*cells)
+            t.add_row(*["⋮"] * len(t.columns))  # how many: in a line below, which has the width
         else:
             t.add_row(*[row[c] for c in columns], _status(row))
     return t
@@ -584,6 +582,11 @@ def check_table(report, options: OutputOptions = DEFAULT) -> RenderableType:
             grid = _check_grid(report, rows, dropped, several)
             if fits(grid, options.width):
                 parts.append(grid)
+                left_out = sum(r for r in rows if isinstance(r, int))
+                if left_out:
+                    parts.append(
+                        Text(f"... {plural(left_out, 'row')} not shown ...: --max-rows 0 shows all", style="dim")
+                    )
                 if dropped:
                     parts.append(
                         Text(f"{options.width} columns: no {', '.join(dropped)} (--format json has all)", style="dim")

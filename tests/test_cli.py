@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import sys
 
 import pytest
 from seed import SEED
@@ -238,3 +239,166 @@ def test_value_with_children_is_refused():
 
     with pytest.raises(TypeError, match="operators"):
         Value(1.0, (Value(2.0),), "+")
+
+
+# -- messages and help (issue 9 §4, §6) -------------------------------------------------------------
+
+
+@pytest.fixture
+def named():
+    """Like the gradcli fixture, with the program named `gradcli` as the console script is."""
+    from typer.testing import CliRunner
+
+    from gradcli.cli import app
+
+    def run(*args, env=None):
+        return CliRunner().invoke(app, [str(a) for a in args], prog_name="gradcli", env=env)
+
+    return run
+
+
+def test_gradcli_alone_prints_the_help_once_and_exits_2(named):
+    result = named()
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("Usage: gradcli") == 1 and "Commands:" in result.stderr
+    assert "error:" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["-h"], ["eval", "-h"], ["explain", "-h"], ["check", "-h"], ["help", "-h"]])
+def test_dash_h_is_help_everywhere(named, args):
+    result = named(*args)
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: gradcli")
+    assert result.stdout == named(*args[:-1], "--help").stdout
+
+
+@pytest.mark.parametrize("command", ["eval", "explain", "check"])
+def test_help_command(named, command):
+    result = named("help", command)
+    assert result.exit_code == 0 and result.stdout.startswith(f"Usage: gradcli {command} [OPTIONS]")
+    assert result.stdout.rstrip() == named(command, "--help").stdout.rstrip()
+    assert named("help").stdout.rstrip() == named("--help").stdout.rstrip()
+
+
+def test_help_of_an_unknown_command(gradcli):
+    result = gradcli("help", "evil")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no command 'evil'\nhint: the commands are eval, explain, check")
+
+
+def test_eval_help_lists_operators_functions_exit_codes_and_examples(gradcli):
+    from gradcli.ops import FUNCTIONS
+
+    text = " ".join(gradcli("eval", "--help").stdout.split())  # undo click's wrapping
+    listed = re.search(r"Functions: ([a-z0-9_, ]+?) Constants:", text).group(1).split(", ")
+    assert sorted(listed) == sorted(FUNCTIONS)  # from the op table: a new op appears by itself
+    assert "Operators: + - * / ** (or ^)" in text
+    assert "Exit codes: 0 ok; 1 check" in text and "3 math error" in text
+    for command in ("eval", "explain", "check"):
+        help_text = gradcli(command, "--help").stdout
+        assert len(re.findall(rf"^ +gradcli {command} ", help_text, re.M)) == 2  # two examples
+
+
+def test_a_file_name_as_program_suggests_dash_f(gradcli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prog.grad").write_text("y = x*x\n")
+    result = gradcli("eval", "prog.grad", "x=3")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 'prog.grad' is a file, not a program\n"
+        "hint: to read a program from a file, use -f: gradcli eval -f prog.grad\n"
+    )
+    assert gradcli("eval", "prog", "x=3").exit_code == 2  # no such file: the usual message
+    assert "is a file" not in gradcli("eval", "prog", "x=3").stderr
+
+
+def run_main(argv, monkeypatch, capsys):
+    """The console script's own entry point (its click errors are handled there, not by CliRunner)."""
+    from gradcli import cli
+
+    monkeypatch.setattr(sys, "argv", ["gradcli", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    captured = capsys.readouterr()
+    return exit_.value.code, captured.out, captured.err
+
+
+def test_a_program_starting_with_minus_suggests_double_dash(monkeypatch, capsys):
+    code, _, err = run_main(["eval", "-x**2", "x=3"], monkeypatch, capsys)
+    assert code == 2
+    assert err.splitlines()[1:] == [
+        "error: No such option: -x",
+        "hint: a program or value starting with '-' reads as an option; put -- before it (options first): "
+        "gradcli eval -- '-x**2' x=3",
+    ]
+    code, out, _ = run_main(["eval", "--format", "grads", "--", "-x**2", "x=3"], monkeypatch, capsys)
+    assert code == 0 and out == "x -6.0\n"
+
+
+def test_a_binding_split_by_the_shell_gets_a_hint(monkeypatch, capsys, gradcli):
+    code, _, err = run_main(["eval", "y = x", "x=", "-3"], monkeypatch, capsys)
+    assert code == 2 and err.splitlines()[-1] == "hint: no spaces around '=': write x=-3"
+    result = gradcli("eval", "y = x", "x=", "3")
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == "hint: no spaces around '=': write x=3"
+
+
+def test_a_gradient_stage_error_points_at_its_statement(gradcli):
+    result = gradcli("eval", "y = 1\nz = sqrt(x)", "x=0", "--format", "json")
+    assert result.exit_code == 3
+    err = json.loads(result.stderr)["error"]
+    assert err["kind"] == "math" and err["line"] == 2 and err["column"] is not None
+    lines = gradcli("eval", "y = 1\nz = sqrt(x)", "x=0").stderr.splitlines()
+    assert lines[1] == "  --> line 2, column 1" and lines[2] == "   | z = sqrt(x)"
+    carets = {i for i, ch in enumerate(lines[3]) if ch == "^"}
+    assert {lines[2].index("sqrt(x)") + k for k in range(7)} <= carets  # under sqrt(x)
+
+
+# -- conveniences (issue 9 §6) ------------------------------------------------------------------------
+
+
+def test_format_grads_is_name_value_lines_in_full_precision(gradcli):
+    result = gradcli("eval", SEED, "--format", "grads")
+    assert result.exit_code == 0 and result.stdout == "a 6.0\nb -4.0\nc -2.0\nf -1.0\n"
+    out = gradcli("eval", "y = x / 3 + log(z)", "x=1", "z=0", "--format", "grads", "--allow-nonfinite").stdout
+    assert out == f"x {1 / 3!r}\nz Infinity\n"
+
+
+def test_python_dash_m_gradcli(tmp_path):
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradcli", "eval", "y = x*x", "x=3", "--format", "grads"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout == "x 6.0\n"
+
+
+def installed(*args, **env):
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("gradcli", path=os.path.dirname(sys.executable))
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+
+
+@pytest.mark.parametrize(
+    "shell, marker", [("bash", "complete -o"), ("zsh", "#compdef gradcli"), ("fish", "complete --command gradcli")]
+)
+def test_shell_completion_scripts(shell, marker):
+    proc = installed("--show-completion", shell, _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
+    assert proc.returncode == 0 and marker in proc.stdout and "_GRADCLI_COMPLETE" in proc.stdout
+
+
+def test_completion_of_commands_and_formats():
+    words = installed(_GRADCLI_COMPLETE="complete_bash", COMP_WORDS="gradcli ev", COMP_CWORD="1").stdout.split()
+    assert words == ["eval"]
+    formats_ = installed(_GRADCLI_COMPLETE="complete_bash", COMP_WORDS="gradcli eval --format ", COMP_CWORD="3")
+    assert formats_.stdout.split() == ["pretty", "table", "tree", "json", "csv", "grads", "dot", "mermaid"]
+
+
+def test_check_has_max_rows_and_allow_nonfinite(gradcli):
+    program = "".join(f"x{i} = {i + 1}\n" for i in range(12)) + "s = " + " + ".join(f"x{i}" for i in range(12))
+    out = gradcli("check", program, "--max-rows", "4").stdout
+    assert "... 8 rows not shown ..." in out and out.count(" pass ") == 4
+    result = gradcli("check", "y = sqrt(x)", "x=0", "--allow-nonfinite", "--format", "json")
+    assert result.exit_code in (0, 1) and json.loads(result.stdout)["results"][0]["analytic"] == "Infinity"

@@ -34,7 +34,7 @@ def register(name: str, *commands: str) -> Callable[[Writer], Writer]:
 
     def add(writer: Writer) -> Writer:
         for command in commands:
-            _WRITERS[command][name] = writer
+            _WRITERS.setdefault(command, {})[name] = writer
         return writer
 
     return add
