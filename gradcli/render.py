@@ -75,11 +75,24 @@ def fits(renderable: RenderableType, width: int) -> bool:
     natural = Measurement.get(probe, probe.options.update(max_width=1 << 20), renderable)
     if natural.maximum <= width:
         return True
-    if natural.minimum > width:
+    if natural.minimum > width or _narrowest(probe, renderable) > width:
         return False
     with probe.capture() as captured:
         probe.print(renderable)
     return "…" not in captured.get()
+
+
+def _narrowest(probe: Console, renderable: RenderableType) -> int:
+    """The narrowest a table can be with each wrapping column at least its longest word (rich
+    itself would squeeze it further, to a letter or two a line) and the others whole."""
+    from rich.table import Table
+
+    if not isinstance(renderable, Table):
+        return 0
+    options = probe.options.update(max_width=1 << 20)
+    measures = [renderable._measure_column(probe, options, column) for column in renderable.columns]
+    widths = [m.maximum if column.no_wrap else m.minimum for m, column in zip(measures, renderable.columns)]
+    return sum(widths) + renderable._extra_width
 
 
 def pack(items: list[tuple[str, str, str]], width: int, indent: int = 2) -> list[Text]:
@@ -464,15 +477,19 @@ def explanation(doc: dict, options: OutputOptions = DEFAULT) -> RenderableType:
         line.append(short(g, options.precision), style=_grad_style(g))
         return line
 
+    def heading(title: str):
+        # A rule with its title, where the title fits in it; else the title alone (rich would cut it with "…").
+        return Rule(title, align="left") if len(title) + 6 <= options.width else Text(title, style="bold")
+
     out = wrap(doc.get("output_node", doc["output"]))
-    parts: list = [Rule("forward pass: every node's value, in creation order", align="left")]
+    parts: list = [heading("forward pass: every node's value, in creation order")]
     parts += capped(
         doc["forward"], "step", lambda s: Text("  " + s["text"], style="cyan" if s["op"] == "input" else "")
     )
-    parts.append(Rule(f"backward pass: d{out}/d{out} = 1, then the chain rule, last node first", align="left"))
+    parts.append(heading(f"backward pass: d{out}/d{out} = 1, then the chain rule, last node first"))
     parts.append(Text("  each step: upstream gradient · local derivative = contribution, added with +=", style="dim"))
     parts += capped(doc["backward"], "step", lambda s: Text("  " + s["text"], style=_grad_style(s["contribution"])))
-    parts.append(Rule("gradients of the inputs", align="left"))
+    parts.append(heading("gradients of the inputs"))
     parts += capped(list(doc["gradients"].items()), "input", gradient_line)
     return Group(*parts)
 
