@@ -33,8 +33,8 @@ from .ops import CONSTANTS, FUNCTIONS
 from .program import CALL, NUM, OP, VAR, Program, Stmt, line_column, line_starts
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
-# Comparison terminals -> the op they emit (and the grammar's alias): 1.0 if true, else 0.0.
-COMPARISONS = {"LT": "lt", "LE": "le", "GT": "gt", "GE": "ge", "EQ": "eq", "NE": "ne"}
+# A COMPARE token's text -> the op it emits: 1.0 if true, else 0.0.
+COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 # A token is a tuple: (type, text, start offset, end offset).
 TYPE, TEXT, START, END = range(4)
@@ -66,6 +66,11 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
             return span
 
         return rule
+
+    def compare(c):
+        span = (c[0][0], c[2][1])
+        emit((OP, COMPARISONS[c[1][TEXT]], 2, *span))
+        return span
 
     def neg(c):
         span = (c[0][START], c[1][1])
@@ -101,7 +106,7 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "mul": binary("mul"),
         "div": binary("div"),
         "pow": binary("pow"),
-        **{name: binary(name) for name in COMPARISONS.values()},
+        "compare": compare,
         "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
         "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
@@ -189,8 +194,14 @@ def tokenize(source: str) -> list[tuple]:
         if kind in _SKIP:
             continue
         if kind == "_NL":
-            if depth or layout.continues(m.end()):
+            if depth:
                 continue
+            after = m.end()
+            if source[after : after + 1] in _LAYOUT_START:  # "" (the end) is in it too
+                if layout.continues(after):
+                    continue
+            elif layout.reference:  # the common case, fast: text at column 0 starts a statement
+                layout.reference = 0
         elif kind == "LPAR":
             depth += 1
         elif kind == "RPAR":
@@ -205,6 +216,7 @@ def tokenize(source: str) -> list[tuple]:
 
 
 # Blank and comment-only lines, then the indentation of the next line (which may be empty).
+_LAYOUT_START = " \t\f\r\n#"  # a line starting otherwise has text at column 0
 _NEXT_LINE = re.compile(r"(?:[ \t\f\r]*(?:#[^\n]*)?\n)*([ \t\f\r]*)")
 
 
@@ -428,11 +440,11 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
         return _missing_operator(source, tokens, i)
     if kind in ("EQUAL", "AUGOP"):
         after = tokens[i + 1]
-        hint = f"write {after[TEXT]}= to compare" if after[TYPE] in ("LT", "GT") and after[START] == end else None
+        hint = f"write {after[TEXT]}= to compare" if after[TEXT] in ("<", ">") and after[START] == end else None
         return _error(source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end, hint)
     if kind == "COMMA":
         return _error(source, "',' outside a function call", start, end, "write max(a, b) to call a function")
-    if kind in COMPARISONS:  # after a complete operand, a comparison is refused only in a comparison
+    if kind == "COMPARE":  # after a complete operand, a comparison is refused only in a comparison
         hint = "write (a < b) * (b < c) for 'a < b and b < c', or add parentheses"
         return _error(source, f"comparisons cannot be chained: '{tok[TEXT]}' follows a comparison", start, end, hint)
     words = sorted({_WORDS.get(t, t.lower()) for t in expected_terms})
@@ -446,7 +458,7 @@ def _operand_expected(source: str, tok: tuple, prev: tuple | None, start: int, e
         return _error(source, f"expected a statement, found {_describe(tok)}", start, end)
     found = "" if tok[TYPE] in ("$END", "_NL", "SEMICOLON") else f", found {_describe(tok)}"
     hint = None
-    if prev[TYPE] == "EQUAL" and tok[TYPE] in ("LT", "GT") and prev[END] == tok[START]:
+    if prev[TYPE] == "EQUAL" and tok[TEXT] in ("<", ">") and prev[END] == tok[START]:
         hint = f"write {tok[TEXT]}= to compare"  # `=<` and `=>`
     return _error(source, f"expected an expression after {_describe(prev)}{found}", start, end, hint)
 
@@ -485,12 +497,7 @@ _WORDS = {
     "STAR": "'*'",
     "SLASH": "'/'",
     "POW": "'**'",
-    "LT": "'<'",
-    "LE": "'<='",
-    "GT": "'>'",
-    "GE": "'>='",
-    "EQ": "'=='",
-    "NE": "'!='",
+    "COMPARE": "a comparison",
     "AUGOP": "'+='",
     "EQUAL": "'='",
     "COMMA": "','",

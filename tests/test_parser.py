@@ -86,7 +86,8 @@ def test_newline_inside_parentheses_is_dropped():
     assert kinds.count("_NL") == 1
 
 
-_OPERATOR_TOKENS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "RPAR", "AUGOP", *"LT LE GT GE EQ NE".split()}
+_OPERATOR_TOKENS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "RPAR", "AUGOP", "COMPARE"}
+_COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 
 def _from_lark(node):
@@ -112,6 +113,8 @@ def _from_lark(node):
             else "="
         )
         return ("stmt", str(node.children[0]), op, kids[1])
+    if node.data == "compare":
+        return (_COMPARISONS[str(node.children[1])], *kids)
     if node.data == "bare":
         return ("stmt", None, None, kids[0])
     if node.data == "start":
