@@ -15,7 +15,6 @@ import inspect
 import json
 import os
 import re
-import shlex
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -303,7 +302,12 @@ def check_command(
     opts: Options,
     reporter: Reporter,
     rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance.")] = 1e-6,
-    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 1e-9,
+    atol: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--atol", min=0.0, help="Absolute tolerance (default: scaled with the problem).", show_default=False
+        ),
+    ] = None,
     samples: Annotated[
         int, typer.Option("--samples", min=0, help="Also check at N random points near the given one.")
     ] = 0,
@@ -341,7 +345,7 @@ def check_command(
         seed=seed,
         expect=claims,
         nodes=nodes,
-        **_nonfinite_keyword(check, opts.allow_nonfinite),
+        allow_nonfinite=opts.allow_nonfinite,
     )
     if order == 2:
         from .check2 import second_order_rows
@@ -351,11 +355,6 @@ def check_command(
     write("check", report, opts)
     if not report.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
-
-
-def _nonfinite_keyword(fn, allow: bool) -> dict:
-    # TODO(check owner): drop once check.check takes allow_nonfinite (being added now).
-    return {"allow_nonfinite": allow} if "allow_nonfinite" in inspect.signature(fn).parameters else {}
 
 
 def _claims(texts: list[str]) -> dict[str, str]:
@@ -578,6 +577,8 @@ def _option_hint(exc: Exception, argv: list[str]) -> str | None:
             hint = "a program or value starting with '-' reads as an option; put -- before it (options first)"
             if any(later.startswith("-") for later in argv[i + 1 :]):
                 return hint
+            import shlex
+
             return f"{hint}: gradcli {shlex.join([*argv[:i], '--', *argv[i:]])}"
     return None
 

@@ -333,6 +333,7 @@ def _rows(n: int, max_rows: int):
 
 
 _GUIDE = 4  # columns of indentation a tree level takes (rich's guides)
+_ROOM = 26  # columns a tree entry needs beside its guides: a 17-digit number never wraps
 
 
 def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) -> RenderableType:
@@ -369,11 +370,11 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
         if (max_rows > 0 and count + 1 >= max_rows) or depth > max_depth:
             cut += 1
             continue
-        if depth > 1 and depth * _GUIDE + text.cell_len > options.width:
+        if depth > 1 and depth * _GUIDE + _ROOM > options.width:
             cut += 1
             if id(parent) not in marked:  # once a parent: "the rest is further right than the screen"
                 marked.add(id(parent))
-                parent.add(Text("⋯ (deeper than the width)", style="italic dim"))
+                parent.add(Text("⋯ deeper", style="italic dim"))
             continue
         branch = parent.add(text)
         count += 1

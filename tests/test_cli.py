@@ -402,3 +402,12 @@ def test_check_has_max_rows_and_allow_nonfinite(gradcli):
     assert "... 8 rows not shown ..." in out and out.count(" pass ") == 4
     result = gradcli("check", "y = sqrt(x)", "x=0", "--allow-nonfinite", "--format", "json")
     assert result.exit_code in (0, 1) and json.loads(result.stdout)["results"][0]["analytic"] == "Infinity"
+
+
+def test_check_default_atol_is_the_checks_own_scaled_one(gradcli):
+    # A fixed --atol 1e-9 from the command line would let a claim of 0 through for a gradient of 1e-20.
+    result = gradcli("check", "y = 1e-20*x", "x=1", "--expect", "x=0", "--format", "json")
+    assert result.exit_code == 1
+    claim = next(r for r in json.loads(result.stdout)["results"] if r["name"] == "expect:x")
+    assert claim["status"] == "fail" and claim["analytic"] == 0.0
+    assert gradcli("check", "y = 1e-20*x", "x=1", "--expect", "x=0", "--atol", "1e-9").exit_code == 0  # asked for
