@@ -59,18 +59,13 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         emit((VAR, tok[TEXT], 0, tok[START], tok[END]))
         return (tok[START], tok[END])
 
-    def binary(name: str):
+    def binary(name: str | None):
         def rule(c):
             span = (c[0][0], c[2][1])  # left operand, operator token, right operand
-            emit((OP, name, 2, *span))
+            emit((OP, name or COMPARISONS[c[1][TEXT]], 2, *span))  # a comparison: named by its token
             return span
 
         return rule
-
-    def compare(c):
-        span = (c[0][0], c[2][1])
-        emit((OP, COMPARISONS[c[1][TEXT]], 2, *span))
-        return span
 
     def neg(c):
         span = (c[0][START], c[1][1])
@@ -106,7 +101,7 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "mul": binary("mul"),
         "div": binary("div"),
         "pow": binary("pow"),
-        "compare": compare,
+        "compare": binary(None),
         "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
         "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
