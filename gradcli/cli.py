@@ -16,10 +16,9 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional
 
 import typer
 
@@ -58,14 +57,16 @@ class OutputError(UsageError):
 # -- per call: the reporter and the options --------------------------------------------------
 
 
-@dataclass
 class Reporter:
     """Where one command's warnings and errors go and how they look (text, or JSON lines
     with --format json), and the program they point into."""
 
-    json_errors: bool = False
-    source: str | None = None
-    path: str | None = None  # the program's file, for `--> FILE:LINE:COLUMN`
+    __slots__ = ("json_errors", "source", "path")
+
+    def __init__(self, json_errors: bool = False, source: str | None = None, path: str | None = None) -> None:
+        self.json_errors = json_errors
+        self.source = source
+        self.path = path  # the program's file, for `--> FILE:LINE:COLUMN`
 
     def warn(self, message: str) -> None:
         """A warning on stderr: `warning: ...`, or with --format json one JSON line."""
@@ -96,8 +97,7 @@ def _stderr(text: str) -> None:
         pass
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """The options eval, explain and check share, as one value (declared once in SHARED)."""
 
     file: Path | None = None

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 
-@dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(NamedTuple):  # a NamedTuple: ~1 ms less start-up than a dataclass
     """How a writer draws: digits of pretty numbers, rows, colour and width."""
 
     precision: int = 6
