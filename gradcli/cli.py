@@ -45,6 +45,8 @@ app = typer.Typer(
     help="A gradient calculator: type a formula, see every node's value and gradient.\n\n"
     "Example:  gradcli eval 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2\n\n"
     "Example:  gradcli help eval",
+    epilog="Exit codes: 0 ok; 1 check: a gradient not confirmed; 2 bad input, usage (also: no command, "
+    "which prints this help on stderr) or unwritable output; 3 math error.",
 )
 
 

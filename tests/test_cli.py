@@ -411,3 +411,15 @@ def test_check_default_atol_is_the_checks_own_scaled_one(gradcli):
     claim = next(r for r in json.loads(result.stdout)["results"] if r["name"] == "expect:x")
     assert claim["status"] == "fail" and claim["analytic"] == 0.0
     assert gradcli("check", "y = 1e-20*x", "x=1", "--expect", "x=0", "--atol", "1e-9").exit_code == 0  # asked for
+
+
+def test_json_output_imports_no_rich_lark_or_numpy(tmp_path):
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gradcli", "eval", "y = x*x", "x=3", "--format", "json"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0
+    modules = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+    assert "gradcli" in modules and not {"rich", "lark", "numpy"} & modules
