@@ -105,8 +105,22 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
         "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
+        "uncertain": lambda c: _uncertain(source, code, statement(c[0][TEXT], None, c[0][START], c[3][1]), c[3]),
         "start": list,
     }
+
+
+def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
+    """`L = 1.0 ± 0.1`: the statement assigns the value (code[lo:hi]); the uncertainty's
+    equations follow it, kept in stmt.uncertainty.  Both sides must be constant expressions."""
+    mid = next(i for i in range(stmt.lo, stmt.hi) if code[i][3] >= u_span[0])  # code[i][3]: its start offset
+    for kind, name, _, start, end in code[stmt.lo : stmt.hi]:
+        if kind == VAR and name not in CONSTANTS:
+            raise _error(source, f"both sides of ± must be constant expressions, but '{name}' is a name",
+                         start, end, "an uncertainty belongs to an input: write L = 1.0 ± 0.1")  # fmt: skip
+    stmt.uncertainty = (mid, stmt.hi, *u_span)
+    stmt.hi = mid
+    return stmt
 
 
 def _reducer(callbacks: dict, origin: str, alias: str | None, expand1: bool, mask: tuple):
@@ -439,6 +453,9 @@ def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxErro
         return _error(source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end, hint)
     if kind == "COMMA":
         return _error(source, "',' outside a function call", start, end, "write max(a, b) to call a function")
+    if kind == "PM":
+        msg = "'±' gives an input its uncertainty: it must be the whole right side of an assignment"
+        return _error(source, msg, start, end, "write L = 1.0 ± 0.1 as its own statement")
     if kind == "COMPARE":  # after a complete operand, a comparison is refused only in a comparison
         hint = "write (a < b) * (b < c) for 'a < b and b < c', or add parentheses"
         return _error(source, f"comparisons cannot be chained: '{tok[TEXT]}' follows a comparison", start, end, hint)
@@ -496,6 +513,7 @@ _WORDS = {
     "AUGOP": "'+='",
     "EQUAL": "'='",
     "COMMA": "','",
+    "PM": "'±'",
     "SEMICOLON": "';'",
     "_NL": "a new line",
     "$END": "the end of the program",

@@ -40,6 +40,9 @@ class Stmt:
     hi: int
     start: int  # of the statement (its target, or its expression)
     end: int
+    # `L = 1.0 ± 0.1`: (lo, hi, start, end) of the uncertainty's equations code[lo:hi] (after
+    # the value's code[self.lo:self.hi]) and its text span; read by gradcli.uncertainty.
+    uncertainty: tuple[int, int, int, int] | None = None
 
 
 @dataclass
