@@ -30,7 +30,7 @@ import re
 from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
 from .errors import SyntaxError_
 from .ops import CONSTANTS, FUNCTIONS
-from .program import CALL, NUM, OP, VAR, Program, Stmt, line_column, line_starts
+from .program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Program, Stmt, line_column, line_starts
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 # A COMPARE token's text -> the op it emits: 1.0 if true, else 0.0.
@@ -101,6 +101,8 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "mul": binary("mul"),
         "div": binary("div"),
         "pow": binary("pow"),
+        "matmul": binary("matmul"),
+        **_array_callbacks(emit),
         "compare": binary(None),
         "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
         "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
@@ -121,6 +123,38 @@ def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
     stmt.uncertainty = (mid, stmt.hi, *u_span)
     stmt.hi = mid
     return stmt
+
+
+def _array_callbacks(emit) -> dict:
+    """Array literals, subscripts and slices (gradcli.arrays evaluates them)."""
+
+    def start_of(child) -> int:
+        return child[START] if len(child) == 4 else child[0]  # a token, or an expression's span
+
+    def end_of(child) -> int:
+        return child[END] if len(child) == 4 else child[1]
+
+    def array(c):  # LSQB items... RSQB
+        emit((LIST, None, len(c) - 2, c[0][START], c[-1][END]))
+        return (c[0][START], c[-1][END])
+
+    def index(c):  # base, LSQB, subscripts..., RSQB
+        span = (c[0][0], c[-1][END])
+        emit((INDEX, None, len(c) - 3, *span))
+        return span
+
+    def slice_(c):  # [start] COLON [stop] [COLON [step]]: which parts are written, as bits
+        part, parts = 0, 0
+        for child in c:
+            if len(child) == 4:
+                part += 1
+            else:
+                parts |= 1 << part
+        span = (start_of(c[0]), end_of(c[-1]))
+        emit((SLICE, None, parts, *span))
+        return span
+
+    return {"array": array, "index": index, "slice": slice_}
 
 
 def _reducer(callbacks: dict, origin: str, alias: str | None, expand1: bool, mask: tuple):
@@ -211,9 +245,9 @@ def tokenize(source: str) -> list[tuple]:
                     continue
             elif layout.reference:  # the common case, fast: text at column 0 starts a statement
                 layout.reference = 0
-        elif kind == "LPAR":
+        elif kind == "LPAR" or kind == "LSQB":  # newlines inside ( ) and [ ] do not end a statement
             depth += 1
-        elif kind == "RPAR":
+        elif kind == "RPAR" or kind == "RSQB":
             if depth:
                 depth -= 1
         elif kind == "ERROR":
@@ -503,6 +537,10 @@ _WORDS = {
     "NAME": "a name",
     "NUMBER": "a number",
     "LPAR": "'('",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "AT": "'@'",
+    "COLON": "':'",
     "RPAR": "')'",
     "PLUS": "'+'",
     "MINUS": "'-'",

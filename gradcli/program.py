@@ -19,6 +19,10 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 NUM, VAR, OP, CALL = "num", "var", "op", "call"
+# Arrays (gradcli.arrays): (LIST, None, n, ...) makes an array of the n values before it;
+# (SLICE, None, parts, ...) a slice start:stop:step of the values before it (parts: bits 1 start,
+# 2 stop, 4 step, for the ones written); (INDEX, None, n, ...) indexes the value before its n subscripts.
+LIST, INDEX, SLICE = "list", "index", "slice"
 KIND, NAME, ARG, START, END = range(5)  # fields of a code entry
 
 
