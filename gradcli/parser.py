@@ -29,6 +29,7 @@ import re
 
 from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
 from .errors import SyntaxError_
+from .functions import define as _define
 from .ops import CONSTANTS, FUNCTIONS
 from .program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Program, Stmt, line_column, line_starts
 
@@ -46,7 +47,7 @@ TYPE, TEXT, START, END = range(4)
 # appended to `code` as the parser reduces it, operands before operations.
 
 
-def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
+def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None = None) -> dict:
     emit = code.append
 
     def number(c):
@@ -85,6 +86,15 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         emit((CALL, name[TEXT], len(c) - 3, *span))
         return span
 
+    def dcall(c):  # f'(x): the name with its primes (gradcli.functions)
+        name, rpar = c[0], c[-1]
+        emit((CALL, name[TEXT] + c[1][TEXT], len(c) - 4, name[START], rpar[END]))
+        return (name[START], rpar[END])
+
+    def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
+        _define(source, code, functions, stmts_mark[0], c[0], c[2:-2], c[-1])
+        stmts_mark[0] = len(code)
+
     def statement(target, aug, start: int, end: int) -> Stmt:
         lo, stmts_mark[0] = stmts_mark[0], len(code)
         return Stmt(target, aug, lo, len(code), start, end)
@@ -93,6 +103,8 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "number": number,
         "var": var,
         "call": call,
+        "dcall": dcall,
+        "define": define,
         "paren": widen,
         "pos": widen,
         "neg": neg,
@@ -108,7 +120,7 @@ def _callbacks(source: str, code: list, stmts_mark: list) -> dict:
         "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
         "uncertain": lambda c: _uncertain(source, code, statement(c[0][TEXT], None, c[0][START], c[3][1]), c[3]),
-        "start": list,
+        "start": lambda c: [s for s in c if s is not None] if functions else c,  # a definition is None
     }
 
 
@@ -296,7 +308,8 @@ def parse(source: str) -> Program:
     phrasing in the user's terms."""
     tokens = tokenize(source)
     code: list[tuple] = []
-    actions, rules = ACTIONS, _rules(_callbacks(source, code, [0]))
+    functions: dict = {}  # name -> gradcli.functions.Definition
+    actions, rules = ACTIONS, _rules(_callbacks(source, code, [0], functions))
     states = [START_STATE]
     values: list = []
     for i, tok in enumerate(tokens):
@@ -323,7 +336,7 @@ def parse(source: str) -> Program:
             values.append(reduce(children))
             states.append(actions[states[-1]][origin])
             if kind == "$END" and states[-1] == END_STATE:
-                return Program(source, values[-1], code)
+                return Program(source, values[-1], code, functions=functions)
     raise AssertionError("unreachable: $END always ends the parse")  # pragma: no cover
 
 

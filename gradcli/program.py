@@ -54,6 +54,7 @@ class Program:
     source: str
     stmts: list[Stmt]
     code: list[tuple] = field(default_factory=list)
+    functions: dict = field(default_factory=dict)  # name -> gradcli.functions.Definition, in order
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:
