@@ -45,6 +45,9 @@ class Graph:
     warnings: list[str] = field(default_factory=list)  # for the user, on stderr
     program: Program | None = field(default=None, repr=False)
     stmt_ends: list[int] = field(default_factory=list, repr=False)  # len(nodes) after each statement
+    # `x=1.0±0.1`: name -> uncertainty.Spec(u, distribution, half_width); empty: no uncertainty
+    uncertainties: dict = field(default_factory=dict)
+    uncertainty: object = None  # eval's uncertainty.Result, for the writers (set by the CLI)
     _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on
 
     def backward(self, allow_nonfinite: bool = False) -> None:
@@ -313,7 +316,12 @@ def build(
     else:
         last = program.stmts[-1]
         node, name = out, last.target or program.text(last.start, last.end)
-    return Graph(b.nodes, b.inputs, node, name, b.env, unused, warnings, program, stmt_ends)
+    graph = Graph(b.nodes, b.inputs, node, name, b.env, unused, warnings, program, stmt_ends)
+    if any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values()):
+        from .uncertainty import attach  # `x = 1.0 ± 0.1` or x=1.0±0.1
+
+        attach(graph, program, bindings, constant)
+    return graph
 
 
 def _pick_output(b: _Build, of: str) -> tuple[Value, str]:
@@ -433,6 +441,10 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
     if name in CONSTANTS or name in FUNCTIONS:
         raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
+    if "±" in raw or "+/-" in raw:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
+        from .uncertainty import parse_uncertain_binding
+
+        return name, parse_uncertain_binding(text, name, raw, allow_nonfinite)
     if _NUMBER.fullmatch(raw):
         value = float(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
     else:
