@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import SyntaxError_
-from .program import END, KIND, NAME, START, VAR, line_column, line_starts
+from .errors import NameError_, SyntaxError_, UsageError
+from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT
+from .program import CALL, END, KIND, NAME, START, VAR, Program, line_column, line_starts
 
 MAX_ORDER = 10  # as gradcli.derivative's: beyond this, expressions swell past anything readable
 MAX_DEPTH = 200  # functions calling functions, nested deeper than this, are refused (no deep recursion)
@@ -74,3 +75,224 @@ def define(source: str, code: list, functions: dict, lo: int, name: tuple, args:
 def _syntax(source: str, message: str, start: int, end: int, hint: str | None = None) -> SyntaxError_:
     line, column = line_column(line_starts(source), start)
     return SyntaxError_(message, line=line, column=column, end_column=column + max(end - start, 1), hint=hint)
+
+
+# -- pass 1: names, scopes, arity -----------------------------------------------------------
+
+
+def check(program: Program, bindings) -> None:
+    """Every definition and every name clash, before anything is built (raises NameError_)."""
+    if not program.stmts:
+        first = next(iter(program.functions.values()))
+        raise UsageError("the program only defines functions: add a statement that uses them",
+                         hint=f"for example: y = {first.name}({', '.join('1.0' for _ in first.params)})")  # fmt: skip
+    targets = {s.target: s for s in program.stmts if s.target is not None}
+    depth: dict[str, int] = {}
+    for d in program.functions.values():
+        _check_name(program, d, targets, bindings)
+        _check_params(program, d)
+        depth[d.name] = _check_body(program, d, depth)
+
+
+def _check_name(program: Program, d: Definition, targets: dict, bindings) -> None:
+    where = (d.start, d.start + len(d.name))
+    if d.name in FUNCTIONS or d.name in CONSTANTS:
+        kind = "function" if d.name in FUNCTIONS else "constant"
+        raise _name(program, f"'{d.name}' is a built-in {kind} and cannot be redefined", *where,
+                    f"give your function another name, such as my_{d.name}")  # fmt: skip
+    if d.name in targets:
+        line, _ = program.position(targets[d.name].start)
+        raise _name(program, f"'{d.name}' is both a function and a variable (assigned on line {line})", *where,
+                    "a name is either a function or a variable: rename one of them")  # fmt: skip
+    if d.name in bindings:
+        raise _name(program, f"'{d.name}' is a function, so it cannot be given a value on the command line", *where,
+                    f"remove {d.name}=... from the bindings")  # fmt: skip
+
+
+def _check_params(program: Program, d: Definition) -> None:
+    if not d.params:
+        raise _name(program, f"{d.name}() has no parameters: a function needs at least one", d.start, d.end,
+                    f"for a constant, assign it: {d.name} = ...")  # fmt: skip
+    seen = set()
+    for p, (start, end) in zip(d.params, d.spans):
+        if p in seen:
+            raise _name(program, f"parameter '{p}' appears twice in {d.signature()}", start, end,
+                        "give each parameter its own name")  # fmt: skip
+        seen.add(p)
+        clash = "function" if p in FUNCTIONS or p in program.functions else ("constant" if p in CONSTANTS else None)
+        if clash:
+            raise _name(program, f"parameter '{p}' of {d.name} is named like the {clash} {p}", start, end,
+                        f"rename the parameter, e.g. {p}_")  # fmt: skip
+
+
+def _check_body(program: Program, d: Definition, depth: dict) -> int:
+    """Free variables, calls (earlier functions only, so no recursion), arity; the nesting depth."""
+    deepest = 0
+    for kind, name, arg, start, end in program.code[d.lo : d.hi]:
+        if kind == VAR and name not in d.params and name not in CONSTANTS:
+            if name in FUNCTIONS or name in program.functions:
+                raise _name(program, f"'{name}' is a function: call it as {name}(...)", start, end)
+            raise _name(program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
+                        "pi, tau and earlier functions", start, end,
+                        f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
+        if kind == CALL and name not in FUNCTIONS:
+            callee = check_call(program, name, arg, start, end, inside=d)
+            deepest = max(deepest, depth.get(callee, 0))
+    if deepest + 1 > MAX_DEPTH:
+        raise _name(program, f"{d.name} nests calls {deepest + 1} deep, more than {MAX_DEPTH}", d.start, d.end)
+    return deepest + 1
+
+
+def check_call(program: Program, fn: str, nargs: int, start: int, end: int, inside: Definition | None = None) -> str:
+    """A call of a user function or a derivative (`f(a)`, `f'(a)`, `tanh''(a)`); returns the
+    function's name.  `inside`: the definition whose body makes the call (None: a statement)."""
+    base = fn.rstrip("'")
+    order = len(fn) - len(base)
+    here = (start, start + len(fn))
+    if base in CONSTANTS:
+        raise _name(program, f"'{base}' is a constant, not a function", *here)
+    d = program.functions.get(base)
+    if d is None and base not in FUNCTIONS:
+        raise _name(program, f"unknown function '{base}'", *here, _suggestion(base, program))
+    if d is not None and (d is inside or d.start > start):
+        raise _order_error(program, d, inside, here)
+    arity = len(d.params) if d is not None else FUNCTIONS[base].arity
+    if order:
+        _check_derivative(program, fn, base, order, arity, nargs, here)
+    elif nargs != arity:
+        params = f" ({', '.join(d.params)})" if d is not None else ""
+        raise _name(program, f"{base} takes {arity} argument{'s' * (arity != 1)}{params}, got {nargs}", start, end)
+    return base
+
+
+def _check_derivative(program, fn: str, base: str, order: int, arity: int, nargs: int, here: tuple) -> None:
+    if arity != 1:
+        raise _name(program, f"{fn}(...) differentiates a function of one argument, but {base} takes {arity}", *here,
+                    "for several inputs, :grad and :hessian in the repl, or gradcli hessian / diff --wrt")  # fmt: skip
+    if order > MAX_ORDER:
+        raise _name(program, f"{fn}: derivatives of order above {MAX_ORDER} are not supported", *here)
+    if nargs != 1:
+        raise _name(program, f"{fn} takes 1 argument, got {nargs}", here[0], here[1])
+
+
+def _order_error(program: Program, d: Definition, inside: Definition | None, here: tuple) -> NameError_:
+    line, _ = program.position(d.start)
+    why = "a body may call only functions defined before it, so recursion, direct or mutual, cannot be written"
+    if d is inside:
+        return _name(program, f"{d.name} calls itself: there is no recursion", *here, why)
+    if inside is not None:
+        return _name(program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
+                     f"define {d.name} before {inside.name} ({why})")  # fmt: skip
+    return _name(program, f"'{d.name}' is called before its definition (line {line})", *here,
+                 "move the definition above its first use")  # fmt: skip
+
+
+def _suggestion(name: str, program: Program) -> str | None:
+    from .interpreter import _suggest
+
+    return _suggest(name, [*FUNCTIONS, *program.functions])
+
+
+def _name(program: Program, message: str, start: int, end: int, hint: str | None = None) -> NameError_:
+    line, column = program.position(start)
+    return NameError_(message, line=line, column=column, end_column=column + max(end - start, 1), hint=hint)
+
+
+# -- pass 2: calls build nodes ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Template:
+    """A function's body built once on parameter leaves: nodes in creation order, the result."""
+
+    params: list
+    nodes: list
+    output: object
+
+
+def call(b, fn: str, args: tuple, start: int, end: int):
+    """The interpreter's hook for a call of a user function or a derivative: replay its
+    template with `args`, appending the nodes to the build `b`; returns the result node."""
+    base = fn.rstrip("'")
+    template = _template(b.program, base, len(fn) - len(base))
+    calls = b.calls
+    calls[fn] = k = calls.get(fn, 0) + 1
+    return _replay(b, template, args, f"{fn}#{k}.", start, end)
+
+
+def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
+    from .engine import lift
+    from .interpreter import _apply
+
+    made = {id(p): a for p, a in zip(t.params, args)}
+    nodes = b.nodes
+    for node in t.nodes:
+        if node.op is CONST:
+            made[id(node)] = c = lift(node.data)
+            c.label = node.label
+            nodes.append(c)
+        elif node.op is not INPUT:
+            xs = [made[id(a)] if id(a) in made else _constant(b, a, made) for a in node.args]
+            made[id(node)] = _apply(b, node.op, xs, start, end, prefix + node.label)
+    out = t.output
+    result = made[id(out)] if id(out) in made else _constant(b, out, made)
+    if out.op is not INPUT:  # a body that is just a parameter returns the argument itself
+        result.label = b.program.text(start, end)
+    return result
+
+
+def _constant(b, node, made: dict):
+    """A constant the derivative builder made (not in the template's node list): one per call."""
+    from .engine import lift
+
+    made[id(node)] = c = lift(node.data)
+    c.label = node.label
+    b.nodes.append(c)
+    return c
+
+
+def _template(program: Program, base: str, order: int) -> Template:
+    d = program.functions.get(base)
+    cache = d.templates if d is not None else _BUILTIN_TEMPLATES
+    key = order if d is not None else (base, order)
+    t = cache.get(key)
+    if t is None:
+        if order == 0:
+            t = _body(program, d) if d is not None else _builtin(base)
+        else:
+            t = _derivative(_template(program, base, order - 1))
+        cache[key] = t
+    return t
+
+
+_BUILTIN_TEMPLATES: dict = {}  # tanh'(x): the same for every program (built once, read only after)
+
+
+def _body(program: Program, d: Definition) -> Template:
+    """The body on parameter leaves, through the interpreter (nested calls replay their templates)."""
+    from .engine import Value
+    from .interpreter import _Build, _evaluate
+
+    params = [Value(0.5, label=p) for p in d.params]  # values unused: every call recomputes
+    scratch = _Build(program, [], dict(zip(d.params, params)), {}, allow_nonfinite=True)
+    out = _evaluate(scratch, d)
+    return Template(params, scratch.nodes, out)
+
+
+def _builtin(base: str) -> Template:
+    from .engine import Value, apply
+
+    x = Value(0.5, label="x")
+    out = apply(FUNCTIONS[base], x, label=f"{base}(x)", allow_nonfinite=True)
+    return Template([x], [out], out)
+
+
+def _derivative(t: Template) -> Template:
+    """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
+    from .derivative import Builder, gradient
+    from .engine import reaching
+
+    builder = Builder()
+    (d,) = gradient(t.nodes, t.output, t.params, builder)
+    nodes = [n for n in reaching([*t.nodes, *builder.nodes], d) if n.op is not INPUT]
+    return Template(t.params, nodes, d)

@@ -160,6 +160,10 @@ def check_names(
     program: Program, bindings: dict[str, float], allow_nonfinite: bool = False
 ) -> tuple[list[str], list[str]]:
     """Pass 1: raise on any name error; return (inputs in order of appearance, unused bindings)."""
+    if program.functions:  # user functions: definitions, scopes, name clashes (gradcli.functions)
+        from .functions import check
+
+        check(program, bindings)
     if not program.stmts:
         raise UsageError("the program is empty: write at least one statement, e.g. 'y = x*x'")
     for name in bindings:
@@ -188,7 +192,7 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
         if kind == VAR:
             if name in CONSTANTS:
                 continue
-            if name in FUNCTIONS:
+            if name in FUNCTIONS or name in program.functions:
                 raise _error(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
             state = st.defined.get(name)
             if state is None:
@@ -260,6 +264,11 @@ def _unbound_error(program: Program, st: _Names) -> NameError_:
 
 def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> None:
     op = FUNCTIONS.get(fn)
+    if op is None and (program.functions or fn.endswith("'")):  # f(a), f'(a), tanh'(a)
+        from .functions import check_call
+
+        check_call(program, fn, nargs, start, end)
+        return
     if op is None:
         hint = _suggest(fn, FUNCTIONS)
         if fn in ALIAS_HINTS:
@@ -282,6 +291,7 @@ class _Build:
     env: dict
     inputs: dict
     allow_nonfinite: bool = False
+    calls: dict = field(default_factory=dict)  # user function -> calls so far (gradcli.functions labels)
 
 
 def build(
@@ -401,14 +411,14 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
     push = values.append
     for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
         if kind == OP or kind == CALL:
-            op = BY_NAME[name] if kind == OP else FUNCTIONS[name]
+            op = BY_NAME[name] if kind == OP else FUNCTIONS.get(name)
             if arg == 2:
                 y = values.pop()
                 args = (values.pop(), y)
             else:
                 args = tuple(values[-arg:])
                 del values[-arg:]
-            push(_apply(b, op, args, start, end))
+            push(_apply(b, op, args, start, end) if op is not None else _call(b, name, args, start, end))
         elif kind == NUM:
             node = lift(arg)
             node.label = program.text(start, end)
@@ -422,6 +432,12 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
         else:
             push(env[name])
     return values[0]
+
+
+def _call(b: _Build, fn: str, args: tuple, start: int, end: int) -> Value:
+    from .functions import call  # a user function or a derivative f'(x): its body's nodes
+
+    return call(b, fn, args, start, end)
 
 
 # -- NAME=VALUE bindings ---------------------------------------------------------------
