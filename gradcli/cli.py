@@ -274,15 +274,50 @@ def _language_help() -> str:
 
 
 @command("eval", epilog=_language_help())
-def eval_command(args: Args = None, *, opts: Options, reporter: Reporter) -> None:
-    """Evaluate PROGRAM and show every node's value and gradient.
+def eval_command(
+    args: Args = None,
+    *,
+    opts: Options,
+    reporter: Reporter,
+    k: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("-k", help="Coverage factor: also give the expanded uncertainty U = k*u.", show_default=False),
+    ] = None,
+    corr: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--corr", metavar="A,B=R", help="Correlation of two uncertain inputs. Repeatable.", show_default=False
+        ),
+    ] = None,
+    order: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--order", min=1, max=2, help="2: add GUM's second-order uncertainty terms.", show_default=False),
+    ] = None,
+    mc: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--mc", metavar="N", help="Also propagate by Monte Carlo, N samples (JCGM 101).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo samples (reproducible).")] = 0,
+) -> None:
+    """Evaluate PROGRAM and show every node's value and gradient (and, for inputs such as
+    L=1.000±0.002, the output's uncertainty and budget).
 
     \b
     Examples:
       gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
       gradcli eval -f examples/seed.grad --format grads
+      gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 --mc 1e6
     """
-    write("eval", _evaluate(args, opts, reporter), opts)
+    graph = _evaluate(args, opts, reporter)
+    if graph.uncertainties or k is not None or corr or order is not None or mc is not None:
+        from .uncertainty import propagate  # GUM and Monte Carlo (gradcli.uncertainty)
+
+        graph.uncertainty = propagate(graph, corr, k, order, mc, seed, opts.allow_nonfinite)
+        for message in graph.uncertainty.warnings:
+            reporter.warn(message)
+    write("eval", graph, opts)
 
 
 @command("explain")
@@ -389,7 +424,8 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
     if opts.expand:
         from .expand import expand
 
-        graph = expand(graph)
+        uncertainties, graph = graph.uncertainties, expand(graph)
+        graph.uncertainties = uncertainties
     graph.backward(allow_nonfinite=opts.allow_nonfinite)
     for message in graph.warnings:
         reporter.warn(message)
