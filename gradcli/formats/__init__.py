@@ -77,14 +77,23 @@ def _print(renderables, options: OutputOptions, out: TextIO) -> None:
 def _eval_pretty(graph, options: OutputOptions, out: TextIO) -> None:
     from .. import render
 
-    _print([render.table(graph, options), render.tree(graph, options)], options, out)
+    _print([render.table(graph, options), render.tree(graph, options), *_uncertainty(graph, options)], options, out)
+
+
+def _uncertainty(graph, options: OutputOptions) -> list:
+    """`g = 9.811 ± 0.022` and the budget, when an input has an uncertainty (gradcli.formats.uncertainty)."""
+    if getattr(graph, "uncertainty", None) is None:
+        return []
+    from .uncertainty import renderables
+
+    return renderables(graph.uncertainty, options)
 
 
 @register("table", "eval")
 def _eval_table(graph, options: OutputOptions, out: TextIO) -> None:
     from .. import render
 
-    _print([render.table(graph, options)], options, out)
+    _print([render.table(graph, options), *_uncertainty(graph, options)], options, out)
 
 
 @register("tree", "eval")
@@ -98,7 +107,12 @@ def _eval_tree(graph, options: OutputOptions, out: TextIO) -> None:
 def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
     from ..render import to_json
 
-    out.write(to_json(graph) + "\n")
+    text = to_json(graph)
+    if getattr(graph, "uncertainty", None) is not None:
+        from .uncertainty import json_text
+
+        text = json_text(text, graph.uncertainty)
+    out.write(text + "\n")
 
 
 @register("csv", "eval")
