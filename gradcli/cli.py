@@ -63,12 +63,13 @@ class Reporter:
     """Where one command's warnings and errors go and how they look (text, or JSON lines
     with --format json), and the program they point into."""
 
-    __slots__ = ("json_errors", "source", "path")
+    __slots__ = ("json_errors", "source", "path", "files")
 
     def __init__(self, json_errors: bool = False, source: str | None = None, path: str | None = None) -> None:
         self.json_errors = json_errors
         self.source = source
         self.path = path  # the program's file, for `--> FILE:LINE:COLUMN`
+        self.files: list[tuple[str, str]] = []  # (path, text) of files joined into one program (-f A -f B)
 
     def warn(self, message: str) -> None:
         """A warning on stderr: `warning: ...`, or with --format json one JSON line."""
@@ -79,15 +80,25 @@ class Reporter:
 
     def error(self, exc: GradcliError) -> int:
         """Print a GradcliError to stderr (text or one JSON line) and return its exit code."""
+        source, path = self.source, self.path
+        if self.files and exc.line:  # several files joined: name the file, count its own lines
+            source, path = _in_file(self.files, exc)
         if self.json_errors:
             _stderr(json.dumps({"error": exc.to_dict()}) + "\n")
             return exc.exit_code
         lines = [f"error: {exc.message}"]
-        lines += _source_excerpt(self.source, self.path, exc)
+        lines += _source_excerpt(source, path, exc)
         if exc.hint:
             lines.append(f"hint: {exc.hint}")
         _stderr("\n".join(lines) + "\n")
         return exc.exit_code
+
+
+def _in_file(files: list[tuple[str, str]], exc: GradcliError) -> tuple[str, str]:
+    from .functions import locate
+
+    index, exc.line = locate(files, exc.line)
+    return files[index][1], files[index][0]
 
 
 def _stderr(text: str) -> None:
@@ -110,6 +121,7 @@ class Options(NamedTuple):
     no_color: bool = False
     allow_nonfinite: bool = False
     expand: bool = False
+    files: tuple = ()  # every -f FILE, in order (a library, then the program); `file` is the first
 
     def output(self) -> formats.OutputOptions:
         return formats.OutputOptions(self.precision, self.max_rows, self.no_color, formats.terminal_width())
@@ -124,8 +136,14 @@ SHARED = [
         "file",
         None,
         Annotated[
-            Optional[Path],  # noqa: UP045 - typer 0.28 needs Optional here
-            typer.Option("--file", "-f", help="Read the program from this file.", dir_okay=False, show_default=False),
+            Optional[list[Path]],  # noqa: UP045 - typer 0.28 needs Optional here
+            typer.Option(
+                "--file",
+                "-f",
+                help="Read the program from this file; repeat to read a library first (files are read in order).",
+                dir_okay=False,
+                show_default=False,
+            ),
         ],
     ),
     _option(
@@ -190,7 +208,9 @@ def command(name: str, **settings):
         @functools.wraps(fn)
         def run(**kwargs):
             values = {k: kwargs.pop(k) for k in shared}
-            opts = Options(**{**values, "fmt": values["fmt"].value})  # the Enum's name: a registry key
+            files = tuple(values.pop("file") or ())  # -f may be repeated: a library, then the program
+            fmt = values.pop("fmt").value  # the Enum's name: a registry key
+            opts = Options(**values, fmt=fmt, file=files[0] if files else None, files=files)
             reporter = Reporter(json_errors=opts.fmt == "json")
             _guard(reporter, functools.partial(fn, kwargs.pop("args"), opts=opts, reporter=reporter, **kwargs))
 
@@ -412,11 +432,15 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
     from .interpreter import build, parse_bindings
     from .parser import parse
 
-    source, binding_texts = read_program(args or [], opts.file, reporter)
-    reporter.source = source
+    if len(opts.files) > 1:  # a library, then the program: parsed one by one, then joined
+        source, binding_texts = None, list(args or [])
+        program = _parse_files(opts.files, reporter)
+    else:
+        source, binding_texts = read_program(args or [], opts.file, reporter)
+        reporter.source, program = source, None
     bindings = _bindings(parse_bindings, binding_texts, opts.allow_nonfinite)
     try:
-        graph = build(parse(source), bindings, opts.of, allow_nonfinite=opts.allow_nonfinite)
+        graph = build(program or parse(source), bindings, opts.of, allow_nonfinite=opts.allow_nonfinite)
     except MathError:
         raise
     except GradcliError as exc:
@@ -430,6 +454,20 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
     for message in graph.warnings:
         reporter.warn(message)
     return graph
+
+
+def _parse_files(paths, reporter: Reporter):
+    """Parse each file (a syntax error names its file) and join them (gradcli.functions.join)."""
+    from .functions import join
+    from .parser import parse
+
+    programs = []
+    for path in paths:
+        reporter.source, reporter.path = _read_file(path), str(path) if str(path) != "-" else "<stdin>"
+        programs.append(parse(reporter.source))
+        reporter.files.append((reporter.path, reporter.source))
+    reporter.source = reporter.path = None
+    return join(programs)
 
 
 def _bindings(parse_bindings, texts: list[str], allow_nonfinite: bool) -> dict[str, float]:

@@ -23,7 +23,7 @@ once, replayed per call, exact, and its nodes are ordinary nodes (differentiable
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import NameError_, SyntaxError_, UsageError
 from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT
@@ -296,3 +296,59 @@ def _derivative(t: Template) -> Template:
     (d,) = gradient(t.nodes, t.output, t.params, builder)
     nodes = [n for n in reaching([*t.nodes, *builder.nodes], d) if n.op is not INPUT]
     return Template(t.params, nodes, d)
+
+
+# -- libraries: several files, one program -------------------------------------------------
+
+
+def join(programs: list[Program]) -> Program:
+    """One program from programs parsed separately (`-f lib.grad -f main.grad`, the repl's
+    inputs): their sources end to end (a newline between), offsets and equations shifted.
+    A function defined twice is an error at its second definition."""
+    sources, code, stmts, functions, offset = [], [], [], {}, 0
+    for i, p in enumerate(programs):
+        text = p.source if p.source.endswith("\n") or i == len(programs) - 1 else p.source + "\n"
+        base = len(code)
+        code.extend((k, n, a, s + offset, e + offset) for k, n, a, s, e in p.code)
+        stmts.extend(_moved_stmt(st, base, offset) for st in p.stmts)
+        for d in p.functions.values():
+            if d.name in functions:
+                joined = Program("".join(sources) + text, [], [])
+                line, _ = joined.position(functions[d.name].start)
+                at = d.start + offset
+                raise _name(joined, f"'{d.name}' is already defined (line {line})", at, at + len(d.name),
+                            "give the new function another name")  # fmt: skip
+            functions[d.name] = _moved_definition(d, base, offset)
+        sources.append(text)
+        offset += len(text)
+    return Program("".join(sources), stmts, code, functions=functions)
+
+
+def _moved_stmt(st, base: int, offset: int):
+    moved = replace(st, lo=st.lo + base, hi=st.hi + base, start=st.start + offset, end=st.end + offset)
+    u = getattr(st, "uncertainty", None)
+    if u is not None:  # `L = 1 ± 0.1`: (lo, hi, start, end) of the uncertainty's equations
+        moved.uncertainty = (u[0] + base, u[1] + base, u[2] + offset, u[3] + offset)
+    return moved
+
+
+def _moved_definition(d: Definition, base: int, offset: int) -> Definition:
+    spans = tuple((s + offset, e + offset) for s, e in d.spans)
+    lo, hi, start, end = d.lo + base, d.hi + base, d.start + offset, d.end + offset
+    return replace(d, spans=spans, lo=lo, hi=hi, start=start, end=end, templates={})
+
+
+def first_lines(texts: list[str]) -> list[int]:
+    """The line of the joined source on which each text starts (1-based), as join() lays them out."""
+    out, line = [], 1
+    for text in texts:
+        out.append(line)
+        line += text.count("\n") + (0 if text.endswith("\n") else 1)
+    return out
+
+
+def locate(files: list[tuple[str, str]], line: int) -> tuple[int, int]:
+    """(index of the file, line within it) of a line of the joined source; files: (path, text)."""
+    starts = first_lines([text for _, text in files])
+    index = max(i for i, s in enumerate(starts) if s <= line) if line >= 1 else 0
+    return index, line - starts[index] + 1
