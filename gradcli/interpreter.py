@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import engine
+from . import arrays, engine
 from .engine import Value, apply, lift
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
@@ -48,10 +48,13 @@ class Graph:
     # `x=1.0±0.1`: name -> uncertainty.Spec(u, distribution, half_width); empty: no uncertainty
     uncertainties: dict = field(default_factory=dict)
     uncertainty: object = None  # eval's uncertainty.Result, for the writers (set by the CLI)
+    arrays: object = None  # gradcli.arrays.Info (shapes, array names, an array output) when arrays are used
     _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on
 
     def backward(self, allow_nonfinite: bool = False) -> None:
         """d output / d node for every node (zeroed first, so it can be called again)."""
+        if self.arrays is not None and self.arrays.output is not None:  # the Jacobian of an array output
+            return arrays.backward(self, allow_nonfinite)
         for node in self.nodes:
             node.grad = 0.0
         order = self.needed()
@@ -264,6 +267,11 @@ def _unbound_error(program: Program, st: _Names) -> NameError_:
 
 def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> None:
     op = FUNCTIONS.get(fn)
+    if fn in arrays.ARITY and (op is None or nargs != op.arity) and fn not in program.functions:
+        if nargs not in arrays.ARITY[fn]:  # sum(x), sum(W, 0), max(x), dot(x, y) (gradcli.arrays)
+            counts = " or ".join(map(str, arrays.ARITY[fn] + ((op.arity,) if op else ())))
+            raise _error(NameError_, program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
+        return
     if op is None and (program.functions or fn.endswith("'")):  # f(a), f'(a), tanh'(a)
         from .functions import check_call
 
@@ -292,6 +300,8 @@ class _Build:
     inputs: dict
     allow_nonfinite: bool = False
     calls: dict = field(default_factory=dict)  # user function -> calls so far (gradcli.functions labels)
+    arrays: object = None  # the gradcli.arrays module when the program uses arrays, else None
+    array_inputs: dict = field(default_factory=dict)  # name -> arrays.Array of input leaves
 
 
 def build(
@@ -304,13 +314,16 @@ def build(
     bindings = dict(bindings or {})
     order, unused = check_names(program, bindings, allow_nonfinite)
     b = _Build(program, [], {}, {}, allow_nonfinite)
+    b.arrays = arrays if arrays.uses_arrays(program, bindings) else None
     constant = {s.target: s for s in reversed(program.stmts) if is_constant(program, s)}
     for name in order + unused:
         value = bindings[name] if name in bindings else _constant_value(b, constant[name])
+        if b.arrays is not None and arrays.add_input(b, name, value, name in bindings and constant.get(name)):
+            continue  # an array input: a leaf per element, x[0], x[1], ...
         node = Value(value, label=name)
         b.nodes.append(node)
         b.inputs[name] = node
-    b.env.update({n: b.inputs[n] for n in bindings})
+    b.env.update({n: b.inputs[n] if n in b.inputs else b.array_inputs[n] for n in bindings})
     stmt_ends, out = [], None
     for stmt in program.stmts:
         try:
@@ -327,6 +340,8 @@ def build(
         last = program.stmts[-1]
         node, name = out, last.target or program.text(last.start, last.end)
     graph = Graph(b.nodes, b.inputs, node, name, b.env, unused, warnings, program, stmt_ends)
+    if b.arrays is not None:
+        arrays.finish(graph, b)
     if any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values()):
         from .uncertainty import attach  # `x = 1.0 ± 0.1` or x=1.0±0.1
 
@@ -338,6 +353,8 @@ def _pick_output(b: _Build, of: str) -> tuple[Value, str]:
     """--of NAME: a name's newest node; NAME#ID (as explain and the table print it) picks one node."""
     if of in b.env:
         return b.env[of], of
+    if b.arrays is not None and (element := arrays.pick(b, of)) is not None:  # --of y[0]
+        return element
     name, _, index = of.partition("#")
     if index.isdigit() and int(index) < len(b.nodes) and b.nodes[int(index)].label == name:
         return b.nodes[int(index)], of
@@ -347,8 +364,8 @@ def _pick_output(b: _Build, of: str) -> tuple[Value, str]:
 
 def _constant_value(b: _Build, stmt: Stmt) -> float:
     """The value of a constant statement (`theta = pi/4`), evaluated on its own."""
-    scratch = _Build(b.program, [], {}, {}, b.allow_nonfinite)
-    return _evaluate(scratch, stmt).data
+    scratch = _Build(b.program, [], {}, {}, b.allow_nonfinite, arrays=b.arrays)
+    return _evaluate(scratch, stmt).data  # an array's: nested lists
 
 
 def _warnings(program: Program, unused: list[str]) -> list[str]:
@@ -372,8 +389,13 @@ def _run(b: _Build, stmt: Stmt) -> Value:
     if target in b.inputs and is_constant(b.program, stmt):  # an input (pass 1 made sure)
         b.env[target] = b.inputs[target]
         return b.inputs[target]
+    if target in b.array_inputs and is_constant(b.program, stmt):  # an array input
+        b.env[target] = b.array_inputs[target]
+        return b.env[target]
     start = len(b.nodes)
     node = _evaluate(b, stmt)
+    if b.arrays is not None and (node.__class__ is not Value or stmt.aug and b.env[target].__class__ is not Value):
+        return arrays.assign(b, stmt, node, start)  # h = tanh(W @ x + b): elements labelled h[0], h[1], ...
     if stmt.aug:  # NAME op= expr  means  NAME = NAME op (expr)
         node = _apply(b, BY_NAME[stmt.aug], (b.env[target], node), stmt.start, stmt.end, target)
     elif target and (len(b.nodes) == start or node.op is CONST):  # `b = a`: a new node, so b is in the graph
@@ -409,7 +431,10 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
     program, nodes, env = b.program, b.nodes, b.env
     values: list[Value] = []
     push = values.append
+    step = b.arrays.step if b.arrays is not None else None  # arrays: literals, x[i], @, broadcasting
     for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
+        if step is not None and kind != NUM and kind != VAR and step(b, values, kind, name, arg, start, end):
+            continue
         if kind == OP or kind == CALL:
             op = BY_NAME[name] if kind == OP else FUNCTIONS.get(name)
             if arg == 2:
@@ -465,7 +490,7 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         value = float(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
     else:
         value = _constant_expression(text, raw)
-    if not math.isfinite(value) and not allow_nonfinite:
+    if value.__class__ is not list and not math.isfinite(value) and not allow_nonfinite:  # a list: x=[1, 2]
         raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
     if _NUMBER.fullmatch(raw) and underflows(raw.lstrip("+-"), value):
         raise BindingError(f"bad binding {text!r}: {raw} is too small for a double and would become 0")
@@ -484,8 +509,10 @@ def parse_expression(text: str) -> Program:
 
 def _constant_expression(text: str, raw: str) -> float:
     try:
-        return build(parse_expression(raw)).output.data
-    except MathError as exc:
+        graph = build(parse_expression(raw))
+        array = graph.arrays.output if graph.arrays is not None else None
+        return graph.output.data if array is None else array.data  # x=[1, 2, 3]: nested lists
+    except (MathError, arrays.ShapeError) as exc:
         raise BindingError(f"bad binding {text!r}: {exc.message}") from None
     except GradcliError:
         raise BindingError(
