@@ -414,6 +414,34 @@ def check_command(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+@app.command("repl")
+def repl_command(
+    file: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--file", "-f", help="Load this file first (repeatable).", dir_okay=False, show_default=False),
+    ] = None,
+) -> None:
+    """An interactive session: statements and definitions accumulate, each prints its value.
+
+    Commands: :grad [NAME], :explain, :check, :hessian, :vars, :reset, :load FILE, :help, :quit.
+    When stdin is not a terminal, lines are read without prompts (scripts).
+
+    \b
+    Examples:
+      gradcli repl -f examples/seed.grad
+      printf 'x = 3\\ny = x*x\\n:grad\\n' | gradcli repl
+    """
+    from .repl import main as repl_main  # prompt_toolkit: imported by this command only
+
+    try:
+        code = repl_main([str(f) for f in file or []])
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last guard
+        code = internal_error(exc)
+    raise typer.Exit(code)
+
+
 def _claims(texts: list[str]) -> dict[str, str]:
     claims: dict[str, str] = {}
     for text in texts:

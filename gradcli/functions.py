@@ -80,9 +80,10 @@ def _syntax(source: str, message: str, start: int, end: int, hint: str | None = 
 # -- pass 1: names, scopes, arity -----------------------------------------------------------
 
 
-def check(program: Program, bindings) -> None:
-    """Every definition and every name clash, before anything is built (raises NameError_)."""
-    if not program.stmts:
+def check(program: Program, bindings, statements: bool = True) -> None:
+    """Every definition and every name clash, before anything is built (raises NameError_).
+    statements=False: a program of definitions only is fine (the repl, a library)."""
+    if statements and not program.stmts:
         first = next(iter(program.functions.values()))
         raise UsageError("the program only defines functions: add a statement that uses them",
                          hint=f"for example: y = {first.name}({', '.join('1.0' for _ in first.params)})")  # fmt: skip
