@@ -5,11 +5,11 @@ import math
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.derivative import derivative_name, hessian, nth_derivative, to_program
-from gradcli.errors import UsageError
+from gradcli.errors import MathError, UsageError
 from gradcli.interpreter import evaluate
 from gradcli.ops import OPS
 from gradcli.parser import parse
@@ -176,9 +176,12 @@ def to_sympy(text):
 @given(expressions(), st.tuples(*[st.floats(-1.5, 1.5)] * 3))
 def test_random_hessians_match_sympy(text, point):
     bindings = dict(zip("abc", point))
-    graph = evaluate(f"out = {text} + 0*a + 0*b + 0*c", bindings)
+    try:
+        graph = evaluate(f"out = {text} + 0*a + 0*b + 0*c", bindings)
+        got = hessian(graph).matrix
+    except MathError:
+        assume(False)  # overflows at this point (exp of a tower of powers): nothing to compare
     want = sympy_hessian(to_sympy(text), list(graph.inputs), [bindings[n] for n in graph.inputs])
-    got = hessian(graph).matrix
     for row_got, row_want in zip(got, want):
         for g, w in zip(row_got, row_want):
             assert g == pytest.approx(w, rel=1e-10, abs=1e-10), (text, got, want)
