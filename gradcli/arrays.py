@@ -697,14 +697,14 @@ def _sweep(graph, order: list[Value], allow_nonfinite: bool) -> None:
         raise
 
 
-def needs_scalar(graph, command: str) -> None:
+def needs_scalar(graph) -> None:
     """Refuse an array output where a command needs one scalar (check, explain, hessian, ...)."""
     info = graph.arrays
     if info is not None and info.output is not None:
         name, shape = graph.output_name, info.output.shape
         first = f"{name}[{','.join('0' * len(shape))}]"
         raise UsageError(
-            f"{command} needs a scalar output, but {name} is an array of {shape_text(shape)}",
+            f"this command needs a scalar output, but {name} is an array of {shape_text(shape)}",
             hint=f"pick one element with --of {first}, or reduce it (sum, mean, norm); eval shows the Jacobian",
         )
 
@@ -760,11 +760,8 @@ def jacobian_dict(graph) -> dict:
     }
 
 
-def carry(old, new) -> None:
+def carry(info: Info, new) -> None:
     """--expand builds a new Graph: carry the array output over to it (its elements by label)."""
-    info = old.arrays
-    if info is None:
-        return
     output = None
     if info.output is not None:
         by_label = {node.label: node for node in new.nodes}

@@ -122,6 +122,7 @@ class Options(NamedTuple):
     allow_nonfinite: bool = False
     expand: bool = False
     files: tuple = ()  # every -f FILE, in order (a library, then the program); `file` is the first
+    bindings_file: Path | None = None  # --bindings FILE: a JSON object of bindings (gradcli.arrays)
 
     def output(self) -> formats.OutputOptions:
         return formats.OutputOptions(self.precision, self.max_rows, self.no_color, formats.terminal_width())
@@ -177,6 +178,20 @@ SHARED = [
         "expand",
         False,
         Annotated[bool, typer.Option("--expand", help="Break composite ops (tanh, -, /, ...) into primitives first.")],
+    ),
+    _option(
+        "bindings_file",
+        None,
+        Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option(
+                "--bindings",
+                metavar="FILE",
+                help='Bindings from a JSON object ({"x": [1, 2], "L": "1.0±0.1"}); NAME=VALUE arguments override.',
+                dir_okay=False,
+                show_default=False,
+            ),
+        ],
     ),
 ]
 
@@ -330,7 +345,7 @@ def eval_command(
       gradcli eval -f examples/seed.grad --format grads
       gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 --mc 1e6
     """
-    graph = _evaluate(args, opts, reporter)
+    graph = _evaluate(args, opts, reporter, jacobian=True)
     if graph.uncertainties or k is not None or corr or order is not None or mc is not None:
         from .uncertainty import propagate  # GUM and Monte Carlo (gradcli.uncertainty)
 
@@ -455,8 +470,9 @@ def _claims(texts: list[str]) -> dict[str, str]:
     return claims
 
 
-def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
-    """Read, parse, build and differentiate the program: the graph every command starts from."""
+def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobian: bool = False):
+    """Read, parse, build and differentiate the program: the graph every command starts from.
+    An array output is refused (exit 2) unless `jacobian` (eval: it reports the Jacobian)."""
     from .interpreter import build, parse_bindings
     from .parser import parse
 
@@ -467,6 +483,10 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
         source, binding_texts = read_program(args or [], opts.file, reporter)
         reporter.source, program = source, None
     bindings = _bindings(parse_bindings, binding_texts, opts.allow_nonfinite)
+    if opts.bindings_file is not None:  # --bindings FILE; NAME=VALUE arguments override it
+        from .arrays import read_bindings_file
+
+        bindings = {**read_bindings_file(opts.bindings_file, opts.allow_nonfinite), **bindings}
     try:
         graph = build(program or parse(source), bindings, opts.of, allow_nonfinite=opts.allow_nonfinite)
     except MathError:
@@ -476,8 +496,17 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter):
     if opts.expand:
         from .expand import expand
 
+        arrays_info = graph.arrays
         uncertainties, graph = graph.uncertainties, expand(graph)
         graph.uncertainties = uncertainties
+        if arrays_info is not None:
+            from .arrays import carry
+
+            carry(arrays_info, graph)
+    if graph.arrays is not None and not jacobian:
+        from .arrays import needs_scalar
+
+        needs_scalar(graph)
     graph.backward(allow_nonfinite=opts.allow_nonfinite)
     for message in graph.warnings:
         reporter.warn(message)

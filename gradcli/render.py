@@ -149,7 +149,25 @@ def to_dict(graph: Graph) -> dict[str, Any]:
         "value": number(graph.output.data),
         "gradients": {name: number(g) for name, g in graph.gradients().items()},
         "nodes": nodes,
-    }
+    } | _array_fields(graph)
+
+
+def _array_title(graph: Graph) -> str | None:
+    """An array output's table title: its gradients are those of the sum of its elements."""
+    info = getattr(graph, "arrays", None)
+    if info is None or info.output is None:
+        return None
+    name = graph.output_name
+    return f"{name}: an array of shape {info.output.shape}; d{name}/dnode is d sum({name})/dnode (Jacobian below)"
+
+
+def _array_fields(graph: Graph) -> dict:
+    """Arrays: gradients shaped like the inputs; an array output's value, shape and Jacobian."""
+    if getattr(graph, "arrays", None) is None:
+        return {}
+    from .arrays import json_fields
+
+    return json_fields(graph)
 
 
 def to_json(graph: Graph) -> str:
@@ -159,7 +177,7 @@ def to_json(graph: Graph) -> str:
         "output": graph.output_name,
         "value": number(graph.output.data),
         "gradients": {name: number(g) for name, g in graph.gradients().items()},
-    }
+    } | _array_fields(graph)
     text = json.dumps(head, allow_nan=False)
     string = json.encoder.encode_basestring  # the C escaper json.dumps itself uses
     parts = [text[:-1], ', "nodes": [']
@@ -260,7 +278,7 @@ def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions
     from rich.text import Text
 
     t = Table(
-        title=f"{graph.output_name} = {short(graph.output.data, options.precision)}",
+        title=_array_title(graph) or f"{graph.output_name} = {short(graph.output.data, options.precision)}",
         title_justify="left",
         caption_justify="left",
     )

@@ -77,7 +77,17 @@ def _print(renderables, options: OutputOptions, out: TextIO) -> None:
 def _eval_pretty(graph, options: OutputOptions, out: TextIO) -> None:
     from .. import render
 
-    _print([render.table(graph, options), render.tree(graph, options), *_uncertainty(graph, options)], options, out)
+    tree_or_jacobian = _array_parts(graph, options) or [render.tree(graph, options)]
+    _print([render.table(graph, options), *tree_or_jacobian, *_uncertainty(graph, options)], options, out)
+
+
+def _array_parts(graph, options: OutputOptions) -> list:
+    """An array output's values and Jacobian table, else [] (gradcli.formats.arrays)."""
+    if getattr(graph, "arrays", None) is None or graph.arrays.output is None:
+        return []
+    from .arrays import renderables
+
+    return renderables(graph, options)
 
 
 def _uncertainty(graph, options: OutputOptions) -> list:
@@ -93,7 +103,7 @@ def _uncertainty(graph, options: OutputOptions) -> list:
 def _eval_table(graph, options: OutputOptions, out: TextIO) -> None:
     from .. import render
 
-    _print([render.table(graph, options), *_uncertainty(graph, options)], options, out)
+    _print([render.table(graph, options), *_array_parts(graph, options), *_uncertainty(graph, options)], options, out)
 
 
 @register("tree", "eval")
