@@ -427,12 +427,12 @@ def add_second_order(result: Result, graph, specs: dict[str, Spec], allow_nonfin
     result.standard = math.sqrt(max(variance, 0.0))
     for row in result.rows:
         row.share = _share(row.contribution**2, variance)
-    change = _relative_change(result.first_order, result.standard)
-    if change > WARN_RATIO:
+    for term in result.correlations:  # (none: --order 2 refuses correlations; kept for the API)
+        term.share = _share(term.variance, variance)
+    if _relative_change(result.first_order, result.standard) > WARN_RATIO:
         result.warnings.append(
-            f"second-order terms change u({result.output}) by {change:.0%}: "
-            f"{_g(result.first_order)} (first order) -> {_g(result.standard)}; "
-            "the output is far from linear over the inputs' uncertainties (--mc N shows its distribution)"
+            f"{_change(result.output, result.first_order, result.standard, 'change')}: the output is far from "
+            "linear over the inputs' uncertainties (--mc N shows its distribution)"
         )
 
 
@@ -446,12 +446,10 @@ def _warn_second_order(result: Result, graph, specs: dict[str, Spec]) -> None:
     except MathError:
         return
     with_second = math.sqrt(max(result.first_order**2 + v2, 0.0))
-    change = _relative_change(result.first_order, with_second)
-    if change > WARN_RATIO:
-        what = "would change" if result.first_order else "would give"
+    if _relative_change(result.first_order, with_second) > WARN_RATIO:
         result.warnings.append(
-            f"second-order terms {what} u({result.output}) by {_pct(change)}: {_g(result.first_order)} -> "
-            f"{_g(with_second)}; use --order 2 (GUM 5.1.2, note) or --mc N"
+            f"{_change(result.output, result.first_order, with_second, 'would change')}: "
+            "use --order 2 (GUM 5.1.2, note) or --mc N"
         )
 
 
@@ -461,8 +459,11 @@ def _relative_change(u1: float, u2: float) -> float:
     return abs(u2 - u1) / u1
 
 
-def _pct(x: float) -> str:
-    return "more than any amount (the first-order u is 0)" if x == math.inf else f"{x:.0%}"
+def _change(output: str, u1: float, u2: float, verb: str) -> str:
+    """`second-order terms change u(g) by 35%: 0.1 (first order) -> 0.135`."""
+    if u1 == 0:
+        return f"second-order terms give u({output}) = {_g(u2)} where the first-order u is 0"
+    return f"second-order terms {verb} u({output}) by {abs(u2 - u1) / u1:.0%}: {_g(u1)} (first order) -> {_g(u2)}"
 
 
 def _g(x: float) -> str:

@@ -6,6 +6,7 @@ rich is imported only by the pretty writer."""
 from __future__ import annotations
 
 import json
+import math
 
 from . import OutputOptions
 
@@ -57,6 +58,14 @@ def _verdict(mc):
 
 
 def _budget(result, options: OutputOptions):
+    """The budget table; without its distribution column when the width is too small."""
+    from ..render import fits
+
+    table = _budget_table(result, options, with_distribution=True)
+    return table if fits(table, options.width) else _budget_table(result, options, with_distribution=False)
+
+
+def _budget_table(result, options: OutputOptions, with_distribution: bool):
     from rich.table import Table
     from rich.text import Text
 
@@ -65,25 +74,27 @@ def _budget(result, options: OutputOptions):
     p = options.precision
     out = result.output if len(result.output) <= 12 else "y"
     t = Table(title=f"uncertainty budget of {result.output}", title_justify="left", caption_justify="left")
-    for heading in ("input", "value", "u", "distribution", f"c = d{out}/dx", "|c·u|", "share"):
-        t.add_column(heading, justify="left" if heading in ("input", "distribution") else "right", overflow="fold")
+    headings = ["input", "value", "u", "distribution", f"c = d{out}/dx", "|c·u|", "share"]
+    for heading in headings if with_distribution else [h for h in headings if h != "distribution"]:
+        left = heading in ("input", "distribution")
+        t.add_column(heading, justify="left" if left else "right", no_wrap=heading != "input", overflow="fold")
+    dist = (lambda d: [d]) if with_distribution else (lambda d: [])
     for row in result.rows:
-        t.add_row(
-            Text(row.name, style="cyan"),
-            short(row.value, p),
-            short(row.u, p),
-            _DIST[row.distribution],
-            short(row.sensitivity, p),
-            short(row.contribution, p),
-            _percent(row.share),
-        )
+        cells = [short(row.value, p), short(row.u, p), *dist(_DIST[row.distribution])]
+        t.add_row(Text(row.name, style="cyan"), *cells, short(row.sensitivity, p), short(row.contribution, p),
+                  _percent(row.share))  # fmt: skip
     for term in result.correlations:
-        t.add_row(f"r({term.a}, {term.b})", short(term.r, p), "", "correlation", "", "", _percent(term.share))
+        t.add_row(f"r({term.a},{term.b})", short(term.r, p), "", *dist(""), "", "", _percent(term.share))
     if result.order == 2:
         v2 = result.second_order_variance or 0.0
         share = v2 / result.standard**2 if result.standard > 0 else 0.0
-        t.add_row("second order", "", "", "", "", short(v2**0.5 if v2 > 0 else 0.0, p), _percent(share))
-    t.caption = f"u({result.output}) = {short(result.standard, p)}: share = part of u² (correlation rows: 2·c·c·r·u·u)"
+        t.add_row("2nd order", "", "", *dist(""), "", short(math.sqrt(max(v2, 0.0)), p), _percent(share))
+    notes = [f"u({result.output}) = {short(result.standard, p)}; share: part of u²"]
+    if result.correlations:
+        notes.append("r(a,b) rows: the correlation's term 2·c_a·c_b·r·u_a·u_b (may be < 0)")
+    if result.order == 2:
+        notes.append("2nd order: GUM 5.1.2 note's terms, |c·u| column = their square root")
+    t.caption = "\n".join(notes)
     return t
 
 
