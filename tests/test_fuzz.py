@@ -12,7 +12,7 @@ from gradcli.ops import FUNCTIONS
 
 N = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "0"))
 fuzz = settings(
-    max_examples=N or 1500, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=not N
+    max_examples=N or 600, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=not N
 )
 
 TOKENS = [
@@ -84,7 +84,7 @@ def programs(draw):
 values = st.sampled_from([0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-8, 700.0, -700.0, 1e200])
 
 
-@settings(max_examples=N or 800, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+@settings(max_examples=N or 400, deadline=None, suppress_health_check=list(HealthCheck), database=None,
           derandomize=not N)  # fmt: skip
 @given(program=programs(), x=values, y=values)
 def test_random_programs_exit_0_or_3(gradcli, program, x, y):
