@@ -309,7 +309,7 @@ def local_derivatives(node: Value) -> tuple:
     return vjp_floats(node.op, 1.0, node.data, tuple(a.data for a in node.args))
 
 
-Trace = Callable[[Value, Value, float, float], None]
+Trace = Callable[[Value, int, float, float], None]  # (node, operand position, upstream, contribution)
 
 
 def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace: Trace | None = None) -> None:
@@ -320,7 +320,7 @@ def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace:
     below, so a node used twice (b = a + a) collects both contributions.  Constants are not
     differentiated (as PyTorch's requires_grad=False): their grad stays 0.  A zero upstream
     gradient still flows, so 0 * inf is NaN here as in PyTorch and JAX, never a silent 0.
-    `trace(node, operand, upstream, contribution)` is called for every edge when given (explain,
+    `trace(node, k, upstream, contribution)` is called for every edge (operand k of node) when given (explain,
     and the report of where a gradient stopped being finite); without it the loop is lean.
     """
     if trace is not None:
@@ -355,11 +355,12 @@ def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace:
 def _sweep_edges(node: Value, g: float, trace: Trace | None) -> None:
     """One node's contributions to its operands (the general case of the sweep)."""
     args = node.args
-    for a, d in zip(args, vjp_floats(node.op, g, node.data, tuple(a.data for a in args))):
+    for k, d in enumerate(vjp_floats(node.op, g, node.data, tuple(a.data for a in args))):
+        a = args[k]
         if a.op is not CONST:
             a.grad += d
             if trace is not None:
-                trace(node, a, g, d)
+                trace(node, k, g, d)
 
 
 def _traced_sweep(order: Sequence[Value], trace: Trace) -> None:
@@ -376,9 +377,9 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
     order[-1].grad = 1.0
     found: list = []
 
-    def edge(node: Value, a: Value, g: float, d: float) -> None:
+    def edge(node: Value, k: int, g: float, d: float) -> None:
         if not found and _finite(g) and not _finite(d):
-            found.append((node, a, d))
+            found.append((node, node.args[k], d))
 
     _traced_sweep(order, edge)
     if not found:

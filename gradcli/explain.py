@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .engine import Value, describe, fmt, local_derivatives, number
+from .engine import Value, backward_sweep, describe, fmt, local_derivatives, number
 from .interpreter import Graph
-from .ops import CONST
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z")
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z|[0-9.]+([eE][-+]?[0-9]+)?\Z")
@@ -94,33 +93,33 @@ def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], n
 
 
 def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], grad: list[float], num) -> list[dict]:
-    """The reverse sweep of engine.backward_sweep, one step per edge; fills `grad`."""
-    out = ids[id(graph.output)]
-    grad[out] = 1.0
-    needed = {id(node) for node in graph.needed()}
+    """engine.backward_sweep itself, traced: one step per edge; fills `grad`."""
+    order = graph.needed()
+    for node in order:
+        node.grad = 0.0
+    graph.output.grad = 1.0
+    out_d = wrap(names[ids[id(graph.output)]])
     touched = [False] * len(graph.nodes)
-    out_d = wrap(names[out])
-    steps = []
-    for i in range(len(graph.nodes) - 1, -1, -1):
-        node = graph.nodes[i]
-        if not node.args or id(node) not in needed:
-            continue
-        for a, d in zip(node.args, local_derivatives(node)):
-            if a.op is CONST:
-                continue
-            j = ids[id(a)]
-            contribution = grad[i] * d
-            again, touched[j] = touched[j], True
-            grad[j] += contribution
-            node_d, via_d = wrap(names[j]), wrap(names[i])
-            text = (
-                f"d{out_d}/d{node_d} += d{out_d}/d{via_d} · ∂{via_d}/∂{node_d}"
-                f" = {num(grad[i])} · {num(d)} = {num(contribution)}"
-            )
-            if again:
-                text += f"   (accumulated: d{out_d}/d{node_d} = {num(grad[j])})"
-            steps.append(
-                {"node": names[j], "node_id": j, "via": names[i], "via_id": i, "upstream": grad[i], "local": d,
-                 "contribution": contribution, "grad_after": grad[j], "text": text}
-            )  # fmt: skip
+    steps: list[dict] = []
+
+    def edge(node: Value, k: int, upstream: float, contribution: float) -> None:
+        i, j = ids[id(node)], ids[id(node.args[k])]
+        local = local_derivatives(node)[k]
+        again, touched[j] = touched[j], True
+        after = node.args[k].grad
+        node_d, via_d = wrap(names[j]), wrap(names[i])
+        text = (
+            f"d{out_d}/d{node_d} += d{out_d}/d{via_d} · ∂{via_d}/∂{node_d}"
+            f" = {num(upstream)} · {num(local)} = {num(contribution)}"
+        )
+        if again:
+            text += f"   (accumulated: d{out_d}/d{node_d} = {num(after)})"
+        steps.append(
+            {"node": names[j], "node_id": j, "via": names[i], "via_id": i, "upstream": upstream, "local": local,
+             "contribution": contribution, "grad_after": after, "text": text}
+        )  # fmt: skip
+
+    backward_sweep(order, allow_nonfinite=True, trace=edge)
+    for i, node in enumerate(graph.nodes):
+        grad[i] = node.grad
     return steps
