@@ -111,7 +111,8 @@ def _error(b, message: str, start: int, end: int, hint: str | None = None, cls=S
 
 def _operator_span(source: str, start: int, end: int, symbol: str) -> tuple[int, int]:
     """Where a binary operator's symbol is in `source[start:end]`: the last one outside
-    brackets (operators are left-associative), skipping `**` for `*` and unary minus."""
+    brackets (the first for the right-associative ** and ^), skipping `**` for `*` and unary
+    minus; the whole span if there is none (a function call)."""
     depth, found, i = 0, None, start
     while i < end:
         ch = source[i]
@@ -126,6 +127,9 @@ def _operator_span(source: str, start: int, end: int, symbol: str) -> tuple[int,
             before = source[start:i].rstrip()
             if before and before[-1] not in "+-*/@^(,=<>":
                 found = i
+                if symbol in ("**", "^"):
+                    break
+            i += len(symbol) - 1
         i += 1
     return (found, found + len(symbol)) if found is not None else (start, end)
 
@@ -256,11 +260,12 @@ def spread(x, shape: tuple[int, ...]) -> list[Value]:
 
 def _mismatch(b, op, shapes: list, start: int, end: int, text: str) -> ShapeError:
     listed = " and ".join(str(s) if s else "()" for s in shapes)
-    if op.syntax == "operator":
-        where = f"'{op.symbol}'"
-        start, end = _operator_span(b.program.source, start, end, op.symbol)
-    else:
-        where = f"{op.name}(...)"
+    where = f"{op.name}(...)"
+    for symbol in (op.symbol, "^") if op.name == "pow" else (op.symbol,) if op.symbol else ():
+        span = _operator_span(b.program.source, start, end, symbol)
+        if span != (start, end):  # written as an operator
+            where, (start, end) = f"'{symbol}'", span
+            break
     hint = "NumPy's rule: align the shapes on the right; each pair of dimensions must be equal or 1"
     if len(shapes) == 2 and len(shapes[0]) == 2 and shapes[0][::-1] == shapes[1]:
         hint += "; transpose(...) swaps rows and columns"
