@@ -342,8 +342,7 @@ def eval_command(
     \b
     Examples:
       gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
-      gradcli eval -f examples/seed.grad --format grads
-      gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 --mc 1e6
+      gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 -k 2
     """
     graph = _evaluate(args, opts, reporter, jacobian=True)
     if graph.uncertainties or k is not None or corr or order is not None or mc is not None:
