@@ -24,10 +24,10 @@ from functools import lru_cache
 from itertools import product as _grid
 from pathlib import Path
 
-from .engine import Value, apply, backward_sweep, lift, topological_order
+from .engine import Value, apply, backward_sweep, lift, number, topological_order
 from .errors import BindingError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, FUNCTIONS, INPUT
-from .program import CALL, INDEX, KIND, LIST, NAME, OP, SLICE
+from .program import CALL, INDEX, KIND, LIST, NAME, NUM, OP, SLICE
 
 ADD, MUL, DIV, SUB = BY_NAME["add"], BY_NAME["mul"], BY_NAME["div"], BY_NAME["sub"]
 EXP, LOG, ID, HYPOT, ABS = BY_NAME["exp"], BY_NAME["log"], BY_NAME["id"], BY_NAME["hypot"], BY_NAME["abs"]
@@ -137,8 +137,26 @@ def _operator_span(source: str, start: int, end: int, symbol: str) -> tuple[int,
 # -- making nodes ---------------------------------------------------------------------------
 
 
+_new = object.__new__
+
+
 def _make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
     """The node op(*args), appended to the graph (the interpreter's _apply, for elements)."""
+    if len(args) == 2:  # the common case, inlined (as engine's operators): ~2x faster
+        x, y = args
+        try:
+            data = op.forward(x.data, y.data)
+        except (ArithmeticError, ValueError):
+            data = None
+        if data is not None and data - data == 0.0:
+            node = _new(Value)
+            node.data, node.grad, node.op, node.a, node.b, node.c, node.label, node.seen = (
+                data, 0.0, op, x, y, None, label, None
+            )  # fmt: skip
+            if x.op is CONST and y.op is CONST:
+                node.op, node.a, node.b = CONST, None, None
+            b.nodes.append(node)
+            return node
     try:
         node = apply(op, *args, label=label, allow_nonfinite=b.allow_nonfinite)
     except MathError as exc:
@@ -167,6 +185,31 @@ def _chain(b, op, terms: list[Value], label: str, start: int, end: int) -> Value
 
 
 # -- the interpreter's hook: one equation on the value stack ---------------------------------
+
+
+def literal_value(program, stmt) -> list | None:
+    """The value of a statement that is an array literal of plain numbers (`W = [[1, -2], [3, 4]]`),
+    read without making nodes (a 100x100 matrix in ~5 ms); None for anything else (then the
+    interpreter evaluates it, and reports a ragged literal with a caret)."""
+    stack: list = []
+    for kind, name, arg, _, _ in program.code[stmt.lo : stmt.hi]:
+        if kind == NUM:
+            stack.append(arg)
+        elif kind == OP and name == "neg" and stack and stack[-1].__class__ is float:
+            stack[-1] = -stack[-1]
+        elif kind == LIST and 0 < arg <= len(stack):
+            items = stack[len(stack) - arg :]
+            del stack[len(stack) - arg :]
+            stack.append(items)
+        else:
+            return None
+    if len(stack) != 1 or stack[0].__class__ is not list:
+        return None
+    try:
+        value_shape(stack[0])
+    except BindingError:
+        return None
+    return stack[0]
 
 
 def uses_arrays(program, bindings: dict) -> bool:
@@ -718,11 +761,12 @@ def needs_scalar(graph) -> None:
 
 
 def _json(x):
-    if isinstance(x, list):
+    """Nested lists of floats, JSON-safe (NaN and infinities as strings)."""
+    if x.__class__ is not list:
+        return number(x)
+    if x and x[0].__class__ is list:
         return [_json(v) for v in x]
-    from .engine import number
-
-    return number(x)
+    return [v if v - v == 0.0 else number(v) for v in x]
 
 
 def shaped_gradients(graph) -> dict:

@@ -364,6 +364,8 @@ def _pick_output(b: _Build, of: str) -> tuple[Value, str]:
 
 def _constant_value(b: _Build, stmt: Stmt) -> float:
     """The value of a constant statement (`theta = pi/4`), evaluated on its own."""
+    if b.arrays is not None and (value := arrays.literal_value(b.program, stmt)) is not None:
+        return value  # an array literal of numbers, read directly
     scratch = _Build(b.program, [], {}, {}, b.allow_nonfinite, arrays=b.arrays)
     return _evaluate(scratch, stmt).data  # an array's: nested lists
 
