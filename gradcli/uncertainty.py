@@ -528,6 +528,7 @@ def _sweep_row(everything: list, node, xs: list) -> list[float]:
 # -- Monte Carlo (JCGM 101) ---------------------------------------------------------------------
 
 MAX_SAMPLES = 10**10
+MIN_SAMPLES = 200_000  # JCGM 101 7.2.2: M >= 10^4 / (1 - p) for a 95 % interval
 _BYTES_PER_SAMPLE = 24  # the output's samples, the partition's copy, and a margin
 
 
@@ -733,11 +734,14 @@ def validate(samples, result: Result) -> MonteCarlo:
 
 def _disagreement(mc: MonteCarlo, result: Result) -> str:
     lo, hi = result.value - K95 * result.standard, result.value + K95 * result.standard
-    return (
+    text = (
         f"Monte Carlo's 95 % interval [{mc.interval[0]:.6g}, {mc.interval[1]:.6g}] differs from the "
         f"{'second' if result.order == 2 else 'first'}-order one [{lo:.6g}, {hi:.6g}] by more than "
         f"δ = {mc.tolerance:.2g} (JCGM 101 8.1): the linear result is not validated"
     )
+    if mc.samples < MIN_SAMPLES:
+        text += f" (with {mc.samples:,} samples Monte Carlo's own noise may explain it: JCGM 101 7.2.2 asks >= 2e5)"
+    return text
 
 
 # -- the GUM's way of writing y ± u ----------------------------------------------------------------
