@@ -204,11 +204,34 @@ def _name(program: Program, message: str, start: int, end: int, hint: str | None
 
 @dataclass(slots=True)
 class Template:
-    """A function's body built once on parameter leaves: nodes in creation order, the result."""
+    """A function's body built once on parameter leaves: nodes in creation order, the result,
+    and `plan`, the replay as steps over slots (the parameters, then one slot a step):
+    (None, value, label) makes a constant, (op, operand slots, label) applies an op."""
 
     params: list
     nodes: list
     output: object
+    plan: list = field(default_factory=list)
+    result: int = 0  # the slot of the output
+
+    def __post_init__(self) -> None:
+        slot = {id(p): i for i, p in enumerate(self.params)}
+        plan = self.plan
+
+        def slot_of(node) -> int:
+            if id(node) not in slot:  # a constant the derivative builder made (not in `nodes`)
+                slot[id(node)] = len(self.params) + len(plan)
+                plan.append((None, node.data, node.label))
+            return slot[id(node)]
+
+        for node in self.nodes:
+            if node.op is CONST:
+                slot_of(node)
+            elif node.op is not INPUT:
+                operands = tuple(slot_of(a) for a in node.args)
+                slot[id(node)] = len(self.params) + len(plan)
+                plan.append((node.op, operands, node.label))
+        self.result = slot_of(self.output)
 
 
 def call(b, fn: str, args: tuple, start: int, end: int):
@@ -225,31 +248,20 @@ def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
     from .engine import lift
     from .interpreter import _apply
 
-    made = {id(p): a for p, a in zip(t.params, args)}
-    nodes = b.nodes
-    for node in t.nodes:
-        if node.op is CONST:
-            made[id(node)] = c = lift(node.data)
-            c.label = node.label
-            nodes.append(c)
-        elif node.op is not INPUT:
-            xs = [made[id(a)] if id(a) in made else _constant(b, a, made) for a in node.args]
-            made[id(node)] = _apply(b, node.op, xs, start, end, prefix + node.label)
-    out = t.output
-    result = made[id(out)] if id(out) in made else _constant(b, out, made)
-    if out.op is not INPUT:  # a body that is just a parameter returns the argument itself
+    nodes, made = b.nodes, list(args)
+    push = made.append
+    for op, operands, label in t.plan:
+        if op is None:
+            node = lift(operands)
+            node.label = label
+            nodes.append(node)
+            push(node)
+        else:
+            push(_apply(b, op, [made[i] for i in operands], start, end, prefix + label))
+    result = made[t.result]
+    if t.result >= len(args):  # a body that is just a parameter returns the argument itself
         result.label = b.program.text(start, end)
     return result
-
-
-def _constant(b, node, made: dict):
-    """A constant the derivative builder made (not in the template's node list): one per call."""
-    from .engine import lift
-
-    made[id(node)] = c = lift(node.data)
-    c.label = node.label
-    b.nodes.append(c)
-    return c
 
 
 def _template(program: Program, base: str, order: int) -> Template:
