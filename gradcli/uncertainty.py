@@ -295,6 +295,7 @@ class Result:
     first_order: float = 0.0  # u_c of the first-order terms alone
     second_order_variance: float | None = None  # with --order 2 (or the estimate, without)
     monte_carlo: MonteCarlo | None = None
+    nodes: list[float] | None = None  # every node's first-order u, in graph.nodes order (small graphs)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -329,6 +330,8 @@ class Result:
         }
         if self.order == 2:
             out["second_order_variance"] = number(self.second_order_variance or 0.0)
+        if self.nodes is not None:
+            out["nodes"] = [number(u) for u in self.nodes]
         if self.monte_carlo is not None:
             mc = self.monte_carlo
             out["monte_carlo"] = {
@@ -374,6 +377,7 @@ def propagate(
             hint="drop --corr, or drop --order 2 (or use --mc N, which handles correlated normal inputs)",
         )
     result = first_order(graph, specs, correlations, k or 1.0)
+    result.nodes = node_uncertainties(graph, specs, correlations)
     if order == 2:
         add_second_order(result, graph, specs, allow_nonfinite)
     elif not correlations:
@@ -413,6 +417,38 @@ def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
     correlations = [CorrelationTerm(a, b, r, v, _share(v, variance)) for a, b, r, v in cross]
     u = math.sqrt(variance)
     return Result(graph.output_name, graph.output.data, u, k, 1, rows, correlations, first_order=u)
+
+
+def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float] | None:
+    """Each node's first-order u (forward mode: one tangent per uncertain input, carried through
+    the op table's local partials; u^2 = t^T R t), so a reader sees where uncertainty grows.
+    None for graphs too big to carry n tangents a node (nodes x inputs > SECOND_ORDER_BUDGET)."""
+    from .engine import local_derivatives
+
+    names = list(specs)
+    n = len(names)
+    if len(graph.nodes) * n > SECOND_ORDER_BUDGET:
+        return None
+    seed = {id(graph.inputs[name]): k for k, name in enumerate(names)}
+    r = correlation_matrix(names, corr) if corr else None
+    tangent: dict[int, list[float]] = {}
+    out = []
+    for node in graph.nodes:
+        t = [0.0] * n
+        if node.a is None:
+            if id(node) in seed:
+                k = seed[id(node)]
+                t[k] = specs[names[k]].u
+        else:
+            for arg, d in zip(node.args, local_derivatives(node)):
+                if d != 0.0:
+                    t = [ti + d * ta for ti, ta in zip(t, tangent[id(arg)])]
+        tangent[id(node)] = t
+        if r is None:
+            out.append(math.sqrt(sum(ti * ti for ti in t)))
+        else:
+            out.append(math.sqrt(max(sum(t[i] * r[i][j] * t[j] for i in range(n) for j in range(n)), 0.0)))
+    return out
 
 
 def _share(part: float, total: float) -> float:

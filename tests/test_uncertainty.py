@@ -385,3 +385,15 @@ def test_expand_keeps_the_uncertainties(eval_json):
     plain = uncertainty(eval_json, "y = tanh(x)", "x=0.5±0.1")
     expanded = uncertainty(eval_json, "y = tanh(x)", "x=0.5±0.1", "--expand")
     assert expanded["standard"] == pytest.approx(plain["standard"], rel=1e-14)
+
+
+def test_every_nodes_first_order_uncertainty(eval_json):
+    doc = eval_json("e = a*b; d = e + c; L = f*d", "a=2±0.1", "b=-3±0.2", "c=5", "f=-2±0.05")
+    u = dict(zip([n["label"] for n in doc["nodes"]], doc["uncertainty"]["nodes"]))
+    # e = a*b: (b ua)^2 + (a ub)^2 = 0.09 + 0.16; L = f*d: (d uf)^2 + (f ue)^2 = 0.0025 + 1
+    assert (u["a"], u["c"]) == (0.1, 0.0)
+    assert u["e"] == pytest.approx(0.5, rel=1e-15) and u["d"] == pytest.approx(0.5, rel=1e-15)
+    assert u["L"] == pytest.approx(math.sqrt(1.0025), rel=1e-15) == doc["uncertainty"]["standard"]
+    doc = eval_json("s = x + y; t = s*2", "x=1±0.3", "y=1±0.4", "--corr", "x,y=0.5")
+    u = dict(zip([n["label"] for n in doc["nodes"]], doc["uncertainty"]["nodes"]))
+    assert u["s"] == pytest.approx(math.sqrt(0.09 + 0.16 + 0.12), rel=1e-14) and u["t"] == pytest.approx(2 * u["s"])

@@ -96,7 +96,7 @@ def _uncertainty(graph, options: OutputOptions) -> list:
         return []
     from .uncertainty import renderables
 
-    return renderables(graph.uncertainty, options)
+    return renderables(graph.uncertainty, options, graph.nodes)
 
 
 @register("table", "eval")
