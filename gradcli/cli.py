@@ -300,6 +300,8 @@ def _language_help() -> str:
         "\b\nOperators: + - * / ** (or ^), unary -, parentheses; statements end with a newline or ;\n"
         "Comparisons (for where): < <= > >= == !=\n"
         f"\b\nFunctions: {', '.join(sorted(FUNCTIONS))}\nConstants: {', '.join(CONSTANTS)}\n"
+        "Arrays: [1, 2], [[1, 2], [3, 4]], x[0], W[1, -1], x[1:3], W[:, 0], A @ B; sum mean prod norm dot\n"
+        "transpose len softmax logsumexp, min(x) max(x); --of y[0]; --bindings FILE\n"
         "\b\nExit codes: 0 ok; 1 check: a gradient not confirmed; 2 bad input, usage or output;\n"
         "3 math error (log(0), overflow, ...; --allow-nonfinite carries NaN/inf on)\n"
     )
