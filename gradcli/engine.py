@@ -184,8 +184,8 @@ def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -
     hint = None
     if op.domain and "undefined" in msg:
         hint = f"{op.name} is defined for {op.domain}"
-        if len(args) == 1 and names[0] != "x":  # say what x stands for: "here x - 2 = 0"
-            hint += f"; here x is {names[0]} = {fmt(args[0].data)}"
+        if len(args) == 1 and names[0] != "x":  # x is the domain's placeholder: say what it stands for here
+            hint = f"{op.name}(x) is defined for {op.domain}; here x is {names[0]} = {fmt(args[0].data)}"
     return MathError(msg, hint=hint)
 
 

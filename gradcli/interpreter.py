@@ -100,6 +100,9 @@ class Graph:
         at = self.program.source.find(label, start, end) if label else -1
         if at >= 0 and label != stmt.target:
             start, end = at, at + len(label)  # the sub-expression itself
+        elif stmt.hi > stmt.lo:
+            root = self.program.code[stmt.hi - 1]  # postfix: the last equation spans the whole expression
+            start, end = root[3], root[4]
         exc.line, exc.column = self.program.position(start)
         exc.end_column = exc.column + (end - start)
 
@@ -128,7 +131,11 @@ def _suggest(name: str, candidates) -> str | None:
         ),
         default=None,
     )
-    if best is None or len(name) < 3 or _edits(name.lower(), best.lower()) > max(1, len(name) // 3):
+    if best is None:
+        return None
+    edits = _edits(name.lower(), best.lower())
+    # Short names: only a change of case (X for x) or one extra or missing letter (xx for x).
+    if edits > max(1, len(name) // 3) or (len(name) < 3 and edits and not (edits == 1 and len(best) < len(name))):
         return None
     return f"did you mean '{best}'?"
 

@@ -347,7 +347,7 @@ def test_a_gradient_stage_error_points_at_its_statement(gradcli):
     err = json.loads(result.stderr)["error"]
     assert err["kind"] == "math" and err["line"] == 2 and err["column"] is not None
     lines = gradcli("eval", "y = 1\nz = sqrt(x)", "x=0").stderr.splitlines()
-    assert lines[1] == "  --> line 2, column 1" and lines[2] == "   | z = sqrt(x)"
+    assert lines[1] == "  --> line 2, column 5" and lines[2] == "   | z = sqrt(x)"
     carets = {i for i, ch in enumerate(lines[3]) if ch == "^"}
     assert {lines[2].index("sqrt(x)") + k for k in range(7)} <= carets  # under sqrt(x)
 
