@@ -46,9 +46,11 @@ def diff_command(
       gradcli diff -f examples/seed.grad --wrt a
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
     """
-    from .derivative import derivative_name, nth_derivative, to_program
+    from .derivative import derivative_name, nth_derivative, require_finite, to_program
 
     graph = cli._evaluate(args, opts, reporter)
     builder, target = nth_derivative(graph, wrt, order)
     name = derivative_name(graph.output_name, wrt, order)
+    if not opts.allow_nonfinite:
+        require_finite(graph, builder, target, name)
     cli.write("diff", to_program(graph, builder, target, name), opts)

@@ -302,6 +302,22 @@ def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Val
     return P, target
 
 
+def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
+    """MathError if the derivative is not finite at the point, naming the first derivative
+    statement that went non-finite from finite operands (the domain error of the derivative)."""
+    if target.data - target.data == 0.0:
+        return
+    needed = {id(n) for n in reaching(graph.nodes + P.nodes, target)}
+    for node in P.nodes:
+        if id(node) in needed and node.data - node.data != 0.0 and all(a.data - a.data == 0.0 for a in node.args):
+            what = "undefined" if node.data != node.data else "infinite"
+            raise MathError(
+                f"{name} is {what} at this point: its step {node.label} is {what}",
+                hint="--allow-nonfinite prints the program anyway",
+            )
+    raise MathError(f"{name} is not finite at this point", hint="--allow-nonfinite prints the program anyway")
+
+
 def derivative_name(output: str, wrt: str, order: int) -> str:
     """dL_da, d2L_da2, ...: a name in the language (identifier characters only)."""
     out = output if output.replace("_", "a").isalnum() else "y"

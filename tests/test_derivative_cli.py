@@ -130,3 +130,11 @@ def test_installed_gradcli_diff_pipes_into_eval():
     assert diff.returncode == 0, diff.stderr
     out = subprocess.run([*exe, "eval", "-", "--format", "json"], input=diff.stdout, capture_output=True, text=True)
     assert json.loads(out.stdout)["value"] == 12.0
+
+
+def test_diff_whose_derivative_is_undefined_at_the_point_exits_3(gradcli):
+    # y' = 1.5 x^0.5 is 0 at x = 0, but y'' = 0.75 x^-0.5 is infinite there
+    result = gradcli("diff", "y = x**1.5", "x=0", "--wrt", "x", "--order", "2")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: d2y_dx2 is infinite at this point: its step")
+    assert gradcli("diff", "y = x**1.5", "x=0", "--wrt", "x", "--order", "2", "--allow-nonfinite").exit_code == 0
