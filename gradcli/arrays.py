@@ -17,12 +17,10 @@ output element).  NumPy conventions throughout: broadcasting, `@`, negative indi
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import lru_cache
 from itertools import product as _grid
-from pathlib import Path
 
 from .engine import Value, apply, backward_sweep, lift, number, topological_order
 from .errors import BindingError, MathError, NameError_, UsageError
@@ -825,9 +823,12 @@ def carry(info: Info, new) -> None:
 # -- --bindings FILE ----------------------------------------------------------------------------
 
 
-def read_bindings_file(path: str | Path, allow_nonfinite: bool = False) -> dict:
+def read_bindings_file(path, allow_nonfinite: bool = False) -> dict:
     """A JSON object of bindings: numbers, nested lists of numbers, or strings read as a
     command-line binding's value (`"1.0±0.1"`, `"pi/4"`, `"[1, 2]"`)."""
+    import json  # lazily, as pathlib: only --bindings needs them
+    from pathlib import Path
+
     from .interpreter import parse_binding
 
     where = f"--bindings {path}"
@@ -854,6 +855,8 @@ def read_bindings_file(path: str | Path, allow_nonfinite: bool = False) -> dict:
 
 
 def _json_value(value, where: str, allow_nonfinite: bool):
+    import json
+
     if isinstance(value, list):
         return [_json_value(v, where, allow_nonfinite) for v in value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
