@@ -138,3 +138,8 @@ def test_diff_whose_derivative_is_undefined_at_the_point_exits_3(gradcli):
     assert result.exit_code == 3
     assert result.stderr.startswith("error: d2y_dx2 is infinite at this point: its step")
     assert gradcli("diff", "y = x**1.5", "x=0", "--wrt", "x", "--order", "2", "--allow-nonfinite").exit_code == 0
+
+
+def test_check_order_2_table_names_second_derivatives(gradcli):
+    out = gradcli("check", "f = x*x*y", "x=1", "y=2", "--order", "2", env={"COLUMNS": "100"}).stdout
+    assert "d2f/dx2" in out and "d2f/dx dy" in out and "d2f/dy2" in out
