@@ -555,9 +555,9 @@ def _gradient_of(output: str, name: str) -> str:
         return f"d{wrap(output)}/d{wrap(rest)} claimed"
     if sep and kind == "node":
         return f"d{wrap(output)}/d{wrap(rest)} (node)"
-    if sep and kind == "d2":  # d2:a,b -> d2L/da db, d2L/da2
+    if sep and kind == "d2":  # d2:a,b -> d2L/dadb, d2L/da2
         a, _, b = rest.partition(",")
-        return f"d2{wrap(output)}/d{wrap(a)}2" if a == b else f"d2{wrap(output)}/d{wrap(a)} d{wrap(b)}"
+        return f"d2{wrap(output)}/d{wrap(a)}2" if a == b else f"d2{wrap(output)}/d{wrap(a)}d{wrap(b)}"
     if name == "sample":
         return "(no defined point)"
     return f"d{wrap(output)}/d{wrap(name)}"

@@ -142,4 +142,4 @@ def test_diff_whose_derivative_is_undefined_at_the_point_exits_3(gradcli):
 
 def test_check_order_2_table_names_second_derivatives(gradcli):
     out = gradcli("check", "f = x*x*y", "x=1", "y=2", "--order", "2", env={"COLUMNS": "100"}).stdout
-    assert "d2f/dx2" in out and "d2f/dx dy" in out and "d2f/dy2" in out
+    assert "d2f/dx2" in out and "d2f/dxdy" in out and "d2f/dy2" in out
