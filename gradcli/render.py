@@ -158,7 +158,7 @@ def _array_title(graph: Graph) -> str | None:
     if info is None or info.output is None:
         return None
     name = graph.output_name
-    return f"{name}: an array of shape {info.output.shape}; d{name}/dnode is d sum({name})/dnode (Jacobian below)"
+    return f"{name}: shape {info.output.shape}; grad: d sum({name})/dnode"
 
 
 def _array_fields(graph: Graph) -> dict:

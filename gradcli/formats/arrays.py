@@ -25,7 +25,7 @@ def renderables(graph, options: OutputOptions) -> list:
     room = max(1, (options.width - label_width - 4) // (cell + 3))
     shown_cols = inputs[:room]
     limit = options.max_rows or len(outputs)
-    table = Table(title=f"Jacobian d{graph.output_name}/d(inputs): a row per output element", title_justify="left")
+    table = Table()
     table.add_column("", style="bold", no_wrap=True)
     for name in shown_cols:
         table.add_column(name, justify="right", no_wrap=True)
@@ -39,5 +39,7 @@ def renderables(graph, options: OutputOptions) -> list:
     if left:
         table.caption = f"not shown: {' and '.join(left)}; --format json lists the whole matrix"
     values = ", ".join(short(y.data, p) for y in outputs[:12]) + (", ..." if len(outputs) > 12 else "")
-    head = Text(f"{graph.output_name}: an array of shape {info.output.shape} = [{values}]")
+    name = graph.output_name
+    head = Text(f"{name} = [{values}], shape {info.output.shape}\n")
+    head.append(f"Jacobian d{name}/d(inputs), a row per element of {name}:")
     return [head, table]
