@@ -29,6 +29,16 @@ def ratio(slow: float | None, fast: float | None) -> float | None:
     return slow / fast
 
 
+def best(fn: Callable[[], Any], rounds: int) -> float:
+    """The shortest wall time of `rounds` calls (the least disturbed by a busy machine)."""
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     """(seconds, result) of one call, garbage from earlier work collected first (outside the timing)."""
     gc.collect()

@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import gradcli_command, median, run_once  # noqa: E402
+from common import best, gradcli_command, median, run_once  # noqa: E402
 
 
 def rosenbrock(n: int) -> str:
@@ -28,15 +27,6 @@ def rosenbrock(n: int) -> str:
     lines += [f"t{i} = {term}" for i, term in enumerate(terms)]
     lines.append("f = " + " + ".join(f"t{i}" for i in range(n - 1)))
     return "\n".join(lines) + "\n"
-
-
-def best(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def cli(n: int, rounds: int) -> tuple[float, float]:

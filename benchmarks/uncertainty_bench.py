@@ -23,6 +23,11 @@ import sys
 import tempfile
 import textwrap
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import best  # noqa: E402
 
 PROGRAM = "g = 4*pi**2*L/T**2"
 BINDINGS = ["L=1.0000±rect(0.0005)", "T=2.0066±0.0012"]
@@ -44,15 +49,6 @@ NUMPY_SCRIPT = textwrap.dedent(
         print(json.dumps(mc(int(sys.argv[1]))))
     """
 )
-
-
-def best(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def processes(n: int, rounds: int) -> tuple[float, float]:
