@@ -25,7 +25,7 @@ from itertools import product as _grid
 from .engine import Value, apply, backward_sweep, lift, number, topological_order
 from .errors import BindingError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, FUNCTIONS, INPUT
-from .program import CALL, INDEX, KIND, LIST, NAME, NUM, OP, SLICE
+from .program import CALL, INDEX, LIST, NUM, OP, SLICE
 
 ADD, MUL, DIV, SUB = BY_NAME["add"], BY_NAME["mul"], BY_NAME["div"], BY_NAME["sub"]
 EXP, LOG, ID, HYPOT, ABS = BY_NAME["exp"], BY_NAME["log"], BY_NAME["id"], BY_NAME["hypot"], BY_NAME["abs"]
@@ -211,14 +211,12 @@ def literal_value(program, stmt) -> list | None:
 
 
 def uses_arrays(program, bindings: dict) -> bool:
-    """Whether a program needs this module: array syntax, an array binding, an array function."""
+    """Whether a program needs this module: array syntax, an array binding, a call of an array
+    function (`sum(x)`, one-argument `max(x)`: pass 1 marks them in program.array_calls)."""
     source = program.source
-    if "[" in source or "@" in source or any(v.__class__ is list for v in bindings.values()):
-        return True
-    for entry in program.code:
-        if entry[KIND] == CALL and entry[NAME] in ARITY and entry[NAME] not in program.functions:
-            return True
-    return False
+    return (
+        program.array_calls or "[" in source or "@" in source or any(v.__class__ is list for v in bindings.values())
+    )
 
 
 def step(b, values: list, kind: str, name, arg: int, start: int, end: int) -> bool:

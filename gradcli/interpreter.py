@@ -278,6 +278,7 @@ def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> 
         if nargs not in arrays.ARITY[fn]:  # sum(x), sum(W, 0), max(x), dot(x, y) (gradcli.arrays)
             counts = " or ".join(map(str, arrays.ARITY[fn] + ((op.arity,) if op else ())))
             raise _error(NameError_, program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
+        program.array_calls = True
         return
     if op is None and (program.functions or fn.endswith("'")):  # f(a), f'(a), tanh'(a)
         from .functions import check_call

@@ -55,6 +55,7 @@ class Program:
     stmts: list[Stmt]
     code: list[tuple] = field(default_factory=list)
     functions: dict = field(default_factory=dict)  # name -> gradcli.functions.Definition, in order
+    array_calls: bool = False  # pass 1 saw sum(x), max(x), ... (gradcli.arrays)
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:
