@@ -468,3 +468,12 @@ def test_errors_are_gradcli_errors_never_tracebacks(gradcli):
             result.stderr,
         )
     assert issubclass(ShapeError, UsageError) and issubclass(ShapeError, GradcliError)
+
+
+def test_pretty_output_groups_each_array_on_one_row(gradcli):
+    result = gradcli("eval", "-f", ROOT / "examples/mlp.grad", "--no-color", env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") == 5}
+    cells = [c.strip() for c in rows["W1"].split("│")[2:4]]
+    assert cells == ["(2, 2)", "[[0.1, -0.4], [0.7, 0.2]]"]
+    assert set(rows) >= {"x", "W1", "b1", "h", "v"}

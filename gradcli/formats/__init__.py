@@ -77,13 +77,14 @@ def _print(renderables, options: OutputOptions, out: TextIO) -> None:
 def _eval_pretty(graph, options: OutputOptions, out: TextIO) -> None:
     from .. import render
 
-    tree_or_jacobian = _array_parts(graph, options) or [render.tree(graph, options)]
-    _print([render.table(graph, options), *tree_or_jacobian, *_uncertainty(graph, options)], options, out)
+    arrays = _array_parts(graph, options)  # an array output: its Jacobian instead of the tree
+    tree = [] if getattr(graph, "arrays", None) and graph.arrays.output is not None else [render.tree(graph, options)]
+    _print([render.table(graph, options), *tree, *arrays, *_uncertainty(graph, options)], options, out)
 
 
 def _array_parts(graph, options: OutputOptions) -> list:
-    """An array output's values and Jacobian table, else [] (gradcli.formats.arrays)."""
-    if getattr(graph, "arrays", None) is None or graph.arrays.output is None:
+    """Arrays grouped a row each, and an array output's Jacobian table (gradcli.formats.arrays)."""
+    if getattr(graph, "arrays", None) is None:
         return []
     from .arrays import renderables
 

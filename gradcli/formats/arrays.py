@@ -7,10 +7,58 @@ from . import OutputOptions
 
 
 def renderables(graph, options: OutputOptions) -> list:
-    """[] unless the output is an array; else its values and the Jacobian table."""
+    """Each array grouped on one row (its values and gradients), then, for an array output,
+    its Jacobian table."""
     info = graph.arrays
-    if info is None or info.output is None:
+    if info is None:
         return []
+    parts = _grouped(graph, options)
+    return parts + _jacobian(graph, options) if info.output is not None else parts
+
+
+def _nested(values: list, shape: tuple, precision: int) -> str:
+    from ..render import short
+
+    cells = [short(v, precision) for v in values]
+    if len(shape) == 1:
+        return "[" + ", ".join(cells) + "]"
+    n = shape[1]
+    return "[" + ", ".join("[" + ", ".join(cells[i : i + n]) + "]" for i in range(0, len(cells), n)) + "]"
+
+
+def _grouped(graph, options: OutputOptions) -> list:
+    """One row an array name: shape, values, d output / d element (long ones cut with ...)."""
+    from rich.table import Table
+
+    names = graph.arrays.names
+    if not names:
+        return []
+    p = min(options.precision, 4)
+    table = Table(title=f"arrays: values and d{graph.output_name}/d(element)", title_justify="left")
+    name_w = max(5, *map(len, names))  # at least the headers' width
+    shape_w = max(5, *(len(str(a.shape)) for a in names.values()))
+    room = max(12, (options.width - name_w - shape_w - 13) // 2)  # value and gradient share the rest
+
+    def cut(text: str) -> str:
+        return text if len(text) <= room else text[: room - 1] + "…"
+
+    table.add_column("array", style="bold", no_wrap=True)
+    table.add_column("shape", no_wrap=True)
+    table.add_column("value", no_wrap=True)
+    table.add_column(f"d{graph.output_name}/d", no_wrap=True)
+    for name, array in list(names.items())[: options.max_rows or None]:
+        items = array.items
+        table.add_row(
+            name,
+            str(array.shape),
+            cut(_nested([v.data for v in items], array.shape, p)),
+            cut(_nested([v.grad for v in items], array.shape, p)),
+        )
+    return [table]
+
+
+def _jacobian(graph, options: OutputOptions) -> list:
+    info = graph.arrays
     from rich.table import Table
     from rich.text import Text
 
