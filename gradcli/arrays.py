@@ -214,9 +214,7 @@ def uses_arrays(program, bindings: dict) -> bool:
     """Whether a program needs this module: array syntax, an array binding, a call of an array
     function (`sum(x)`, one-argument `max(x)`: pass 1 marks them in program.array_calls)."""
     source = program.source
-    return (
-        program.array_calls or "[" in source or "@" in source or any(v.__class__ is list for v in bindings.values())
-    )
+    return program.array_calls or "[" in source or "@" in source or any(v.__class__ is list for v in bindings.values())
 
 
 def step(b, values: list, kind: str, name, arg: int, start: int, end: int) -> bool:
@@ -556,18 +554,21 @@ def _matmul(b, x, y, start: int, end: int, symbol: str):
     cols = [y.items] if len(ys) == 1 else [y.items[j :: ys[1]] for j in range(ys[1])]
     shape = xs[:-1] + ys[1:]
     labels = [_paren(text) + s for s in suffixes(shape)] if shape else [text]
-    items = [_dot(b, r, c, label, start, end) for (r, c), label in zip(_grid(rows, cols), labels)]
+    # Each element's label as a product's operand, once: `W[0,1]` as is, a compound label as None.
+    names = {id(v): v.label if _ATOMIC.fullmatch(v.label) else None for v in (*x.items, *y.items)}
+    items = [_dot(b, r, c, label, names, start, end) for (r, c), label in zip(_grid(rows, cols), labels)]
     return Array(shape, items) if shape else items[0]
 
 
-def _dot(b, row: list, col: list, label: str, start: int, end: int) -> Value:
+def _dot(b, row: list, col: list, label: str, names: dict, start: int, end: int) -> Value:
+    """sum_k row[k] * col[k]: products labelled `W[0,1]*x[1]` (or `label: term k`), then a chain of sums."""
     n = len(row)
     if n == 1:
         return _make(b, MUL, (row[0], col[0]), label, start, end)
     terms = []
     for k, (u, v) in enumerate(zip(row, col)):
-        atomic = _ATOMIC.fullmatch(u.label) and _ATOMIC.fullmatch(v.label)
-        terms.append(_make(b, MUL, (u, v), f"{u.label}*{v.label}" if atomic else f"{label}: term {k}", start, end))
+        a, c = names[id(u)], names[id(v)]
+        terms.append(_make(b, MUL, (u, v), f"{a}*{c}" if a and c else f"{label}: term {k}", start, end))
     return _chain(b, ADD, terms, label, start, end)
 
 
