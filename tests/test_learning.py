@@ -37,10 +37,26 @@ def test_explain_steps_are_upstream_times_local(gradcli):
     assert a_step["text"] == "dL/da += dL/de · ∂e/∂a = -2 · -3 = 6"
 
 
+def flat(gradients: dict) -> dict:
+    """eval's gradients with array inputs spread into their elements' labels: x -> x[0], W -> W[1,0]."""
+    out = {}
+
+    def walk(label, value, index):
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(label, v, (*index, i))
+        else:
+            out[f"{label}[{','.join(map(str, index))}]" if index else label] = value
+
+    for name, value in gradients.items():
+        walk(name, value, ())
+    return out
+
+
 def test_explain_last_grad_after_equals_eval(gradcli, eval_json):
     for path in sorted(EXAMPLES.glob("*.grad")):
         doc = explain_json(gradcli, "-f", path)
-        grads = eval_json("-f", path)["gradients"]
+        grads = flat(eval_json("-f", path)["gradients"])
         last = {}
         for step in doc["backward"]:
             last[step["node"]] = step["grad_after"]
