@@ -39,8 +39,14 @@ Args = Annotated[
     ),
 ]
 FileOpt = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option("--file", "-f", help="Read the program from this file.", dir_okay=False, show_default=False),
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option(
+        "--file",
+        "-f",
+        help="Read the program from this file; repeat it to read a library first.",
+        dir_okay=False,
+        show_default=False,
+    ),
 ]
 OfOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -67,11 +73,14 @@ def _run(json_errors: bool, body) -> None:
     cli._guard(reporter, lambda: body(reporter))
 
 
-def _program(args, file, reporter):
+def _program(args, files, reporter):
+    """The program (several -f files joined, as eval reads them) and the binding texts."""
     from . import cli
     from .parser import parse
 
-    source, texts = cli.read_program(args or [], file, reporter)
+    if files:
+        return cli._parse_files(files, reporter), list(args or [])
+    source, texts = cli.read_program(args or [], None, reporter)
     reporter.source = source
     return parse(source), texts
 
@@ -125,7 +134,7 @@ def _sweep(reporter, args, file, of, points, fmt, precision, max_rows, no_color,
     program, texts = _program(args, file, reporter)
     source = None
     if points is not None:
-        from_stdin = file is not None and str(file) == "-" or file is None and (args or [""])[0] == "-"
+        from_stdin = any(str(f) == "-" for f in file or []) or not file and (args or [""])[0] == "-"
         source = sw.CsvPoints(_open_points(points, from_stdin), "standard input" if points == "-" else points)
         source.allow_nonfinite = allow_nonfinite
     plan = sw.prepare(program, texts, source, of, allow_nonfinite)

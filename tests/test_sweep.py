@@ -429,3 +429,13 @@ def test_numpy_is_not_imported_by_the_cli():
     code = "import sys, gradcli.cli, gradcli.cli_batch; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_sweep_reads_a_library_then_a_program(gradcli, tmp_path):
+    """-f repeated, as eval: definitions first, then the program."""
+    lib, prog = tmp_path / "lib.grad", tmp_path / "prog.grad"
+    lib.write_text("sq(t) = t*t\n")
+    prog.write_text("y = sq(x) + x\n")
+    result = gradcli("sweep", "-f", lib, "-f", prog, "x=0:1:3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["x,y,dy/dx,status", "0.0,0.0,1.0,ok", "0.5,0.75,2.0,ok", "1.0,2.0,3.0,ok"]
