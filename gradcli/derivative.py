@@ -14,6 +14,7 @@ backward sweep per input over it, n sweeps in all rather than n^2.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -318,9 +319,14 @@ def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
     raise MathError(f"{name} is not finite at this point", hint="--allow-nonfinite prints the program anyway")
 
 
+def identifier(label: str) -> str:
+    """A name the language accepts for a label: an array element W[1,0] becomes W_1_0."""
+    return label if label.isidentifier() else "_".join(p for p in re.split(r"[^A-Za-z0-9_]+", label) if p)
+
+
 def derivative_name(output: str, wrt: str, order: int) -> str:
     """dL_da, d2L_da2, ...: a name in the language (identifier characters only)."""
-    out = output if output.replace("_", "a").isalnum() else "y"
+    out, wrt = identifier(output) or "y", identifier(wrt)
     return f"d{out}_d{wrt}" if order == 1 else f"d{order}{out}_d{wrt}{order}"
 
 
@@ -333,9 +339,9 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
         for a in node.args:
             uses[id(a)] = uses.get(id(a), 0) + 1
     taken = set(graph.inputs) | set(graph.names) | {name}
-    names: dict[int, str] = {id(v): k for k, v in graph.inputs.items()}
+    names: dict[int, str] = {id(v): identifier(k) for k, v in graph.inputs.items()}
     text: dict[int, tuple[str, int]] = {}  # id -> (expression, precedence)
-    lines = [f"{k} = {fmt(v.data)}" for k, v in graph.inputs.items() if id(v) in {id(n) for n in needed}]
+    lines = [f"{names[id(v)]} = {fmt(v.data)}" for v in graph.inputs.values() if id(v) in {id(n) for n in needed}]
     temps = iter(f"t{i}" for i in range(1, 10**9))
     for node in needed:
         if node.op.arity == 0:

@@ -8,6 +8,7 @@ pass walks the nodes in reverse topological order, so depth is limited only by m
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -230,11 +231,14 @@ def describe(op: Op, names: Sequence[str]) -> str:
     return f"{op.name}({', '.join(names)})"
 
 
+_ELEMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[0-9, ]+\]")
+
+
 def _operand(text: str) -> str:
     """`text` as it must be written as an operand: parenthesized unless it is atomic
     (a name, a number, #id, a call or already in parentheses)."""
-    if text.replace("_", "").replace("#", "").isalnum():
-        return text
+    if text.replace("_", "").replace("#", "").isalnum() or _ELEMENT.fullmatch(text):
+        return text  # a name, #id, or an array element such as W[0,1]
     try:
         return text if float(text) >= 0 else f"({text})"
     except ValueError:

@@ -353,6 +353,9 @@ def prepare(
         bindings.update({c: 1.0 for c in candidates if c not in computed and c not in bindings})
     check_names(program, bindings, allow_nonfinite)  # eval's name errors, with the user's option
     graph = build(program, bindings, of, allow_nonfinite=True)  # values do not matter, only structure
+    from .arrays import needs_scalar
+
+    needs_scalar(graph)  # an array output: one element with --of y[0]
     if not allow_nonfinite:
         _constants_finite(graph, program, bindings, of)
     source = points if points is not None else Grid(axes)

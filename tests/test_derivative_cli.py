@@ -143,3 +143,14 @@ def test_diff_whose_derivative_is_undefined_at_the_point_exits_3(gradcli):
 def test_check_order_2_table_names_second_derivatives(gradcli):
     out = gradcli("check", "f = x*x*y", "x=1", "y=2", "--order", "2", env={"COLUMNS": "100"}).stdout
     assert "d2f/dx2" in out and "d2f/dxdy" in out and "d2f/dy2" in out
+
+
+def test_diff_of_an_array_element_reads_back(gradcli, eval_json):
+    text = gradcli("diff", "x = [1.0, 2.0]; y = sum(x*x*x)", "--wrt", "x[1]").stdout
+    assert text.splitlines()[0] == "x_1 = 2"
+    assert eval_json("-", input=text)["value"] == 12.0  # 3 x1^2
+
+
+def test_table_formulas_keep_array_elements_unparenthesized(gradcli):
+    out = gradcli("eval", "W = [[1, 2], [3, 4]]; x = [1, 1]; y = sum(W @ x)", "--format", "table").stdout
+    assert "(W[0,0])" not in out
