@@ -236,8 +236,8 @@ def step(b, values: list, kind: str, name, arg: int, start: int, end: int) -> bo
         if all(a.__class__ is Value for a in args):
             return False
         op = BY_NAME.get(name) if kind == OP else FUNCTIONS.get(name)
-        if op is None:  # a user function called with an array
-            raise _error(b, f"{name}(...) takes scalars, not arrays", start, end, cls=UsageError)
+        if op is None:  # a user function (or f'(x)) called with an array: gradcli.functions expands it
+            return False
         del values[-arg:]
         values.append(_elementwise(b, op, args, start, end))
     elif kind == LIST:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .engine import Value
 from .errors import NameError_, SyntaxError_, UsageError
 from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT
 from .program import CALL, END, KIND, NAME, START, VAR, Program, line_column, line_starts
@@ -136,12 +137,28 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
             raise _name(program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
                         "pi, tau and earlier functions", start, end,
                         f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
+        if kind == CALL and _array_call(program, name, arg, start, end):
+            continue  # sum(v), dot(u, v), max(v): gradcli.arrays lowers it
         if kind == CALL and name not in FUNCTIONS:
             callee = check_call(program, name, arg, start, end, inside=d)
             deepest = max(deepest, depth.get(callee, 0))
     if deepest + 1 > MAX_DEPTH:
         raise _name(program, f"{d.name} nests calls {deepest + 1} deep, more than {MAX_DEPTH}", d.start, d.end)
     return deepest + 1
+
+
+def _array_call(program: Program, fn: str, nargs: int, start: int, end: int) -> bool:
+    """A call of an array function in a body (as the interpreter's pass 1 treats a statement's)."""
+    from .arrays import ARITY
+
+    op = FUNCTIONS.get(fn)
+    if fn not in ARITY or (op is not None and nargs == op.arity) or fn in program.functions:
+        return False
+    if nargs not in ARITY[fn]:
+        counts = " or ".join(map(str, ARITY[fn] + ((op.arity,) if op else ())))
+        raise _name(program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
+    program.array_calls = True
+    return True
 
 
 def check_call(program: Program, fn: str, nargs: int, start: int, end: int, inside: Definition | None = None) -> str:
@@ -236,12 +253,86 @@ class Template:
 
 def call(b, fn: str, args: tuple, start: int, end: int):
     """The interpreter's hook for a call of a user function or a derivative: replay its
-    template with `args`, appending the nodes to the build `b`; returns the result node."""
+    template with `args`, appending the nodes to the build `b`; returns the result node.
+    A call with an array argument, or of a body whose value is an array, is expanded instead:
+    the body's equations run again with the parameters bound to the arguments."""
     base = fn.rstrip("'")
-    template = _template(b.program, base, len(fn) - len(base))
+    order = len(fn) - len(base)
+    with_arrays = any(a.__class__ is not Value for a in args)
+    if order and with_arrays:
+        return _derivative_elementwise(b, fn, base, order, args[0], start, end)
+    template = None if with_arrays else _template(b.program, base, order)
+    if template is None and order:
+        raise _name(b.program, f"{fn}(...): {base} returns an array, so it has no derivative {fn}", start, end,
+                    "reduce it to a scalar (sum, mean, norm), or differentiate with eval's gradients")  # fmt: skip
     calls = b.calls
     calls[fn] = k = calls.get(fn, 0) + 1
+    if template is None:
+        return _expand(b, b.program.functions[base], args, f"{fn}#{k}.", start, end)
     return _replay(b, template, args, f"{fn}#{k}.", start, end)
+
+
+def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
+    """The body's equations run with the parameters bound to `args` (arrays or scalars), through
+    the interpreter, so arrays lower as in a statement; its new nodes are labelled `f#k.`."""
+    from . import arrays
+    from .interpreter import _Build, _evaluate
+
+    first = len(b.nodes)
+    scope = _Build(b.program, b.nodes, dict(zip(d.params, args)), b.inputs, b.allow_nonfinite, arrays=arrays)
+    out = _evaluate(scope, d)
+    fresh = set()
+    for node in b.nodes[first:]:
+        fresh.add(id(node))
+        if node.op is not CONST:
+            node.label = prefix + node.label
+    text = b.program.text(start, end)
+    if out.__class__ is arrays.Array:  # its new elements read as the call's: f(x)[0], f(x)[1], ...
+        base = arrays._paren(text)
+        for node, suffix in zip(out.items, arrays.suffixes(out.shape)):
+            if id(node) in fresh:
+                node.label = base + suffix
+    elif id(out) in fresh:
+        out.label = text
+    return out
+
+
+def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, end: int):
+    """f'(v) for an array v: f' applied to each element (as tanh(v) is), for a function of a scalar."""
+    from .arrays import Array, _paren, suffixes
+
+    d = b.program.functions.get(base)
+    if d is not None and not _scalar_body(b.program, d):
+        message = f"{fn}(...) of an array: {base}'s body uses arrays, so {fn} is not elementwise"
+        raise _name(b.program, message, start, end, "differentiate a scalar output with eval's gradients instead")
+    template = _template(b.program, base, order)
+    text, calls, items = _paren(b.program.text(start, end)), b.calls, []
+    for node, suffix in zip(x.items, suffixes(x.shape)):
+        calls[fn] = k = calls.get(fn, 0) + 1
+        out = _replay(b, template, (node,), f"{fn}#{k}.", start, end)
+        if out is not node:
+            out.label = text + suffix
+        items.append(out)
+    return Array(x.shape, items)
+
+
+def _scalar_body(program: Program, d: Definition) -> bool:
+    """Whether a body is a function of scalars: no literal, subscript, @ or array function in it
+    (nor in the functions it calls)."""
+    from .arrays import ARITY
+    from .program import INDEX, LIST, OP, SLICE
+
+    for kind, name, arg, _, _ in program.code[d.lo : d.hi]:
+        if kind in (LIST, INDEX, SLICE) or (kind == OP and name == "matmul"):
+            return False
+        if kind == CALL:
+            callee = program.functions.get(name.rstrip("'"))
+            op = FUNCTIONS.get(name)
+            if callee is not None and not _scalar_body(program, callee):
+                return False
+            if callee is None and name in ARITY and (op is None or op.arity != arg):
+                return False
+    return True
 
 
 def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
@@ -264,17 +355,18 @@ def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
     return result
 
 
-def _template(program: Program, base: str, order: int) -> Template:
+def _template(program: Program, base: str, order: int) -> Template | None:
     d = program.functions.get(base)
     cache = d.templates if d is not None else _BUILTIN_TEMPLATES
     key = order if d is not None else (base, order)
-    t = cache.get(key)
-    if t is None:
-        if order == 0:
-            t = _body(program, d) if d is not None else _builtin(base)
-        else:
-            t = _derivative(_template(program, base, order - 1))
-        cache[key] = t
+    if key in cache:
+        return cache[key]  # None: a body whose value is an array (every call expands it)
+    if order == 0:
+        t = _body(program, d) if d is not None else _builtin(base)
+    else:
+        below = _template(program, base, order - 1)
+        t = _derivative(below) if below is not None else None
+    cache[key] = t
     return t
 
 
@@ -283,12 +375,15 @@ _BUILTIN_TEMPLATES: dict = {}  # tanh'(x): the same for every program (built onc
 
 def _body(program: Program, d: Definition) -> Template:
     """The body on parameter leaves, through the interpreter (nested calls replay their templates)."""
-    from .engine import Value
+    from . import arrays
     from .interpreter import _Build, _evaluate
 
     params = [Value(0.5, label=p) for p in d.params]  # values unused: every call recomputes
-    scratch = _Build(program, [], dict(zip(d.params, params)), {}, allow_nonfinite=True)
+    lowered = arrays if arrays.uses_arrays(program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
+    scratch = _Build(program, [], dict(zip(d.params, params)), {}, allow_nonfinite=True, arrays=lowered)
     out = _evaluate(scratch, d)
+    if out.__class__ is not Value:
+        return None  # an array: not a template (calls expand the body)
     return Template(params, scratch.nodes, out)
 
 

@@ -213,3 +213,123 @@ def test_eval_does_not_import_prompt_toolkit():
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
     assert "gradcli.functions" in imported
     assert not any(name.startswith("prompt_toolkit") for name in imported)
+
+
+# -- functions with arrays: a call with an array argument expands the body ------------------
+
+
+def _matrix(name: str, rows: int, cols: int) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+
+
+def _vector(name: str, n: int) -> sp.Matrix:
+    return sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"{name}[{i}]"))
+
+
+def _point(name: str, value) -> dict:
+    if isinstance(value[0], list):
+        return {sp.Symbol(f"{name}[{i},{j}]"): v for i, row in enumerate(value) for j, v in enumerate(row)}
+    return {sp.Symbol(f"{name}[{i}]"): v for i, v in enumerate(value)}
+
+
+def _against_sympy_arrays(program: str, bindings: dict, expr) -> None:
+    """Value and every element's gradient against SymPy (symbols named like gradcli's labels)."""
+    graph = evaluate(program, bindings)
+    subs = {k: v for name, value in bindings.items() for k, v in _point(name, value).items()}
+    _close(graph.output.data, expr.subs(subs).evalf(30))
+    grads = graph.gradients()
+    assert set(grads) == {str(s) for s in subs}
+    for label, g in grads.items():
+        _close(g, sp.diff(expr, sp.Symbol(label)).subs(subs).evalf(30))
+
+
+def test_a_loss_of_arrays_against_sympy():
+    W, x, t = _matrix("W1", 3, 2), _vector("x", 2), _vector("t", 3)
+    expr = sum(((W * x).applyfunc(sp.tanh) - t).applyfunc(lambda e: e**2))
+    program = "loss(W, x, t) = sum((tanh(W @ x) - t)**2)\nL = loss(W1, x, t)"
+    point = {"W1": [[0.1, -0.2], [0.3, 0.4], [0.5, -0.6]], "x": [1.0, 2.0], "t": [0.5, -0.5, 0.1]}
+    _against_sympy_arrays(program, point, expr)
+
+
+def test_array_functions_in_a_body_against_sympy():
+    """softmax, mean, dot, indexing (negative too), a nested call, the same function twice."""
+    x = _vector("x", 3)
+    exps = [sp.exp(e) for e in x]
+    softmax0 = exps[0] / sum(exps)
+    f = lambda v: softmax0 if v is x else None  # noqa: E731
+    sq = lambda v: v.applyfunc(lambda e: e * e)  # noqa: E731
+    g = lambda v: sum(sq(v)) + (v.T * v)[0] + sp.Add(*v) / 3  # noqa: E731
+    expr = f(x) + x[2] + g(x) + g(2 * x)
+    program = (
+        "sq(v) = v*v\nf(v) = softmax(v)[0] + v[-1]\ng(v) = sum(sq(v)) + dot(v, v) + mean(v)\ny = f(x) + g(x) + g(2*x)"
+    )
+    _against_sympy_arrays(program, {"x": [0.3, -1.2, 0.7]}, expr)
+
+
+def test_an_elementwise_function_of_an_array_gives_an_array():
+    graph = evaluate("sq(v) = v*v\ny = sq(x)", {"x": [1.0, 2.0, 3.0]})
+    assert graph.arrays.output.data == [1.0, 4.0, 9.0]
+    assert graph.arrays.jacobian == [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]]
+    assert [n.label for n in graph.nodes[3:]] == ["y[0]", "y[1]", "y[2]"]
+
+
+def test_a_function_returning_an_array_labels_its_elements_as_the_call():
+    graph = evaluate("g(v, w) = v @ w\ny = sum(g(W, x))", {"W": [[1.0, 2.0], [3.0, 4.0]], "x": [1.0, -1.0]})
+    labels = [n.label for n in graph.nodes[6:]]
+    assert labels == ["g#1.W[0,0]*x[0]", "g#1.W[0,1]*x[1]", "(g(W, x))[0]",
+                      "g#1.W[1,0]*x[0]", "g#1.W[1,1]*x[1]", "(g(W, x))[1]", "y"]  # fmt: skip
+    assert graph.output.data == -2.0
+    assert graph.gradients() == {"W[0,0]": 1.0, "W[0,1]": -1.0, "W[1,0]": 1.0, "W[1,1]": -1.0,
+                                 "x[0]": 4.0, "x[1]": 6.0}  # fmt: skip
+
+
+def test_scalar_calls_of_a_body_with_arrays_still_replay_a_template():
+    from gradcli.interpreter import build
+    from gradcli.parser import parse
+
+    program = parse("f(a) = sum([a, 2*a]) + softmax([a, 0])[0]\ny = f(x) * f(x + 1)")
+    graph = build(program, {"x": 1.5})
+    graph.backward()
+    s = lambda a: 3 * a + 1 / (1 + math.exp(-a))  # noqa: E731
+    ds = lambda a: 3 + math.exp(-a) / (1 + math.exp(-a)) ** 2  # noqa: E731
+    _close(graph.output.data, s(1.5) * s(2.5))
+    _close(graph.gradients()["x"], ds(1.5) * s(2.5) + s(1.5) * ds(2.5))
+    assert 0 in program.functions["f"].templates  # built once, replayed by both calls
+
+
+def test_a_derivative_of_an_array_is_elementwise_for_a_scalar_function():
+    graph = evaluate("g(v) = tanh(v)\ny = g'(x) + tanh'(x)", {"x": [0.5, -1.0]})
+    sech2 = [1 / math.cosh(v) ** 2 for v in (0.5, -1.0)]
+    for got, want in zip(graph.arrays.output.data, sech2):
+        _close(got, 2 * want)
+    for i, v in enumerate((0.5, -1.0)):  # d/dx 2 sech^2 x = -4 sech^2 x tanh x
+        _close(graph.arrays.jacobian[i][i], -4 * sech2[i] * math.tanh(v))
+
+
+ARRAY_ERRORS = [
+    ("g(v) = sum(v)**2\ny = g'(x)", "g'(...) of an array: g's body uses arrays, so g' is not elementwise", (2, 5)),
+    ("g(v) = [v, 2*v]\ny = g'(x[0])", "g'(...): g returns an array, so it has no derivative g'", (2, 5)),
+    ("g(v) = v[5]\ny = g(x)", "index 5 is out of range for axis 0 of v[5] (shape (2,))", (1, 8)),
+    ("g(v) = sum(v, 1, 2)\ny = g(x)", "sum takes 1 or 2 argument(s), got 3", (1, 8)),
+    ("g(v, w) = v @ w\ny = g(x, 2)", "@ needs arrays on both sides, but its right operand is a scalar in v @ w",
+     (1, 13)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("program", "message", "where"), ARRAY_ERRORS)
+def test_array_errors_in_a_body_point_into_it(program, message, where):
+    with pytest.raises(GradcliError) as info:
+        evaluate(program, {"x": [1.0, 2.0]})
+    assert (info.value.message, (info.value.line, info.value.column)) == (message, where)
+
+
+def test_eval_cli_with_an_array_argument(gradcli):
+    program = "loss(W, x) = sum(tanh(W @ x))\nL = loss(M, v)"
+    result = gradcli("eval", program, "M=[[1, 0], [0, 2]]", "v=[0.5, -0.5]", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    _close(doc["value"], math.tanh(0.5) + math.tanh(-1.0))
+    s0, s1 = 1 / math.cosh(0.5) ** 2, 1 / math.cosh(-1.0) ** 2
+    assert doc["gradients"]["M"] == [[pytest.approx(0.5 * s0), pytest.approx(-0.5 * s0)],
+                                     [pytest.approx(0.5 * s1), pytest.approx(-0.5 * s1)]]  # fmt: skip
+    assert doc["gradients"]["v"] == [pytest.approx(s0), pytest.approx(2 * s1)]
