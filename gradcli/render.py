@@ -230,11 +230,37 @@ def table(graph: Graph, options: OutputOptions = DEFAULT) -> RenderableType:
     """Every node in creation order: id, label, op, value, grad (capped at max_rows), in as
     many of these columns as fit the width."""
     rows = _node_rows(graph, options)
+    big = len(rows) > _MEASURED_ROWS
     for dropped in _NODE_NARROWING:
-        t = _node_table(graph, rows, dropped, options)
-        if fits(t, options.width):
-            return t
+        natural = _natural_width(graph, rows, dropped)
+        if natural <= options.width or not big:
+            t = _node_table(graph, rows, dropped, options)
+            if natural <= options.width or fits(t, options.width):
+                return t
     return _node_stack(graph, rows, options)
+
+
+_MEASURED_ROWS = 300  # above this, a table is only drawn at its natural width (rich's measuring is slow)
+
+
+def _natural_width(graph: Graph, rows: list, dropped: tuple) -> int:
+    """The width of the node table with no cell wrapped: the widest cell of each column, plus
+    rich's padding and borders (3 a column, 1 more), computed from the cells' text."""
+    from rich.cells import cell_len
+
+    def widest(key, header: str) -> int:
+        return max([cell_len(header)] + [cell_len(key(r)) for r in rows if not isinstance(r, int)])
+
+    def op(r: dict) -> str:
+        return r["op"] + (f"  {r['formula']}" if r["formula"] and "formula" not in dropped else "")
+
+    columns = [widest(lambda r: r["node"], "node"), widest(lambda r: r["value"], "value")]
+    columns.append(widest(lambda r: r["grad"], f"d{_short_name(graph.output_name)}/dnode"))
+    if "#" not in dropped:
+        columns.append(widest(lambda r: r["#"], "#"))
+    if "op" not in dropped:
+        columns.append(widest(op, "op"))
+    return sum(columns) + 3 * len(columns) + 1
 
 
 def _node_rows(graph: Graph, options: OutputOptions) -> list:
