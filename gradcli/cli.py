@@ -151,7 +151,7 @@ SHARED = [
         "of",
         None,
         Annotated[
-            Optional[str],  # noqa: UP045
+            Optional[list[str]],  # noqa: UP045 - a list, so that a second --of is an error, not silently the last
             typer.Option("--of", help="Differentiate this name (default: the last statement).", show_default=False),
         ],
     ),
@@ -225,8 +225,13 @@ def command(name: str, **settings):
             values = {k: kwargs.pop(k) for k in shared}
             files = tuple(values.pop("file") or ())  # -f may be repeated: a library, then the program
             fmt = values.pop("fmt").value  # the Enum's name: a registry key
-            opts = Options(**values, fmt=fmt, file=files[0] if files else None, files=files)
+            of = values.pop("of") or [None]
+            opts = Options(**values, of=of[0], fmt=fmt, file=files[0] if files else None, files=files)
             reporter = Reporter(json_errors=opts.fmt == "json")
+            if len(of) > 1:
+                raise typer.Exit(
+                    reporter.error(UsageError(f"--of is given {len(of)} times: give one node to differentiate"))
+                )
             _guard(reporter, functools.partial(fn, kwargs.pop("args"), opts=opts, reporter=reporter, **kwargs))
 
         run.__signature__ = inspect.Signature([own[0], *SHARED, fmt_param, *own[1:]])

@@ -525,8 +525,11 @@ def _constant_expression(text: str, raw: str) -> float:
     except (MathError, arrays.ShapeError) as exc:
         raise BindingError(f"bad binding {text!r}: {exc.message}") from None
     except GradcliError:
+        from .parser import number_hint
+
         raise BindingError(
-            f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4"
+            f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4",
+            hint=number_hint(raw),  # 1_000 -> "write 1000"; Arabic-Indic digits -> ASCII
         ) from None
 
 
