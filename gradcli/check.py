@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -804,6 +805,8 @@ def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
     from .interpreter import check_names, parse_expression
 
     where = f"expect {name}={text}"
+    if name not in graph.inputs and graph.arrays is not None:  # x[0], x[-1], W[1, 0]: an array input's element
+        name = _element_label(graph, name, where)
     if name not in graph.inputs:
         inputs = ", ".join(graph.inputs) or "none"
         raise BindingError(f"{where}: '{name}' is not an input of the program (inputs: {inputs})")
@@ -822,13 +825,40 @@ def _evaluate_claim(graph: Graph, claim: _Claim) -> float:
     from .interpreter import build
 
     try:
-        return build(claim.program, _bindings(graph)).output.data
+        claimed = build(claim.program, _bindings(graph))
     except MathError as exc:
         raise MathError(f"expect {claim.name}={claim.text}: {exc.message}") from None
+    if claimed.arrays is not None and claimed.arrays.output is not None:
+        shape = tuple(claimed.arrays.output.shape)
+        raise UsageError(f"expect {claim.name}={claim.text}: the claim is an array of shape {shape}, not a number",
+                         hint="claim one element's gradient with a scalar expression, e.g. 2*x[0]")  # fmt: skip
+    return claimed.output.data
 
 
 def _bindings(graph: Graph) -> dict[str, float]:
-    return {name: node.data for name, node in graph.names.items()}
+    """Each name's current value; an array's as nested lists (a claim may read x[0], sum(x))."""
+    out = {name: node.data for name, node in graph.names.items()}
+    if graph.arrays is not None:
+        out.update({name: array.data for name, array in graph.arrays.names.items()})
+    return out
+
+
+def _element_label(graph: Graph, name: str, where: str) -> str:
+    """`x[-1]` or `W[1, 0]` as the input's label (`x[2]`, `W[1,0]`); `x` alone is refused."""
+    from .arrays import shape_text
+
+    shapes = graph.arrays.shapes
+    if name in shapes:
+        first = ",".join("0" * len(shapes[name]))
+        raise UsageError(f"{where}: '{name}' is an array of {shape_text(shapes[name])}: claim one element's gradient",
+                         hint=f"for example --expect '{name}[{first}]=...'")  # fmt: skip
+    m = re.fullmatch(r"([A-Za-z_]\w*)\[\s*([-+]?\d+(?:\s*,\s*[-+]?\d+)*)\s*\]", name)
+    if m is None or m[1] not in shapes:
+        return name
+    shape, index = shapes[m[1]], [int(t) for t in m[2].split(",")]
+    if len(index) != len(shape) or not all(-n <= i < n for i, n in zip(index, shape)):
+        raise UsageError(f"{where}: no element {name} in '{m[1]}' ({shape_text(shape)})")
+    return m[1] + "[" + ",".join(str(i % n) for i, n in zip(index, shape)) + "]"
 
 
 # -- JSON -----------------------------------------------------------------------------------

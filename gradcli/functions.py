@@ -258,7 +258,7 @@ def call(b, fn: str, args: tuple, start: int, end: int):
     the body's equations run again with the parameters bound to the arguments."""
     base = fn.rstrip("'")
     order = len(fn) - len(base)
-    with_arrays = any(a.__class__ is not Value for a in args)
+    with_arrays = b.arrays is not None and any(a.__class__ is not Value for a in args)  # no arrays: no scan
     if order and with_arrays:
         return _derivative_elementwise(b, fn, base, order, args[0], start, end)
     template = None if with_arrays else _template(b.program, base, order)

@@ -347,6 +347,44 @@ def test_check_and_explain_work_on_array_programs(gradcli):
     assert gradcli("eval", src, "--expand", "--format", "json").exit_code == 0
 
 
+def test_check_claims_name_elements_and_read_arrays(gradcli):
+    """--expect x[0]=..., x[-1] (read as x[2]), W[1, 0]; claims that read elements and reduce arrays;
+    at the given point and at sample points (where the claims are evaluated again)."""
+    src = "L = sum(x**3) + a*x[1] + sum(W @ x)"
+    claims = ["x[0]=3*x[0]**2 + W[0,0] + W[1,0]", "x[-1]=3*x[2]**2 + W[0,2] + W[1,2]",
+              "a=x[1]", "W[1, 0]=x[0]", "x[1]=3*x[1]**2 + a + sum(transpose(W)[1])"]  # fmt: skip
+    args = ["check", src, "x=[1, 2, -0.5]", "a=3", "W=[[1, 0, 2], [0.5, -1, 1]]", "--samples", "2", "--format", "json"]
+    result = gradcli(*args, *(f"--expect={c}" for c in claims))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    rows = [r for r in doc["results"] if r["name"].startswith("expect:")]
+    assert [r["name"] for r in rows[:5]] == ["expect:x[0]", "expect:x[2]", "expect:a", "expect:W[1,0]", "expect:x[1]"]
+    assert len(rows) == 15 and all(r["status"] == "pass" for r in rows) and doc["ok"]
+    assert [r["analytic"] for r in rows[:5]] == [4.5, 3.75, 2.0, 1.0, 14.0]  # 3+1+0.5, 0.75+2+1, 2, 1, 12+3-1
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ("x=1", "expect x=1: 'x' is an array of shape (2,): claim one element's gradient"),
+        ("x[2]=1", "expect x[2]=1: no element x[2] in 'x' (shape (2,))"),
+        ("x[0]=2*x", "expect x[0]=2*x: the claim is an array of shape (2,), not a number"),
+    ],
+)
+def test_bad_claims_on_arrays_exit_2(gradcli, claim, message):
+    result = gradcli("check", "L = sum(x*x)", "x=[1, 2]", "--expect", claim, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"]["message"] == message
+
+
+def test_check_of_a_function_called_with_arrays(gradcli):
+    src = "loss(W, x) = sum(tanh(W @ x)**2)\nL = loss(M, v)"
+    result = gradcli("check", src, "M=[[1, 0.5], [-0.3, 2]]", "v=[0.5, -0.5]", "--samples", "2", "--format", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["ok"] and len(doc["results"]) == 18  # 6 elements at 3 points
+
+
 def test_expand_keeps_the_jacobian(eval_json):
     plain = eval_json("x = [0.3, -0.2]\ny = tanh(x) / (1 + x)")
     expanded = eval_json("x = [0.3, -0.2]\ny = tanh(x) / (1 + x)", "--expand")
