@@ -84,7 +84,10 @@ def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], n
         step["text"] = f"{names[i]}  ({kind})" if names[i] == value else f"{names[i]} = {value}  ({kind})"
         return step
     formula = describe(node.op, [names[ids[id(a)]] for a in node.args])
-    step.update(formula=formula, inputs=[a.data for a in node.args])
+    values = [a.data for a in node.args]
+    # `operands`/`operand_ids`: the values and ids this node is computed from.  `inputs` is the
+    # same list, kept for scripts written before; it is not eval's `inputs` (the program's leaves).
+    step.update(formula=formula, operands=values, operand_ids=[ids[id(a)] for a in node.args], inputs=values)
     # A name shows its formula (`y = tanh(x)`); an unnamed node's label is its formula already.
     head = f"{names[i]} = {formula}" if _NAME.match(names[i]) and formula != names[i] else names[i]
     numbers = _numbers(node, num)

@@ -112,3 +112,12 @@ def test_check_verdict_counts(gradcli):
     assert out.splitlines()[-1] == "ok: every gradient confirmed (1 passed, 1 at a kink)"
     out = gradcli("check", SEED, "--expect", "a=1", "--expect", "b=1").stdout
     assert out.splitlines()[-1] == "NOT CONFIRMED: 4 passed, 2 failed"
+
+
+def test_explain_json_names_operands_apart_from_the_programs_inputs(gradcli):
+    import json
+
+    doc = json.loads(gradcli("explain", "b = a*c", "a=3", "c=2", "--format", "json").stdout)
+    step = doc["forward"][-1]
+    assert step["operands"] == [3.0, 2.0] and step["operand_ids"] == [0, 1]
+    assert step["inputs"] == step["operands"]  # the older name, kept
