@@ -60,15 +60,18 @@ class Axis:
 
 
 def is_swept(text: str) -> bool:
-    """`x=0:1:5` or `x=1,2` (a comma outside parentheses: `x=atan2(1,2)` is one value)."""
+    """`x=0:1:5` or `x=1,2` (a comma outside brackets: `x=atan2(1,2)` is one value); a value
+    starting with `[` is an array (`x=[1,2]`), bound as in eval, not swept."""
     _, _, raw = text.partition("=")
+    if raw.lstrip().startswith("["):
+        return False
     return ":" in raw or len(_top_level_split(raw)) > 1
 
 
 def _top_level_split(raw: str) -> list[str]:
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(raw):
-        depth += (ch == "(") - (ch == ")")
+        depth += (ch in "([") - (ch in ")]")
         if ch == "," and depth == 0:
             parts.append(raw[start:i])
             start = i + 1
@@ -82,6 +85,9 @@ def parse_axis(text: str, allow_nonfinite: bool = False, default_count: int | No
     With default_count (plot), `x=START:STOP` is allowed too."""
     name, _, raw = text.partition("=")
     name = name.strip()
+    if re.fullmatch(r"\w+\s*\[.*\]", name):  # x[0]=0:1:5
+        raise BindingError(f"bad sweep {text!r}: sweeping one element of an array is not supported",
+                           hint="bind the array (x=[...]) and sweep a scalar input instead")  # fmt: skip
     if ":" not in raw:
         parts = [p.strip() for p in _top_level_split(raw)]
         if any(not p for p in parts):
@@ -342,6 +348,7 @@ def prepare(
     _no_repeats([*plain, *(a.name for a in axes)])
     if points is not None and axes:
         raise UsageError("give the points either as swept bindings (x=0:1:11) or with --points, not both")
+    _no_array_axes(program, axes, plain)
     bindings = dict(plain)
     bindings.update({a.name: a.first for a in axes})
     computed = {s.target for s in program.stmts if s.target and not is_constant(program, s)}
@@ -363,6 +370,21 @@ def prepare(
         points.use(_point_columns(points, graph, computed))
     sweep = Sweep(graph, ArrayGraph(graph), source, allow_nonfinite, list(graph.inputs))
     return sweep
+
+
+def _no_array_axes(program: Program, axes: Sequence[Axis], plain: dict) -> None:
+    """Sweeping an array input (its program default is an array literal) is not supported."""
+    from .arrays import literal_value
+
+    defaults = {s.target: s for s in program.stmts if s.target and is_constant(program, s)}
+    for axis in axes:
+        stmt = defaults.get(axis.name)
+        if stmt is not None and literal_value(program, stmt) is not None:
+            raise UsageError(
+                f"'{axis.name}' is an array: sweeping an array input is not supported",
+                hint=f"bind it to one array ({axis.name}=[...]) and sweep scalar inputs, or sweep a scalar "
+                f"that the program uses in {axis.name}'s place",
+            )
 
 
 def _no_repeats(names: list[str]) -> None:

@@ -6,6 +6,8 @@ matrix MLP against micrograd's nn.MLP, bad input, and the CLI's contract (JSON k
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import random
@@ -515,3 +517,42 @@ def test_pretty_output_groups_each_array_on_one_row(gradcli):
     cells = [c.strip() for c in rows["W1"].split("│")[2:4]]
     assert cells == ["(2, 2)", "[[0.1, -0.4], [0.7, 0.2]]"]
     assert set(rows) >= {"x", "W1", "b1", "h", "v"}
+
+
+# -- sweep and plot: an array binding is one value, not a swept list ----------------------------
+
+
+def test_is_swept_reads_a_bracketed_value_as_an_array():
+    from gradcli.sweep import is_swept
+
+    texts = ("x=[1,2]", "W=[[1, 2], [3, 4]]", "a=1,2", "a=0:1:3", "a=max(1,2)", "a=sum([1,2])")
+    assert [is_swept(t) for t in texts] == [False, False, True, True, False, False]
+
+
+def test_sweep_with_an_array_binding(gradcli):
+    result = gradcli("sweep", "L = sum(x*x)*a", "x=[1, 2]", "a=0:1:3")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["x[0]", "x[1]", "a", "L", "dL/dx[0]", "dL/dx[1]", "dL/da", "status"]
+    assert [[float(v) for v in row[:-1]] for row in rows[1:]] == [
+        [1, 2, 0, 0, 0, 0, 5], [1, 2, 0.5, 2.5, 1, 2, 5], [1, 2, 1, 5, 2, 4, 5],
+    ]  # fmt: skip
+
+
+def test_plot_with_an_array_binding(gradcli):
+    result = gradcli("plot", "L = sum(x*x)*a", "x=[1, 2]", "a=0:1", "--width", "60")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x = [1, 2]\nL = sum(x*x)*a", "x=0:1:3", "a=1"], "'x' is an array: sweeping an array input is not supported"),
+        (["L = sum(x*x)*a", "x=[1, 2]", "x[0]=0:1:3", "a=1"],
+         "bad sweep 'x[0]=0:1:3': sweeping one element of an array is not supported"),
+    ],
+)  # fmt: skip
+def test_sweeping_an_array_is_a_clear_error(gradcli, args, message):
+    result = gradcli("sweep", *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {message}"
