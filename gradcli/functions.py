@@ -15,6 +15,13 @@ the body's text prefixed by the call's name: `f#2.x*y` is the node `x*y` of the 
 of f; nested calls nest (`g#1.f#2.x*y`: in the first call of g, the second call of f that
 g's body makes).  The call's result node is labelled with the call as written, `f(a, 2)`.
 
+Arrays.  A body may use arrays (`sum(v)`, `W @ x`, `v[0]`, `softmax(v)`).  A call with an array
+argument, or of a body whose value is an array, has no template (its shapes belong to the call):
+it runs the body's equations again with the parameters bound to the arguments, through the
+interpreter, so arrays lower as in a statement; its new nodes get the same `f#k.` prefix.  All-
+scalar calls of other bodies keep the template.  `f'(v)` of an array applies f' elementwise
+when f is a function of a scalar (no array syntax in its body), as `tanh'(v)` does.
+
 Derivatives.  `f'(x)` (any number of primes, for a one-argument function, user-defined or
 built in: `tanh'(x)`) differentiates the template symbolically with gradcli.derivative's
 gradient() (the op table's rules emitting nodes): the derivative is a template too, built
