@@ -171,13 +171,9 @@ def math_error(op: Op, args: Sequence[Value], exc: Exception, label: str = "") -
     names, at = _operands(args)
     text = label or describe(op, names)
     where = f" at {at}" if at else ""
-    if isinstance(exc, ZeroDivisionError) and op.name == "div":
-        divisor = f" ({names[1]} = {fmt(args[1].data)})" if not _is_literal(args[1]) else ""
-        msg = f"division by zero in {text}{divisor}"
-    elif op.name == "pow" and args[0].data < 0 and isinstance(exc, ValueError) and args[1].data != 0:
-        msg = f"{text}: negative base with a fractional exponent" + (f" ({at})" if at else "")
-    elif op.name == "pow" and args[0].data == 0 and args[1].data < 0:
-        msg = f"{text}: zero to a negative power" + (f" ({at})" if at else "")
+    reason = op.failure(tuple(a.data for a in args), exc) if op.failure else None
+    if reason:  # the op table's own words: "division by zero", "zero to a negative power"
+        msg = f"{reason} in {text}" + (f" ({at})" if at else "")
     elif isinstance(exc, OverflowError):
         msg = f"{text} overflows{where}"
     else:

@@ -40,14 +40,11 @@ def _spell(precision: int | None):
     return num
 
 
-_SYMBOLS = {"mul": "×", "div": "/", "add": "+", "sub": "-", "pow": "^"}
-
-
 def _numbers(node: Value, num) -> str:
     """The node's formula with its operands' values: `2 × -3`, `tanh(0.881374)`."""
     values = [num(a.data) for a in node.args]
-    if node.op.name in _SYMBOLS and len(values) == 2:
-        return f"{values[0]} {_SYMBOLS[node.op.name]} {values[1]}"
+    if node.op.shown and len(values) == 2:
+        return f"{values[0]} {node.op.shown} {values[1]}"
     if node.op.name == "neg":
         return f"-({values[0]})"
     if node.op.name == "id":

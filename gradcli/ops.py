@@ -46,6 +46,7 @@ class Op(NamedTuple):
     syntax: str = "function"  # "function": called by name; "operator": only via its symbol
     symbol: str = ""  # infix/prefix symbol for display ("+", "*", "-", "**", "<")
     precedence: int = 9  # binding power of an operator, for printing: 9 for a call or atom
+    shown: str = ""  # the symbol between two numbers in explain's arithmetic ("2 × -3"); "" : a call
     # Piecewise ops: which piece the operands are on, 0 exactly at a switch point (any other
     # hashable value names a piece).  `gradcli check` uses it to find kinks.
     branch: Callable[..., object] | None = None
@@ -56,6 +57,7 @@ class Op(NamedTuple):
     exact: bool = False  # the result is one of the operands or a sign flip: no rounding
     ieee: Callable[[tuple, Exception], float] = _overflow_or_nan  # IEEE-754 result where forward raised
     array: Callable[..., object] | None = None  # forward on numpy arrays, as array(np, *xs); None: np.<name>
+    failure: Callable[[tuple, Exception], str | None] | None = None  # why forward failed, in words
 
     def local(self, out: float, *xs: float) -> tuple:
         """The local partial derivatives d out / d x_i (the vjp of an upstream 1)."""
@@ -205,6 +207,19 @@ def _x_hypot(P, x, y):
 # -- IEEE-754 results where `math` raises (--allow-nonfinite, and the rules' SAFE floats) --
 
 
+def _div_failure(xs: tuple, exc: Exception) -> str | None:
+    return "division by zero" if xs[1] == 0.0 else None
+
+
+def _pow_failure(xs: tuple, exc: Exception) -> str | None:
+    x, y = xs
+    if x == 0.0 and y < 0.0:
+        return "zero to a negative power"
+    if x < 0.0 and isinstance(exc, ValueError) and y != 0.0:
+        return "negative base with a fractional exponent"
+    return None
+
+
 def _ieee_div(xs: tuple, exc: Exception) -> float:
     x, y = xs
     if y == 0.0:
@@ -257,14 +272,15 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 #   name, arity, forward,  vjp (g, out, *xs, P) -> contributions,  then what else it needs
 
 OPS: tuple[Op, ...] = (
-    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4),
-    Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub),
-    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5),
-    Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div),
+    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4, shown="+"),
+    Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub, shown="-"),
+    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5, shown="×"),
+    Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div, shown="/",
+       failure=_div_failure),
     Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True),
     Op("id",       1, lambda x: x,      lambda g, out, x, P: (g,), "operator", "=", exact=True,
        array=lambda np, x: x),
-    Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow,
+    Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow, shown="^", failure=_pow_failure,
        array=lambda np, x, y: np.power(x, y)),
     Op("exp",      1, math.exp,         lambda g, out, x, P: (g * out,)),
     Op("log",      1, math.log,         lambda g, out, x, P: (g / x,), domain="x > 0", ieee=_ieee_log),
@@ -317,17 +333,17 @@ OPS: tuple[Op, ...] = (
     Op("round",    1, _round,           _NO_GRAD1, branch=_step_branch(_round, lambda x: x - math.floor(x) == 0.5),
        exact=True, array=lambda np, x: np.round(x)),
     Op("sign",     1, _sign,            _NO_GRAD1, branch=_sign, exact=True),
-    Op("lt",       2, _compare(operator.lt), _NO_GRAD2, "operator", "<", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("lt",       2, _compare(operator.lt), _NO_GRAD2, "operator", "<", 2, branch=_SIGN_BRANCH, exact=True, shown="<",
        array=lambda np, x, y: (x < y).astype(float)),
-    Op("le",       2, _compare(operator.le), _NO_GRAD2, "operator", "<=", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("le",       2, _compare(operator.le), _NO_GRAD2, "operator", "<=", 2, branch=_SIGN_BRANCH, exact=True, shown="<=",
        array=lambda np, x, y: (x <= y).astype(float)),
-    Op("gt",       2, _compare(operator.gt), _NO_GRAD2, "operator", ">", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("gt",       2, _compare(operator.gt), _NO_GRAD2, "operator", ">", 2, branch=_SIGN_BRANCH, exact=True, shown=">",
        array=lambda np, x, y: (x > y).astype(float)),
-    Op("ge",       2, _compare(operator.ge), _NO_GRAD2, "operator", ">=", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("ge",       2, _compare(operator.ge), _NO_GRAD2, "operator", ">=", 2, branch=_SIGN_BRANCH, exact=True, shown=">=",
        array=lambda np, x, y: (x >= y).astype(float)),
-    Op("eq",       2, _compare(operator.eq), _NO_GRAD2, "operator", "==", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("eq",       2, _compare(operator.eq), _NO_GRAD2, "operator", "==", 2, branch=_SIGN_BRANCH, exact=True, shown="==",
        array=lambda np, x, y: (x == y).astype(float)),
-    Op("ne",       2, _compare(operator.ne), _NO_GRAD2, "operator", "!=", 2, branch=_SIGN_BRANCH, exact=True,
+    Op("ne",       2, _compare(operator.ne), _NO_GRAD2, "operator", "!=", 2, branch=_SIGN_BRANCH, exact=True, shown="!=",
        array=lambda np, x, y: (x != y).astype(float)),
     # where(c, a, b): a where c is nonzero, else b.  Both branches are computed (as numpy's).
     Op("where",    3, _where,           lambda g, out, c, a, b, P: (0.0, P.where(c, g, 0.0), P.where(c, 0.0, g)),

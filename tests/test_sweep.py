@@ -178,8 +178,8 @@ def test_gradient_failure_is_a_failed_row_too(sweep):
 def test_status_with_commas_is_quoted(sweep):
     result = sweep("y = x**p", "x=-8", "p=0.5,2")
     rows = rows_of(result.stdout)
-    assert rows[0]["status"] == "x**p: negative base with a fractional exponent (x = -8, p = 0.5)"
-    assert '"x**p: negative base with a fractional exponent (x = -8, p = 0.5)"' in result.stdout
+    assert rows[0]["status"] == "negative base with a fractional exponent in x**p (x = -8, p = 0.5)"
+    assert '"negative base with a fractional exponent in x**p (x = -8, p = 0.5)"' in result.stdout
     assert rows[1]["status"] == "the derivative of y = x**p with respect to p is undefined at x = -8, p = 2"
 
 
