@@ -243,6 +243,10 @@ def table(graph: Graph, options: OutputOptions = DEFAULT) -> RenderableType:
 _MEASURED_ROWS = 300  # above this, a table is only drawn at its natural width (rich's measuring is slow)
 
 
+def _has_u(rows: list) -> bool:
+    return any(isinstance(r, dict) and "u" in r for r in rows)
+
+
 def _natural_width(graph: Graph, rows: list, dropped: tuple) -> int:
     """The width of the node table with no cell wrapped: the widest cell of each column, plus
     rich's padding and borders (3 a column, 1 more), computed from the cells' text."""
@@ -255,6 +259,8 @@ def _natural_width(graph: Graph, rows: list, dropped: tuple) -> int:
         return r["op"] + (f"  {r['formula']}" if r["formula"] and "formula" not in dropped else "")
 
     columns = [widest(lambda r: r["node"], "node"), widest(lambda r: r["value"], "value")]
+    if _has_u(rows):
+        columns.append(widest(lambda r: r["u"], "u"))
     columns.append(widest(lambda r: r["grad"], f"d{_short_name(graph.output_name)}/dnode"))
     if "#" not in dropped:
         columns.append(widest(lambda r: r["#"], "#"))
@@ -266,6 +272,8 @@ def _natural_width(graph: Graph, rows: list, dropped: tuple) -> int:
 def _node_rows(graph: Graph, options: OutputOptions) -> list:
     """The cells of each node drawn (a dict), or the number of nodes left out (an int)."""
     nodes, ids, p = graph.nodes, node_ids(graph), options.precision
+    unc = getattr(graph, "uncertainty", None)
+    us = unc.nodes if unc is not None and unc.nodes is not None else None  # each node's first-order u
     rows: list = []
     for i in _rows(len(nodes), options.max_rows):
         if i < 0:
@@ -283,6 +291,7 @@ def _node_rows(graph: Graph, options: OutputOptions) -> list:
                 "value": short(node.data, p),
                 "grad": short(node.grad, p),
                 "g": node.grad,
+                **({"u": short(us[i], p)} if us is not None else {}),
             }
         )
     return rows
@@ -314,6 +323,9 @@ def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions
     if "op" not in dropped:
         t.add_column("op", overflow="fold")
     t.add_column("value", justify="right", no_wrap=True)
+    with_u = _has_u(rows)
+    if with_u:
+        t.add_column("u", justify="right", no_wrap=True)  # the node's standard uncertainty (first order)
     t.add_column(f"d{_short_name(graph.output_name)}/dnode", justify="right", no_wrap=True)
     for row in rows:
         if isinstance(row, int):
@@ -325,6 +337,7 @@ def _node_table(graph: Graph, rows: list, dropped: tuple, options: OutputOptions
             Text(row["node"], style=row["style"]),
             *([op] if "op" not in dropped else []),
             row["value"],
+            *([row["u"]] if with_u else []),
             Text(row["grad"], style=_grad_style(row["g"])),
         )
     notes = [_left_out_caption(graph, rows)]
@@ -352,7 +365,8 @@ def _node_stack(graph: Graph, rows: list, options: OutputOptions) -> RenderableT
         head = Text(f"#{row['#']} ", style="dim")
         head.append(row["node"], style=row["style"])
         head.append(f"  {row['op']}" + (f"  {row['formula']}" if row["formula"] else ""), style="dim")
-        items = [("value", row["value"], ""), (out, row["grad"], _grad_style(row["g"]))]
+        items = [("value", row["value"], ""), *([("u", row["u"], "")] if "u" in row else []),
+                 (out, row["grad"], _grad_style(row["g"]))]  # fmt: skip
         parts += [head, *pack(items, options.width, indent=4)]
     caption = _left_out_caption(graph, rows)
     if caption:

@@ -397,3 +397,15 @@ def test_every_nodes_first_order_uncertainty(eval_json):
     doc = eval_json("s = x + y; t = s*2", "x=1±0.3", "y=1±0.4", "--corr", "x,y=0.5")
     u = dict(zip([n["label"] for n in doc["nodes"]], doc["uncertainty"]["nodes"]))
     assert u["s"] == pytest.approx(math.sqrt(0.09 + 0.16 + 0.12), rel=1e-14) and u["t"] == pytest.approx(2 * u["s"])
+
+
+def test_eval_table_has_each_nodes_u_column(gradcli):
+    """Where uncertainty grows: a `u` column beside each node's value (first order)."""
+    out = gradcli("eval", "y = 2*x; z = y + w", "x=1±0.1", "w=3±0.2", "--format", "table", env={"COLUMNS": "100"})
+    assert out.exit_code == 0, out.stderr
+    rows = {
+        line.split("│")[2].strip(): line.split("│")[5].strip()
+        for line in out.stdout.splitlines()
+        if line.count("│") >= 6
+    }
+    assert rows["x"] == "0.1" and rows["y"] == "0.2" and rows["z"] == "0.282843"  # sqrt(0.2^2 + 0.2^2)

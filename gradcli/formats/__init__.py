@@ -97,7 +97,7 @@ def _uncertainty(graph, options: OutputOptions) -> list:
         return []
     from .uncertainty import renderables
 
-    return renderables(graph.uncertainty, options, graph.nodes)
+    return renderables(graph.uncertainty, options)
 
 
 @register("table", "eval")

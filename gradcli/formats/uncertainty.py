@@ -18,7 +18,7 @@ def json_text(graph_json: str, result) -> str:
     return f'{graph_json[:-1]}, "uncertainty": {json.dumps(result.to_dict(), allow_nan=False)}}}'
 
 
-def renderables(result, options: OutputOptions, graph_nodes: list | None = None) -> list:
+def renderables(result, options: OutputOptions) -> list:
     """The headline, the budget and Monte Carlo's summary, as rich renderables."""
     from rich.text import Text
 
@@ -34,8 +34,6 @@ def renderables(result, options: OutputOptions, graph_nodes: list | None = None)
         expanded = plus_minus(result.value, result.expanded)
         parts.append(Text(f"{name} = {expanded}   (expanded uncertainty U = k·u, k = {result.k:g})"))
     parts.append(_budget(result, options))
-    if result.nodes is not None and graph_nodes is not None:
-        parts.append(_node_line(result, graph_nodes, options))
     mc = result.monte_carlo
     if mc is not None:
         p = options.precision
@@ -48,19 +46,6 @@ def renderables(result, options: OutputOptions, graph_nodes: list | None = None)
             _verdict(mc),
         ]  # fmt: skip
     return parts
-
-
-def _node_line(result, nodes: list, options: OutputOptions):
-    """`u of each node: e 0.5 · d 0.5 · L 1.0`: where the uncertainty grows (first order)."""
-    from rich.text import Text
-
-    from ..render import short
-
-    items = [(node.label, u) for node, u in zip(nodes, result.nodes) if node.op.name != "const"]
-    shown = items if options.max_rows == 0 else items[: options.max_rows]
-    text = " · ".join(f"{label} {short(u, 3)}" for label, u in shown)
-    more = f" · ... ({len(items) - len(shown)} more; --format json has all)" if len(shown) < len(items) else ""
-    return Text(f"u of each node (first order): {text}{more}", style="dim")
 
 
 def _verdict(mc):
