@@ -18,6 +18,11 @@ import sys
 import tempfile
 import textwrap
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import best as _best  # noqa: E402
 
 PROGRAM = "y = a*sin(b) + exp(-c*c)*b + log(1 + a*a)*c"
 
@@ -99,13 +104,62 @@ def peak_memory(points: int) -> None:
     print(f"{k**3:,} points streamed to /dev/null: peak RSS {kib / 1024:.0f} MB in {took:.1f} s (target: < 400 MB)")
 
 
+def compute_only(points: int, rounds: int) -> None:
+    """In-process compute only (no text): gradcli's array interpreter against JAX vmap(grad)
+    (jitted, float64) and a PyTorch batched backward, on the same formula and points."""
+    import numpy as np
+
+    from gradcli.batch import ArrayGraph
+    from gradcli.interpreter import build
+    from gradcli.parser import parse
+
+    rng = np.random.default_rng(0)
+    a, b, c = rng.uniform(0, 1, points), rng.uniform(-1, 1, points), rng.uniform(1, 2, points)
+    compiled = ArrayGraph(build(parse(PROGRAM), {"a": 0.5, "b": 0.5, "c": 1.5}, allow_nonfinite=True))
+    ours = _best(lambda: compiled.run([a, b, c], points), rounds)
+    print(f"{points:,} points, value and 3 gradients, in process (best of {rounds}):")
+    print(f"  gradcli array interpreter  {ours * 1e3:8.1f} ms")
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+
+        def f(a, b, c):
+            return a * jnp.sin(b) + jnp.exp(-c * c) * b + jnp.log(1 + a * a) * c
+
+        both = jax.jit(jax.vmap(jax.value_and_grad(f, argnums=(0, 1, 2))))
+        ja, jb, jc = (jnp.asarray(x) for x in (a, b, c))
+        jax.block_until_ready(both(ja, jb, jc))  # compile outside the timing
+        t = _best(lambda: jax.block_until_ready(both(ja, jb, jc)), rounds)
+        print(f"  JAX jit(vmap(value_and_grad)) {t * 1e3:8.1f} ms   gradcli / JAX = {ours / t:5.2f}x (target <= 2x)")
+    except ImportError:
+        print("  JAX: not installed")
+    try:
+        import torch
+
+        def torch_run():
+            ta, tb, tc = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (a, b, c))
+            y = ta * torch.sin(tb) + torch.exp(-tc * tc) * tb + torch.log(1 + ta * ta) * tc
+            y.sum().backward()
+            return y, ta.grad, tb.grad, tc.grad
+
+        t = _best(torch_run, rounds)
+        print(f"  PyTorch batched backward    {t * 1e3:8.1f} ms   gradcli / torch = {ours / t:5.2f}x")
+    except ImportError:
+        print("  PyTorch: not installed")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=10_000_000, help="points for the memory figure (0: skip)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compute", type=int, default=1_000_000, help="points for the in-process figure (0: skip)")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.2f} (timings on a shared machine are noisy)")
+    if args.compute:
+        compute_only(args.compute, args.rounds)
     versus_numpy(args.points, args.rounds)
     if args.big:
         peak_memory(args.big)
