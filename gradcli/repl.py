@@ -181,9 +181,10 @@ class Session:
     def _show(self, p: Program, graph) -> None:
         for s in p.stmts:
             if s.target is None:
-                self.say(fmt(graph.output.data))
+                out = graph.arrays.output if graph.arrays is not None and graph.arrays.output is not None else None
+                self.say(_text(out.data) if out is not None else fmt(graph.output.data))
             else:
-                self.say(f"{s.target} = {fmt(graph.names[s.target].data)}")
+                self.say(f"{s.target} = {_text(_named(graph, s.target).data)}")
         for d in p.functions.values():
             self.say(f"defined {d.signature()}")
 
@@ -230,9 +231,10 @@ class Session:
         if graph is None:
             self.say("no variables yet")
             return
-        for name, node in graph.names.items():
-            kind = "input" if name in graph.inputs else "value"
-            self.say(f"{name} = {fmt(node.data)}  ({kind})")
+        arrays = graph.arrays.names if graph.arrays is not None else {}
+        for name, node in {**graph.names, **arrays}.items():
+            kind = "input" if name in graph.inputs or f"{name}[0]" in graph.inputs else "value"
+            self.say(f"{name} = {_text(node.data)}  ({kind})")
 
     def analyse(self, name: str, arg: str) -> None:
         """:grad, :explain, :check, :hessian on the last value (or, for :grad, on NAME)."""
@@ -423,3 +425,17 @@ def _completer(session: Session):
                     yield Completion(candidate, start_position=-len(stem))
 
     return Names()
+
+
+def _named(graph, name: str):
+    """A name's newest value: a node, or an array (gradcli.arrays keeps those apart)."""
+    if name in graph.names:
+        return graph.names[name]
+    return graph.arrays.names[name]
+
+
+def _text(data) -> str:
+    """A number as eval prints it; an array as nested lists of such numbers."""
+    if isinstance(data, list):
+        return "[" + ", ".join(_text(x) for x in data) + "]"
+    return fmt(data)

@@ -208,3 +208,9 @@ def test_in_a_pseudo_terminal(tmp_path):
             proc.kill()
         os.close(master)
     assert "f(x) = x*x*x" in (tmp_path / "gradcli" / "history").read_text()
+
+
+def test_arrays_print_as_nested_lists(tmp_path):
+    run = _repl("x = [1, 2]\ny = x*x\nsum(y)\n:vars\n", tmp_path)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert run.stdout.splitlines() == ["x = [1, 2]", "y = [1, 4]", "5", "x = [1, 2]  (input)", "y = [1, 4]  (value)"]
