@@ -125,7 +125,9 @@ class Options(NamedTuple):
     bindings_file: Path | None = None  # --bindings FILE: a JSON object of bindings (gradcli.arrays)
 
     def output(self) -> formats.OutputOptions:
-        return formats.OutputOptions(self.precision, self.max_rows, self.no_color, formats.terminal_width())
+        return formats.OutputOptions(
+            self.precision, self.max_rows, self.no_color, formats.terminal_width(), open_calls=self.expand
+        )
 
 
 def _option(name: str, default, annotation) -> inspect.Parameter:

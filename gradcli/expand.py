@@ -68,4 +68,5 @@ def expand(graph: Graph) -> Graph:
         {name: new[id(v)] for name, v in graph.names.items()},
         list(graph.unused),
         list(graph.warnings),
+        calls=dict(graph.calls),  # explain still names the calls of user functions
     )

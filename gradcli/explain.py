@@ -66,10 +66,29 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
         "output": graph.output_name,
         "output_node": names[ids[id(graph.output)]],
         "value": graph.output.data,
-        "forward": [_forward_step(graph, i, names, ids, num) for i in range(len(graph.nodes))],
+        "forward": _name_calls(graph, [_forward_step(graph, i, names, ids, num) for i in range(len(graph.nodes))]),
         "backward": backward,
         "gradients": {name: grad[ids[id(v)]] for name, v in graph.inputs.items()},
     }
+
+
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
+
+
+def _name_calls(graph: Graph, steps: list[dict]) -> list[dict]:
+    """Steps inside a user function's call get `call` ("f#1"); the first one of each call also
+    says which call it is, as written: `(in f#1 = f(a, 2), line 2)`."""
+    introduced: set = set()
+    for step in steps:
+        m = _CALL.match(step["node"])
+        if m is None or m.group(1) not in graph.calls:
+            continue
+        key = step["call"] = m.group(1)
+        if key not in introduced:
+            introduced.add(key)
+            text, line = graph.calls[key]
+            step["text"] += f"   (in {key} = {text}, line {line})"
+    return steps
 
 
 def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], num) -> dict:

@@ -274,6 +274,7 @@ def call(b, fn: str, args: tuple, start: int, end: int):
                     "reduce it to a scalar (sum, mean, norm), or differentiate with eval's gradients")  # fmt: skip
     calls = b.calls
     calls[fn] = k = calls.get(fn, 0) + 1
+    b.sites[f"{fn}#{k}"] = (b.program.text(start, end), b.program.position(start)[0])
     if template is None:
         return _expand(b, b.program.functions[base], args, f"{fn}#{k}.", start, end)
     return _replay(b, template, args, f"{fn}#{k}.", start, end)

@@ -45,6 +45,7 @@ class Graph:
     warnings: list[str] = field(default_factory=list)  # for the user, on stderr
     program: Program | None = field(default=None, repr=False)
     stmt_ends: list[int] = field(default_factory=list, repr=False)  # len(nodes) after each statement
+    calls: dict = field(default_factory=dict, repr=False)  # "f#1" -> (call text, line): user function calls
     # `x=1.0±0.1`: name -> uncertainty.Spec(u, distribution, half_width); empty: no uncertainty
     uncertainties: dict = field(default_factory=dict)
     uncertainty: object = None  # eval's uncertainty.Result, for the writers (set by the CLI)
@@ -308,6 +309,7 @@ class _Build:
     inputs: dict
     allow_nonfinite: bool = False
     calls: dict = field(default_factory=dict)  # user function -> calls so far (gradcli.functions labels)
+    sites: dict = field(default_factory=dict)  # "f#1" -> (the call as written, its line), for explain
     arrays: object = None  # the gradcli.arrays module when the program uses arrays, else None
     array_inputs: dict = field(default_factory=dict)  # name -> arrays.Array of input leaves
 
@@ -348,6 +350,7 @@ def build(
         last = program.stmts[-1]
         node, name = out, last.target or program.text(last.start, last.end)
     graph = Graph(b.nodes, b.inputs, node, name, b.env, unused, warnings, program, stmt_ends)
+    graph.calls = b.sites
     if b.arrays is not None:
         arrays.finish(graph, b)
     if any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values()):

@@ -12,6 +12,7 @@ import csv
 import functools
 import io
 import json
+import re
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .engine import Value, describe, fmt, number
@@ -407,7 +408,7 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
         text = Text()
         text.append(f"#{ids[id(node)]} ", style="dim")
         text.append(node.label or "?", style="bold" if node is graph.output else "")
-        text.append(f"  {node.op.name}", style="dim")
+        text.append(f"  {node.op.name}" if id(node) not in calls else f"  call {calls[id(node)][0]}", style="dim")
         if again:
             text.append("  (drawn above)", style="italic dim")
             return text
@@ -416,11 +417,16 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
         text.append(short(node.grad, options.precision), style=_grad_style(node.grad))
         return text
 
+    calls = {} if options.open_calls else _call_results(graph)
+
+    def children(node: Value) -> tuple:
+        return calls[id(node)][1] if id(node) in calls else node.args
+
     root = Tree(label(graph.output, False))
     drawn, marked = {id(graph.output)}, set()
     count = cut = 0
     # Pre-order with an explicit stack (no recursion, however deep the graph): the order a reader meets nodes.
-    stack = [(arg, root, 1) for arg in reversed(graph.output.args)]
+    stack = [(arg, root, 1) for arg in reversed(children(graph.output))]
     while stack:
         node, parent, depth = stack.pop()
         again = id(node) in drawn
@@ -438,7 +444,7 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
         count += 1
         if not again:
             drawn.add(id(node))
-            stack.extend((arg, branch, depth + 1) for arg in reversed(node.args))
+            stack.extend((arg, branch, depth + 1) for arg in reversed(children(node)))
     if cut:
         limits = [f"{max_rows:,} nodes"] if max_rows > 0 else []
         limits += [f"depth {max_depth}", f"{options.width} columns"]
@@ -446,6 +452,33 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
             Text(f"... {plural(cut, 'branch', 'branches')} not drawn (limits: {', '.join(limits)})", style="italic")
         )
     return root
+
+
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
+
+
+def _call_results(graph: Graph) -> dict[int, tuple[str, tuple]]:
+    """id of each user-function call's result node -> ("f#1", the nodes the call reads from
+    outside it): the tree draws a call as one node over its arguments (--expand opens it)."""
+    calls = getattr(graph, "calls", None) or {}
+    out: dict[int, tuple[str, tuple]] = {}
+    for node in graph.nodes:
+        keys = {m.group(1) for a in node.args if (m := _CALL.match(a.label))}
+        key = next((k for k in keys if k in calls and not node.label.startswith(k + ".")), None)
+        if key is None:
+            continue
+        outside, stack, seen = [], list(node.args), set()
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if n.label.startswith(key + "."):
+                stack.extend(n.args)
+            elif n.op.name != "const":
+                outside.append(n)
+        out[id(node)] = (key, tuple(reversed(outside)))
+    return out
 
 
 # -- graph export: Graphviz and Mermaid ------------------------------------------------------

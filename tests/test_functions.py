@@ -333,3 +333,25 @@ def test_eval_cli_with_an_array_argument(gradcli):
     assert doc["gradients"]["M"] == [[pytest.approx(0.5 * s0), pytest.approx(-0.5 * s0)],
                                      [pytest.approx(0.5 * s1), pytest.approx(-0.5 * s1)]]  # fmt: skip
     assert doc["gradients"]["v"] == [pytest.approx(s0), pytest.approx(2 * s1)]
+
+
+PAIR = "f(x, y) = x*y + tanh(x)\nz = f(a, 2) + f(a, b)"
+
+
+def test_explain_names_each_call(gradcli):
+    import json
+
+    doc = json.loads(gradcli("explain", PAIR, "a=0.5", "b=2", "--format", "json").stdout)
+    inside = [s for s in doc["forward"] if "call" in s]
+    assert [s["call"] for s in inside] == ["f#1", "f#1", "f#2", "f#2"]
+    assert inside[0]["text"].endswith("(in f#1 = f(a, 2), line 2)")
+    assert inside[2]["text"].endswith("(in f#2 = f(a, b), line 2)")
+
+
+def test_tree_draws_a_call_as_one_node_and_expand_opens_it(gradcli):
+    lines = gradcli("eval", PAIR, "a=0.5", "b=2", "--format", "tree").stdout.splitlines()
+    wanted = ["f(a, 2)  call f#1", "a  input", "f(a, b)  call f#2", "b  input", "a  input  (drawn above)"]
+    assert len(lines) == 6 and all(w in line for w, line in zip(wanted, lines[1:])), lines
+    assert not any("f#1." in line for line in lines)  # the body's nodes are folded away
+    opened = gradcli("eval", PAIR, "a=0.5", "b=2", "--format", "tree", "--expand").stdout
+    assert "f#1.x*y" in opened

@@ -21,6 +21,7 @@ class OutputOptions(NamedTuple):  # a NamedTuple: ~1 ms less start-up than a dat
     max_rows: int = 200
     no_color: bool = False
     width: int = 80
+    open_calls: bool = False  # the tree draws a user function's call as one node unless this (--expand)
 
 
 Writer = Callable[[Any, OutputOptions, TextIO], None]
