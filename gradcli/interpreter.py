@@ -384,7 +384,7 @@ def _constant_value(b: _Build, stmt: Stmt) -> float:
 def _warnings(program: Program, unused: list[str]) -> list[str]:
     out = [f"'{name}' is bound but the program never uses it; its gradient is 0" for name in unused]
     for kind, text, value, start, _ in program.code:
-        if kind == NUM and underflows(text, value):
+        if kind == NUM and value == 0.0 and underflows(text, value):
             line, _ = program.position(start)
             out.append(f"the number {text} (line {line}) is too small for a double and becomes 0")
     last = program.stmts[-1]
@@ -428,7 +428,7 @@ def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = No
         exc.end_column = exc.column + (end - start)
         raise
     nodes = b.nodes
-    if all(a.op is CONST for a in args):
+    if args[0].op is CONST and all(a.op is CONST for a in args):  # the first test decides most nodes
         # Constants in, a constant out (`-2`, `2*pi`): one leaf that is never differentiated,
         # standing for the whole sub-expression; its operands' leaves are folded into it.
         k = len(args)
