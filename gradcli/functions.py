@@ -425,7 +425,7 @@ def join(programs: list[Program]) -> Program:
     for i, p in enumerate(programs):
         text = p.source if p.source.endswith("\n") or i == len(programs) - 1 else p.source + "\n"
         base = len(code)
-        code.extend((k, n, a, s + offset, e + offset) for k, n, a, s, e in p.code)
+        code.extend(e._replace(start=e.start + offset, end=e.end + offset) for e in p.code)
         stmts.extend(_moved_stmt(st, base, offset) for st in p.stmts)
         for d in p.functions.values():
             if d.name in functions:

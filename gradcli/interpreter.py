@@ -20,7 +20,7 @@ from . import arrays, engine
 from .engine import Value, apply, lift
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
-from .program import CALL, KIND, NAME, NUM, OP, VAR, Program, Stmt
+from .program import CALL, KIND, NAME, NUM, OP, VAR, Eq, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
@@ -198,8 +198,9 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
     """Every name, call and number a statement reads."""
     reads = program.code[stmt.lo : stmt.hi]
     if stmt.aug:  # NAME += expr reads NAME first
-        reads.insert(0, (VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
-    for kind, name, arg, start, end in reads:
+        reads.insert(0, Eq(VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
+    for eq in reads:
+        kind, name, start, end = eq.kind, eq.name, eq.start, eq.end
         if kind == VAR:
             if name in CONSTANTS:
                 continue
@@ -212,8 +213,8 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
                 st.used.add(name)
                 st.inputs.setdefault(name)
         elif kind == CALL:
-            _check_call(program, name, arg, start, end)
-        elif kind == NUM and arg - arg != 0.0 and not st.allow_nonfinite:
+            _check_call(program, name, eq.count, start, end)
+        elif kind == NUM and eq.value - eq.value != 0.0 and not st.allow_nonfinite:
             msg = f"the number {name} is too large for a double (the largest is about 1.8e308)"
             raise _error(UsageError, program, msg, start, end, hint="--allow-nonfinite carries it on as infinity")
 
@@ -445,6 +446,7 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
     values: list[Value] = []
     push = values.append
     step = b.arrays.step if b.arrays is not None else None  # arrays: literals, x[i], @, broadcasting
+    # Unpacked by position in this hot loop (Eq's fields, in order): arg is a NUM's value, else a count.
     for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
         if step is not None and kind != NUM and kind != VAR and step(b, values, kind, name, arg, start, end):
             continue

@@ -31,7 +31,7 @@ from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TER
 from .errors import SyntaxError_
 from .functions import define as _define
 from .ops import CONSTANTS, FUNCTIONS
-from .program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Program, Stmt, line_column, line_starts
+from .program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt, line_column, line_starts
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 # A COMPARE token's text -> the op it emits: 1.0 if true, else 0.0.
@@ -47,53 +47,39 @@ TYPE, TEXT, START, END = range(4)
 # appended to `code` as the parser reduces it, operands before operations.
 
 
+_eq = tuple.__new__  # Eq(...) without NamedTuple's Python-level __new__: the parser's hot path
+
+
 def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None = None) -> dict:
     emit = code.append
 
     def number(c):
         tok = c[0]
-        emit((NUM, tok[TEXT], float(tok[TEXT]), tok[START], tok[END]))
+        emit(_eq(Eq, (NUM, tok[TEXT], float(tok[TEXT]), tok[START], tok[END])))
         return (tok[START], tok[END])
 
     def var(c):
         tok = c[0]
-        emit((VAR, tok[TEXT], 0, tok[START], tok[END]))
+        emit(_eq(Eq, (VAR, tok[TEXT], 0, tok[START], tok[END])))
         return (tok[START], tok[END])
 
     def binary(name: str | None):
         def rule(c):
             span = (c[0][0], c[2][1])  # left operand, operator token, right operand
-            emit((OP, name or COMPARISONS[c[1][TEXT]], 2, *span))  # a comparison: named by its token
+            emit(_eq(Eq, (OP, name or COMPARISONS[c[1][TEXT]], 2, *span)))  # a comparison: named by its token
             return span
 
         return rule
 
     def neg(c):
         span = (c[0][START], c[1][1])
-        emit((OP, "neg", 1, *span))
+        emit(_eq(Eq, (OP, "neg", 1, *span)))
         return span
 
     def widen(c):  # `(a+b)` and `+a`: the same equation, labelled with the wider text
         span = (c[0][START], c[-1][END] if len(c) == 3 else c[-1][1])
-        code[-1] = code[-1][:3] + span
+        code[-1] = code[-1]._replace(start=span[0], end=span[1])
         return span
-
-    def call(c):
-        name, rpar = c[0], c[-1]
-        if name[TEXT] in CONSTANTS:
-            raise _constant_called(source, name, c[1], rpar)
-        span = (name[START], rpar[END])
-        emit((CALL, name[TEXT], len(c) - 3, *span))
-        return span
-
-    def dcall(c):  # f'(x): the name with its primes (gradcli.functions)
-        name, rpar = c[0], c[-1]
-        emit((CALL, name[TEXT] + c[1][TEXT], len(c) - 4, name[START], rpar[END]))
-        return (name[START], rpar[END])
-
-    def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
-        _define(source, code, functions, stmts_mark[0], c[0], c[2:-2], c[-1])
-        stmts_mark[0] = len(code)
 
     def statement(target, aug, start: int, end: int) -> Stmt:
         lo, stmts_mark[0] = stmts_mark[0], len(code)
@@ -102,9 +88,7 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
     return {
         "number": number,
         "var": var,
-        "call": call,
-        "dcall": dcall,
-        "define": define,
+        **_call_callbacks(source, code, stmts_mark, functions),
         "paren": widen,
         "pos": widen,
         "neg": neg,
@@ -122,6 +106,30 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
         "uncertain": lambda c: _uncertain(source, code, statement(c[0][TEXT], None, c[0][START], c[3][1]), c[3]),
         "start": lambda c: [s for s in c if s is not None] if functions else c,  # a definition is None
     }
+
+
+def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict | None) -> dict:
+    """Calls `f(a, b)`, derivative calls `f'(x)` and definitions `f(x, y) = body`."""
+    emit = code.append
+
+    def call(c):
+        name, rpar = c[0], c[-1]
+        if name[TEXT] in CONSTANTS:
+            raise _constant_called(source, name, c[1], rpar)
+        span = (name[START], rpar[END])
+        emit(_eq(Eq, (CALL, name[TEXT], len(c) - 3, *span)))
+        return span
+
+    def dcall(c):  # f'(x): the name with its primes (gradcli.functions)
+        name, rpar = c[0], c[-1]
+        emit(_eq(Eq, (CALL, name[TEXT] + c[1][TEXT], len(c) - 4, name[START], rpar[END])))
+        return (name[START], rpar[END])
+
+    def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
+        _define(source, code, functions, stmts_mark[0], c[0], c[2:-2], c[-1])
+        stmts_mark[0] = len(code)
+
+    return {"call": call, "dcall": dcall, "define": define}
 
 
 def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
@@ -147,12 +155,12 @@ def _array_callbacks(emit) -> dict:
         return child[END] if len(child) == 4 else child[1]
 
     def array(c):  # LSQB items... RSQB
-        emit((LIST, None, len(c) - 2, c[0][START], c[-1][END]))
+        emit(_eq(Eq, (LIST, None, len(c) - 2, c[0][START], c[-1][END])))
         return (c[0][START], c[-1][END])
 
     def index(c):  # base, LSQB, subscripts..., RSQB
         span = (c[0][0], c[-1][END])
-        emit((INDEX, None, len(c) - 3, *span))
+        emit(_eq(Eq, (INDEX, None, len(c) - 3, *span)))
         return span
 
     def slice_(c):  # [start] COLON [stop] [COLON [step]]: which parts are written, as bits
@@ -163,7 +171,7 @@ def _array_callbacks(emit) -> dict:
             else:
                 parts |= 1 << part
         span = (start_of(c[0]), end_of(c[-1]))
-        emit((SLICE, None, parts, *span))
+        emit(_eq(Eq, (SLICE, None, parts, *span)))
         return span
 
     return {"array": array, "index": index, "slice": slice_}

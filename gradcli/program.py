@@ -1,12 +1,12 @@
 """The parsed program: statements over one flat list of equations, with source positions.
 
 The parser emits each expression in postfix order, as the LALR parser reduces it, so a
-program is already a Wengert list: `code` holds one entry per leaf or operation,
+program is already a Wengert list: `code` holds one equation (an `Eq`) per leaf or operation,
 
-    (NUM, text, value, start, end)      a number written in the program
-    (VAR, name, 0, start, end)          a name's current value (or pi, tau)
-    (OP, op_name, n, start, end)        an operator (a+b, -a, a**b) applied to the n values before it
-    (CALL, fn_name, n, start, end)      a function call as written (checked against the op table)
+    Eq(NUM, text, value, start, end)    a number written in the program (eq.value)
+    Eq(VAR, name, 0, start, end)        a name's current value (or pi, tau)
+    Eq(OP, op_name, n, start, end)      an operator (a+b, -a, a**b) applied to the n values before it (eq.count)
+    Eq(CALL, fn_name, n, start, end)    a function call as written (checked against the op table)
 
 and a statement is a slice `code[lo:hi]` whose entries leave one value, assigned to
 `target` (or, for the last statement, the output).  Positions are character offsets into
@@ -17,13 +17,35 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 NUM, VAR, OP, CALL = "num", "var", "op", "call"
 # Arrays (gradcli.arrays): (LIST, None, n, ...) makes an array of the n values before it;
 # (SLICE, None, parts, ...) a slice start:stop:step of the values before it (parts: bits 1 start,
 # 2 stop, 4 step, for the ones written); (INDEX, None, n, ...) indexes the value before its n subscripts.
 LIST, INDEX, SLICE = "list", "index", "slice"
-KIND, NAME, ARG, START, END = range(5)  # fields of a code entry
+KIND, NAME, ARG, START, END = range(5)  # positions of Eq's fields, for code that indexes
+
+
+class Eq(NamedTuple):
+    """One equation of a statement's postfix code, as the parser emits it."""
+
+    kind: str  # NUM VAR OP CALL LIST INDEX SLICE
+    name: str | None  # a number's text, a variable's name, an op's or a function's name
+    arg: float | int  # read it through `value` (NUM) or `count` (the others); VAR: 0
+    start: int  # its span in the source
+    end: int
+
+    @property
+    def value(self) -> float:
+        """A number's value (NUM)."""
+        return self.arg
+
+    @property
+    def count(self) -> int:
+        """How many values before it this equation takes (OP, CALL, LIST, INDEX), or which parts
+        of start:stop:step are written (SLICE: bits 1, 2, 4)."""
+        return self.arg
 
 
 def line_starts(source: str) -> list[int]:

@@ -200,3 +200,14 @@ def test_lark_is_not_imported_to_parse():
     code = "import sys, gradcli.parser as p; p.parse('y = x*2'); print('lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_equations_have_named_fields():
+    from gradcli.program import NUM, OP, Eq
+
+    code = parse("y = 2*x").code
+    assert all(type(e) is Eq for e in code)
+    number, _, product = code
+    assert (number.kind, number.name, number.value, number.start, number.end) == (NUM, "2", 2.0, 4, 5)
+    assert (product.kind, product.name, product.count) == (OP, "mul", 2)
+    assert parse("y = (a + b)").code[-1].start == 4  # a parenthesized equation is widened, still an Eq
