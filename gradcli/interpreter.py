@@ -152,7 +152,10 @@ def is_constant(program: Program, stmt: Stmt) -> bool:
     its target is an input with that default, exactly like a binding."""
     if stmt.aug or stmt.target is None:
         return False
-    return all(e[KIND] != VAR or e[NAME] in CONSTANTS for e in program.code[stmt.lo : stmt.hi])
+    for e in program.code[stmt.lo : stmt.hi]:
+        if e[KIND] == VAR and e[NAME] not in CONSTANTS:
+            return False
+    return True
 
 
 @dataclass
@@ -199,8 +202,7 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
     reads = program.code[stmt.lo : stmt.hi]
     if stmt.aug:  # NAME += expr reads NAME first
         reads.insert(0, Eq(VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
-    for eq in reads:
-        kind, name, start, end = eq.kind, eq.name, eq.start, eq.end
+    for kind, name, arg, start, end in reads:  # Eq's fields by position: this loop is hot
         if kind == VAR:
             if name in CONSTANTS:
                 continue
@@ -213,8 +215,8 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
                 st.used.add(name)
                 st.inputs.setdefault(name)
         elif kind == CALL:
-            _check_call(program, name, eq.count, start, end)
-        elif kind == NUM and eq.value - eq.value != 0.0 and not st.allow_nonfinite:
+            _check_call(program, name, arg, start, end)  # arg: the call's argument count
+        elif kind == NUM and arg - arg != 0.0 and not st.allow_nonfinite:  # arg: the number's value
             msg = f"the number {name} is too large for a double (the largest is about 1.8e308)"
             raise _error(UsageError, program, msg, start, end, hint="--allow-nonfinite carries it on as infinity")
 
