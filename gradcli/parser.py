@@ -331,9 +331,8 @@ def parse(source: str) -> Program:
                 values.append(tok)
                 break
             size, origin, reduce = rules[~act]
-            if reduce is None:  # unit rule
-                del states[-1]
-                states.append(actions[states[-1]][origin])
+            if reduce is None:  # unit rule: the top state alone changes (the goto of the one below)
+                states[-1] = actions[states[-2]][origin]
                 continue
             if size:
                 children = values[-size:]
