@@ -503,13 +503,6 @@ def _kink(left: tuple[_Neville, float], right: tuple[_Neville, float], note: str
 
 # -- probing a graph ----------------------------------------------------------------------
 
-EXACT_OPS = frozenset({"neg", "id", "abs", "relu", "min", "max"})  # before Op.exact: results without rounding
-
-
-def _exact(op) -> bool:
-    """The op's result is one of its operands or a sign flip: it adds no rounding."""
-    return getattr(op, "exact", op.name in EXACT_OPS)
-
 
 class _Probe:
     """f(t) = the graph's output with `node` set to t and only the nodes downstream of it
@@ -550,7 +543,7 @@ class _Probe:
             local = local_derivatives(n)
             if any(id(a) in moving and d != 0.0 for a, d in zip(n.args, local)):  # nan moves too
                 moving.add(id(n))
-                if not _exact(n.op):
+                if not n.op.exact:  # a result that is an operand or its negation adds no rounding
                     total += abs(n.data * n.grad)
         return EPS * total if _finite(total) else math.inf
 

@@ -473,8 +473,3 @@ for _op in OPS:
     if _op.syntax == "function" and _op.arity <= 2 and not hasattr(Value, _op.name):
         setattr(Value, _op.name, _unary_method(_op) if _op.arity == 1 else _binary_method(_op))
 del _op, _dunder, _name
-
-
-def set_allow_nonfinite(allow: bool) -> bool:  # pragma: no cover - removed with the CLI's switch to options
-    """Deprecated no-op: pass allow_nonfinite to build(), backward() and compute() instead."""
-    return False
