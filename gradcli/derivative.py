@@ -211,6 +211,20 @@ class Hessian:
         }
 
 
+def partials(nodes: Sequence[Value], node: Value, wrt: Sequence[Value]) -> list[float | None]:
+    """d node / d x for each x in wrt, by one float reverse sweep over the nodes node depends on
+    (None where no path joins them: a structural zero).  Nonfinite partials are returned as they are."""
+    if node.op is CONST:
+        return [None] * len(wrt)
+    order = reaching(nodes, node)
+    for n in order:
+        n.grad = 0.0
+    node.grad = 1.0
+    backward_sweep(order, allow_nonfinite=True)
+    marked = {id(n) for n in order}
+    return [x.grad if id(x) in marked else None for x in wrt]
+
+
 def hessian(graph: Graph, allow_nonfinite: bool = False) -> Hessian:
     """The gradient and the matrix of second partials of graph.output over its inputs."""
     P = Builder()
@@ -221,17 +235,9 @@ def hessian(graph: Graph, allow_nonfinite: bool = False) -> Hessian:
     matrix = [[0.0] * n for _ in range(n)]
     reached = [[False] * n for _ in range(n)]
     for i, gi in enumerate(grads):
-        if gi.op is CONST:
-            continue
-        order = reaching(everything, gi)
-        for node in order:
-            node.grad = 0.0
-        gi.grad = 1.0
-        backward_sweep(order, allow_nonfinite=True)
-        marked = {id(node) for node in order}
-        for j, x in enumerate(inputs):
-            if id(x) in marked:
-                matrix[i][j], reached[i][j] = x.grad, True
+        for j, d in enumerate(partials(everything, gi, inputs)):
+            if d is not None:
+                matrix[i][j], reached[i][j] = d, True
     for i in range(n):  # exactly symmetric: the two mixed partials are equal up to rounding
         for j in range(i):
             h = 0.5 * (matrix[i][j] + matrix[j][i])

@@ -512,14 +512,14 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
     One symbolic gradient, the Hessian by one float sweep per input over it, then one more
     symbolic gradient of g = sum_i (f_i u_i^2) df/dx_i (f_i fixed at the point), whose
     Hessian diagonal gives sum_i f_i u_i^2 f_ijj for each j: never the n^3 third derivatives."""
-    from .derivative import Builder, gradient
+    from .derivative import Builder, gradient, partials
 
     names = [n for n, s in specs.items() if s.u > 0]
     xs = [graph.inputs[n] for n in names]
     u2 = [specs[n].u ** 2 for n in names]
     P = Builder()  # noqa: N806 - the op table's name for a namespace of ops
     grads = gradient(graph.nodes, graph.output, xs, P)
-    hess = [_sweep_row(graph.nodes + P.nodes, g, xs) for g in grads]
+    hess = [_row(partials(graph.nodes + P.nodes, g, xs)) for g in grads]
     c = [g.data for g in grads]
     g = None
     for ci, u2i, gi in zip(c, u2, grads):
@@ -530,7 +530,7 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
     if g is not None:
         dg = gradient(graph.nodes + P.nodes, g.node, xs, P)
         everything = graph.nodes + P.nodes
-        third = [_sweep_row(everything, d, xs)[j] for j, d in enumerate(dg)]
+        third = [_row(partials(everything, d, xs))[j] for j, d in enumerate(dg)]
     graph.backward(allow_nonfinite=allow_nonfinite)  # the sweeps above overwrote the graph's grads
     total = 0.0
     for i, name in enumerate(names):
@@ -545,20 +545,9 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
     return total
 
 
-def _sweep_row(everything: list, node, xs: list) -> list[float]:
-    """d node / d x for each x in xs, by one float reverse sweep (0 where no path joins them)."""
-    from .engine import backward_sweep, reaching
-
-    if node.op.name == "const":
-        return [0.0] * len(xs)
-    order = reaching(everything, node)
-    for n in order:
-        n.grad = 0.0
-    for x in xs:
-        x.grad = 0.0
-    node.grad = 1.0
-    backward_sweep(order, allow_nonfinite=True)
-    return [x.grad for x in xs]
+def _row(partials: list[float | None]) -> list[float]:
+    """A row of partials with the structural zeros (None) as 0.0."""
+    return [0.0 if d is None else d for d in partials]
 
 
 # -- Monte Carlo (JCGM 101) ---------------------------------------------------------------------
