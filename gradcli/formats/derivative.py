@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import TextIO
 
@@ -66,15 +65,14 @@ def _hessian_json(h, options: OutputOptions, out: TextIO) -> None:
 @register("csv", "hessian")
 def _hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
     """One row per input: its name, the gradient, then the row of the Hessian (full precision)."""
-    from ..engine import number
+    import csv  # here, not at the top: gradcli.cli imports this module on every start-up
 
-    def _full(x: float) -> str:
-        return repr(x) if x - x == 0.0 else str(number(x))
+    from ..render import full
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["input", f"d{h.output}", *h.inputs])
     for name, g, row in zip(h.inputs, h.gradient, h.matrix):
-        writer.writerow([name, _full(g), *[_full(x) for x in row]])
+        writer.writerow([name, full(g), *[full(x) for x in row]])
 
 
 @register("program", "diff")
