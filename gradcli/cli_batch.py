@@ -295,13 +295,13 @@ class _TableWriter:
 
 def _short(text: str, precision: int) -> str:
     """A repr'd number with `precision` significant digits (empty and NaN/Infinity as they are)."""
+    from .render import short
+
     try:
         x = float(text)
     except ValueError:
         return text
-    if x - x != 0.0 or x == 0.0:
-        return text if x != 0.0 else "0"
-    return f"{x:.{precision}g}"
+    return text if x - x != 0.0 else short(x, precision)
 
 
 # -- plot --------------------------------------------------------------------------------
