@@ -181,7 +181,7 @@ class Session:
     def _show(self, p: Program, graph) -> None:
         for s in p.stmts:
             if s.target is None:
-                out = graph.arrays.output if graph.arrays is not None and graph.arrays.output is not None else None
+                out = graph.arrays.output if graph.arrays is not None else None
                 self.say(_text(out.data) if out is not None else fmt(graph.output.data))
             else:
                 self.say(f"{s.target} = {_text(_named(graph, s.target).data)}")
