@@ -23,13 +23,6 @@ from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
 from .program import CALL, KIND, NAME, NUM, OP, VAR, Eq, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-
-
-def underflows(text: str, value: float) -> bool:
-    """A number written with a nonzero digit that rounds to 0 (`1e-400`)."""
-    mantissa = re.split("[eE]", text)[0]
-    return value == 0.0 and any(ch in "123456789" for ch in mantissa)
 
 
 @dataclass
@@ -385,9 +378,11 @@ def _constant_value(b: _Build, stmt: Stmt) -> float:
 
 
 def _warnings(program: Program, unused: list[str]) -> list[str]:
+    from .parser import underflows  # `1e-400`: written nonzero, read as 0
+
     out = [f"'{name}' is bound but the program never uses it; its gradient is 0" for name in unused]
     for kind, text, value, start, _ in program.code:
-        if kind == NUM and value == 0.0 and underflows(text, value):
+        if kind == NUM and value == 0.0 and underflows(text):
             line, _ = program.position(start)
             out.append(f"the number {text} (line {line}) is too small for a double and becomes 0")
     last = program.stmts[-1]
@@ -503,13 +498,13 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         from .uncertainty import parse_uncertain_binding
 
         return name, parse_uncertain_binding(text, name, raw, allow_nonfinite)
-    if _NUMBER.fullmatch(raw):
-        value = float(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
-    else:
-        value = _constant_expression(text, raw)
+    from .parser import parse_number, underflows
+
+    number = parse_number(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
+    value = number if number is not None else _constant_expression(text, raw)
     if value.__class__ is not list and not math.isfinite(value) and not allow_nonfinite:  # a list: x=[1, 2]
         raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
-    if _NUMBER.fullmatch(raw) and underflows(raw.lstrip("+-"), value):
+    if number == 0.0 and underflows(raw):
         raise BindingError(f"bad binding {text!r}: {raw} is too small for a double and would become 0")
     return name, value
 
