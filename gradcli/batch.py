@@ -50,11 +50,7 @@ class ArrayGraph:
         self.names = list(graph.inputs)
         self.input_at = [index[id(graph.inputs[name])] for name in self.names]
         self.constants = [node.data if node.op is CONST else None for node in nodes]
-        self.forward_plan = [
-            (i, array_forward(node.op, np), tuple(index[id(a)] for a in node.args))
-            for i, node in enumerate(nodes)
-            if node.a is not None
-        ]
+        self.forward_plan = forward_plan(nodes, index)
         needed = graph.needed()
         self.backward_plan = [
             (index[id(node)], node.op.vjp, tuple(index[id(a)] for a in node.args))
@@ -108,6 +104,16 @@ class ArrayGraph:
             if grads[i] is not None:
                 bad |= ~np.isfinite(grads[i])
         return bad if bad.any() else None
+
+
+def forward_plan(nodes: Sequence, index: dict[int, int]) -> list:
+    """(node index, numpy form of its op, operand indices) for each computed node, in order;
+    `index` maps id(node) to its position in `nodes`."""
+    return [
+        (i, array_forward(node.op, np), tuple(index[id(a)] for a in node.args))
+        for i, node in enumerate(nodes)
+        if node.a is not None
+    ]
 
 
 def _full(x, n: int) -> np.ndarray:
@@ -168,4 +174,4 @@ def _build_time_labels(graph: Graph) -> dict[int, str]:
     return out
 
 
-__all__ = ["ArrayGraph", "Batch", "RowExplainer", "RowResult"]
+__all__ = ["ArrayGraph", "Batch", "RowExplainer", "RowResult", "forward_plan"]

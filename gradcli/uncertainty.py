@@ -601,7 +601,7 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
 
     _check_mc_correlations(specs, corr)
     rng = np.random.default_rng(seed)
-    plan, output, columns = _array_plan(graph, np)
+    plan, output, columns = _array_plan(graph)
     draw = _sampler(graph, specs, corr, np)
     y = np.empty(n)
     with np.errstate(all="ignore"):
@@ -617,16 +617,14 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
     return y, seed
 
 
-def _array_plan(graph, np):
+def _array_plan(graph):
     """(forward plan over node indices, the output's index, {index: constant}) for the nodes
-    the output needs: the same `array_forward` forms gradcli.batch runs."""
-    from .ops import array_forward
+    the output needs: gradcli.batch's own forward plan."""
+    from .batch import forward_plan
 
     needed = graph.needed()
     index = {id(node): i for i, node in enumerate(needed)}
-    plan = [
-        (index[id(x)], array_forward(x.op, np), tuple(index[id(a)] for a in x.args)) for x in needed if x.a is not None
-    ]
+    plan = forward_plan(needed, index)
     columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
     return plan, index[id(graph.output)], columns
 
