@@ -94,12 +94,3 @@ class Program:
         head = " ".join(self.source[start : start + half].split())
         tail = " ".join(self.source[end - half : end].split())
         return f"{head} ... {tail}"
-
-    def literal(self, stmt: Stmt) -> float | None:
-        """The value of a statement that is a plain number (`2.0`, `-2.0`), else None."""
-        code = self.code
-        if stmt.hi - stmt.lo == 1 and code[stmt.lo][KIND] == NUM:
-            return code[stmt.lo][ARG]
-        if stmt.hi - stmt.lo == 2 and code[stmt.lo][KIND] == NUM and code[stmt.lo + 1][:3] == (OP, "neg", 1):
-            return -code[stmt.lo][ARG]
-        return None
