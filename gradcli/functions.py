@@ -136,6 +136,8 @@ def _check_params(program: Program, d: Definition) -> None:
 
 def _check_body(program: Program, d: Definition, depth: dict) -> int:
     """Free variables, calls (earlier functions only, so no recursion), arity; the nesting depth."""
+    from .interpreter import array_call
+
     deepest = 0
     for kind, name, arg, start, end in program.code[d.lo : d.hi]:
         if kind == VAR and name not in d.params and name not in CONSTANTS:
@@ -144,7 +146,7 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
             raise _name(program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
                         "pi, tau and earlier functions", start, end,
                         f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
-        if kind == CALL and _array_call(program, name, arg, start, end):
+        if kind == CALL and array_call(program, name, arg, start, end):
             continue  # sum(v), dot(u, v), max(v): gradcli.arrays lowers it
         if kind == CALL and name not in FUNCTIONS:
             callee = check_call(program, name, arg, start, end, inside=d)
@@ -152,20 +154,6 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
     if deepest + 1 > MAX_DEPTH:
         raise _name(program, f"{d.name} nests calls {deepest + 1} deep, more than {MAX_DEPTH}", d.start, d.end)
     return deepest + 1
-
-
-def _array_call(program: Program, fn: str, nargs: int, start: int, end: int) -> bool:
-    """A call of an array function in a body (as the interpreter's pass 1 treats a statement's)."""
-    from .arrays import ARITY
-
-    op = FUNCTIONS.get(fn)
-    if fn not in ARITY or (op is not None and nargs == op.arity) or fn in program.functions:
-        return False
-    if nargs not in ARITY[fn]:
-        counts = " or ".join(map(str, ARITY[fn] + ((op.arity,) if op else ())))
-        raise _name(program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
-    program.array_calls = True
-    return True
 
 
 def check_call(program: Program, fn: str, nargs: int, start: int, end: int, inside: Definition | None = None) -> str:

@@ -270,13 +270,9 @@ def _unbound_error(program: Program, st: _Names) -> NameError_:
 
 
 def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> None:
-    op = FUNCTIONS.get(fn)
-    if fn in arrays.ARITY and (op is None or nargs != op.arity) and fn not in program.functions:
-        if nargs not in arrays.ARITY[fn]:  # sum(x), sum(W, 0), max(x), dot(x, y) (gradcli.arrays)
-            counts = " or ".join(map(str, arrays.ARITY[fn] + ((op.arity,) if op else ())))
-            raise _error(NameError_, program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
-        program.array_calls = True
+    if fn in arrays.ARITY and array_call(program, fn, nargs, start, end):
         return
+    op = FUNCTIONS.get(fn)
     if op is None and (program.functions or fn.endswith("'")):  # f(a), f'(a), tanh'(a)
         from .functions import check_call
 
@@ -290,6 +286,19 @@ def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> 
     if nargs != op.arity:
         s = "" if op.arity == 1 else "s"
         raise _error(NameError_, program, f"{fn} takes {op.arity} argument{s}, got {nargs}", start, end)
+
+
+def array_call(program: Program, fn: str, nargs: int, start: int, end: int) -> bool:
+    """A call of an array function (sum(x), sum(W, 0), max(x), dot(x, y): gradcli.arrays lowers it),
+    not the scalar built-in or a user function of that name; raises on a wrong argument count."""
+    op = FUNCTIONS.get(fn)
+    if fn not in arrays.ARITY or (op is not None and nargs == op.arity) or fn in program.functions:
+        return False
+    if nargs not in arrays.ARITY[fn]:
+        counts = " or ".join(map(str, arrays.ARITY[fn] + ((op.arity,) if op else ())))
+        raise _error(NameError_, program, f"{fn} takes {counts} argument(s), got {nargs}", start, end)
+    program.array_calls = True
+    return True
 
 
 ALIAS_HINTS = {"sine": "did you mean 'sin'?", "cosine": "did you mean 'cos'?", "tangent": "did you mean 'tan'?"}
