@@ -114,7 +114,7 @@ def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], n
 def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], grad: list[float], num) -> list[dict]:
     """engine.backward_sweep itself, traced: one step per edge; fills `grad`."""
     order = graph.needed()
-    for node in order:
+    for node in graph.nodes:  # all of them: `grad` is read for every node below
         node.grad = 0.0
     graph.output.grad = 1.0
     out_d = wrap(names[ids[id(graph.output)]])

@@ -439,7 +439,7 @@ def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = No
         # Constants in, a constant out (`-2`, `2*pi`): one leaf that is never differentiated,
         # standing for the whole sub-expression; its operands' leaves are folded into it.
         k = len(args)
-        if nodes[-k:] == list(args) and all(x is y for x, y in zip(nodes[-k:], args)):
+        if len(nodes) >= k and all(x is y for x, y in zip(nodes[-k:], args)):
             del nodes[-k:]
         node.op, node.a, node.b, node.c = CONST, None, None, None
     nodes.append(node)
