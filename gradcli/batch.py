@@ -5,7 +5,7 @@ one runs the same equations on arrays of shape (points,): the forward pass appli
 numpy form (`ops.array_forward`) in creation order, and the backward pass runs the op table's
 own vjp rules with `P = ops.numpy_namespace(np)` in a reverse sweep over the nodes the output
 needs, so the derivative rules (kinks, ties, where-pieces) are the very same code as `eval`'s.
-There is no per-point Python loop: a chunk of 65,536 points costs one numpy call per edge.
+There is no per-point Python loop: a block of 32,768 points costs one numpy call per edge.
 
 A row fails where eval would: some node's value is not finite, or some gradient the output
 needs is not finite (from finite inputs).  For the few rows that fail, `explain_row` runs the
@@ -17,6 +17,8 @@ numpy is imported here, and this module is imported only by the commands that ne
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +30,10 @@ from .interpreter import Graph
 from .ops import CONST, array_forward, numpy_namespace
 
 P = numpy_namespace(np)
+
+# Points per pass: small enough that a node's array (256 KB) stays in cache from one op to the
+# next, big enough that Python's share of each op stays small (benchmarks/sweep_bench.py).
+BLOCK = 32_768
 
 
 @dataclass
@@ -58,51 +64,104 @@ class ArrayGraph:
             if node.a is not None
         ]
         self.differentiated = [index[id(node)] for node in needed if node.op is not CONST]
+        self.leaves = [index[id(node)] for node in needed if node.op is not CONST and node.a is None]
         self.output = index[id(graph.output)]
         self.is_const = [node.op is CONST for node in nodes]
+        self._pool = None
 
     def run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool = False) -> Batch:
         """Evaluate and differentiate at n points given by one array per input (graph.inputs
         order).  Without allow_nonfinite, rows eval would refuse are marked."""
+        if n <= BLOCK:
+            return self._run(columns, n, allow_nonfinite)
+        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], None)
+
+        def block(s: int) -> None:
+            e = min(s + BLOCK, n)
+            part = self._run([c[s:e] for c in columns], e - s, allow_nonfinite)
+            out.value[s:e] = part.value
+            for whole, piece in zip(out.grads, part.grads):
+                whole[s:e] = piece
+            if part.failed is not None:
+                if out.failed is None:
+                    out.failed = np.zeros(n, dtype=bool)
+                out.failed[s:e] = part.failed
+
+        # numpy lets go of the GIL inside each op, so blocks run on every core at once
+        list(self._workers().map(block, range(0, n, BLOCK)))
+        return out
+
+    def _workers(self):
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0))), "gradcli-block")
+        return self._pool
+
+    def _run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool) -> Batch:
+        total = None if allow_nonfinite else np.zeros(n)  # every value and gradient summed, see _failed
         with np.errstate(all="ignore"):
-            values = self._forward(columns)
-            grads = self._backward(values, n)
-            failed = None if allow_nonfinite else self._failed(values, grads, n)
+            values = self._forward(columns, total)
+            grads = self._backward(values, n, total)
+            failed = None if total is None else self._failed(values, grads, n, total)
         value = _full(values[self.output], n)
-        inputs = [_full(grads[i], n) if grads[i] is not None else np.zeros(n) for i in self.input_at]
+        inputs = [_full(grads[i] + 0.0, n) if grads[i] is not None else np.zeros(n) for i in self.input_at]
         return Batch(value, inputs, failed)
 
-    def _forward(self, columns: Sequence[np.ndarray]) -> list:
+    def _forward(self, columns: Sequence[np.ndarray], total: np.ndarray | None = None) -> list:
         values: list = list(self.constants)
         for i, column in zip(self.input_at, columns):
             values[i] = column
         for i, fn, args in self.forward_plan:
-            values[i] = fn(*[values[k] for k in args])
+            out = values[i] = fn(*[values[k] for k in args])
+            if total is not None:
+                np.add(total, out, out=total)  # while out is in cache
         return values
 
-    def _backward(self, values: list, n: int) -> list:
-        """The reverse sweep, as engine.backward_sweep: contributions accumulate from 0.0 (so
-        a -0.0 contribution gives 0.0, as eval's `grad += d`), never into constants, and
-        never in place (a rule may return the same array for two operands: add's (g, g))."""
+    def _backward(self, values: list, n: int, total: np.ndarray | None = None) -> list:
+        """The reverse sweep, as engine.backward_sweep, never into constants.  eval sums
+        from 0.0 (`grad += d`, so a -0.0 contribution gives 0.0); here a first contribution
+        is kept as it is and an input's total gets its `+ 0.0` at the end (only the sign of a
+        zero can differ, and only a zero's sign reaches the inputs through the linear rules).
+        Sums are in place only into arrays this sweep made: a rule may return the same array
+        for two operands (add's (g, g)) or one of its inputs."""
         grads: list = [None] * len(values)
         grads[self.output] = np.ones(n)
-        is_const = self.is_const
+        is_const, owned = self.is_const, set()
         for i, vjp, args in self.backward_plan:
-            contributions = vjp(grads[i], values[i], *[values[k] for k in args], P)
+            g = grads[i]  # complete: every consumer of node i came before it
+            if total is not None:
+                np.add(total, g, out=total)
+            contributions = vjp(g, values[i], *[values[k] for k in args], P)
             for k, d in zip(args, contributions):
-                if not is_const[k]:
-                    grads[k] = (0.0 if grads[k] is None else grads[k]) + d
+                if is_const[k]:
+                    continue
+                old = grads[k]
+                if old is None:
+                    grads[k] = d
+                elif k in owned and isinstance(old, np.ndarray) and np.shape(d) == old.shape:
+                    np.add(old, d, out=old)
+                else:
+                    grads[k] = old + d
+                    owned.add(k)
+        if total is not None:
+            for i in self.leaves:
+                if grads[i] is not None:
+                    np.add(total, grads[i], out=total)
         return grads
 
-    def _failed(self, values: list, grads: list, n: int) -> np.ndarray | None:
+    def _failed(self, values: list, grads: list, n: int, total: np.ndarray) -> np.ndarray | None:
         """Rows where some value (any node's: eval computes them all) or some needed gradient
-        is not finite."""
+        is not finite.  `total`, every value and gradient added up row by row, is finite
+        only where every term is, so one sum of it clears the usual block; an overflowing
+        sum is only a false alarm, which the exact pass clears."""
+        if math.isfinite(np.sum(total)):
+            return None
+        arrays = [values[i] for i, _, _ in self.forward_plan]
+        arrays += [grads[i] for i in self.differentiated if grads[i] is not None]
         bad = np.zeros(n, dtype=bool)
-        for i, _, _ in self.forward_plan:
-            bad |= ~np.isfinite(values[i])
-        for i in self.differentiated:
-            if grads[i] is not None:
-                bad |= ~np.isfinite(grads[i])
+        for x in arrays:
+            bad |= ~np.isfinite(x)
         return bad if bad.any() else None
 
 

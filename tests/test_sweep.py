@@ -97,6 +97,43 @@ def test_every_function_matches_eval_at_random_points(op):
             assert x == y or math.isclose(x, y, rel_tol=rel, abs_tol=0.0), (point, x, y)
 
 
+def test_blocks_on_threads_equal_one_pass(monkeypatch):
+    # run() splits many points into blocks computed on several threads: the same doubles,
+    # and the same failed rows, as one pass over all of them (failures in every block)
+    import gradcli.batch as batch
+
+    source = "y = log(x) * z + sqrt(x - 0.5) + exp(z * x)"
+    graph = build(parse(source), {"x": 1.0, "z": 1.0}, None, allow_nonfinite=True)
+    n = 2 * batch.BLOCK + 123
+    rng = np.random.default_rng(7)
+    columns = [rng.uniform(-1, 2, n), rng.uniform(-3, 300, n)]
+    blocked = batch.ArrayGraph(graph).run(columns, n)
+    monkeypatch.setattr(batch, "BLOCK", 10 * n)
+    whole = batch.ArrayGraph(graph).run(columns, n)
+    assert whole.failed is not None and blocked.failed is not None
+    assert 0 < whole.failed.sum() < n
+    assert (whole.failed == blocked.failed).all()
+    ok = ~whole.failed
+    assert (whole.value[ok] == blocked.value[ok]).all()
+    for one, other in zip(whole.grads, blocked.grads):
+        assert (one[ok] == other[ok]).all()
+    for i in [int(k) for k in np.flatnonzero(ok)[:: n // 40]]:
+        value, grads = eval_at(source, {"x": float(columns[0][i]), "z": float(columns[1][i])})
+        assert blocked.value[i] == value and [g[i] for g in blocked.grads] == list(grads.values())
+
+
+def test_huge_finite_values_are_not_failures():
+    # the quick finiteness test sums every array: a sum that overflows is only a false alarm,
+    # which the exact test clears
+    from gradcli.batch import ArrayGraph
+
+    source = "y = x*0.9 - x*0.8 + x*0.7"
+    points = np.array([1e308, -1.7e308, 0.5])
+    batch = ArrayGraph(build(parse(source), {"x": 1.0}, None)).run([points], 3)
+    assert batch.failed is None
+    assert batch.value.tolist() == [x * 0.9 - x * 0.8 + x * 0.7 for x in points.tolist()]
+
+
 def test_grid_order_first_name_slowest(sweep):
     result = sweep("y = 10*x + z", "x=1,2", "z=0:2:3")
     rows = rows_of(result.stdout)
