@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 import numpy as np
+import orjson
 
 from .batch import ArrayGraph, Batch, RowExplainer
 from .errors import BindingError, GradcliError, UsageError
@@ -442,17 +443,48 @@ def _csv_cell(text: str) -> str:
     return text
 
 
+def _cell(x: float) -> str:
+    text = repr(x)
+    return _NONFINITE.get(text, text)
+
+
+def _number_lines(numbers: np.ndarray) -> tuple[list[str] | str, np.ndarray]:
+    """The rows of a 2-D float array as CSV text ("0.5,2.0\n..."), every number written as
+    repr writes it (its shortest round-trip text), and the rows to write again by hand.
+
+    orjson writes the same shortest digits as repr at ~150 ns a number against repr's
+    ~1,200; only the layout differs, and only for 1e-10 <= |x| < 1e-4 ('0.00001', '1e-7'
+    where repr writes '1e-05', '1e-07'), and NaN and the infinities come out as null.
+    Rows holding such a number are returned for the caller to write with repr."""
+    size = np.abs(numbers)
+    # NaN fails every comparison, so its rows are redone too
+    redo = ~(((size >= 1e-4) & (size < math.inf)) | (size < 1e-10)).all(axis=1)
+    text = orjson.dumps(numbers, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2]
+    return text.replace(b"],[", b"\n").decode(), redo
+
+
 class CsvWriter:
     def __init__(self, out: TextIO, sweep: Sweep) -> None:
         self.out = out
+        self.inputs = len(sweep.names)  # columns before the output's: never blanked
         out.write(",".join(map(_csv_cell, sweep.header())) + "\n")
 
     def write(self, chunk: Chunk) -> None:
-        columns = [number_texts(c, None) for c in chunk.inputs]
-        columns.append(number_texts(chunk.value, chunk.failed))
-        columns += [number_texts(g, chunk.failed) for g in chunk.grads]
-        columns.append(["ok"] * len(chunk) if chunk.status is None else list(map(_csv_cell, chunk.status)))
-        self.out.write("\n".join(map(",".join, zip(*columns))) + "\n")
+        numbers = np.column_stack([*chunk.inputs, chunk.value, *chunk.grads])
+        text, redo = _number_lines(numbers)
+        if chunk.status is None and not redo.any():
+            self.out.write(text.replace("\n", ",ok\n") + ",ok\n")
+            return
+        lines = text.split("\n")
+        if chunk.failed is not None:
+            redo |= chunk.failed
+        for i in np.flatnonzero(redo).tolist():
+            cells = list(map(_cell, numbers[i].tolist()))
+            if chunk.failed is not None and chunk.failed[i]:
+                cells[self.inputs :] = [""] * (len(cells) - self.inputs)
+            lines[i] = ",".join(cells)
+        status = ["ok"] * len(lines) if chunk.status is None else map(_csv_cell, chunk.status)
+        self.out.write("\n".join(map(",".join, zip(lines, status))) + "\n")
 
     def close(self, sweep: Sweep) -> None:
         pass

@@ -274,6 +274,38 @@ def test_a_bad_constant_fails_once_like_eval(sweep):
 # -- formats ---------------------------------------------------------------------------------
 
 
+def test_csv_numbers_are_reprs_text_across_every_decade():
+    # the fast CSV writer (orjson) must write what repr writes, the awkward decades
+    # (1e-10..1e-4: '1e-05', '1e-07'), NaN/Infinity and failed rows included
+    from types import SimpleNamespace
+
+    from gradcli.sweep import Chunk, CsvWriter
+
+    rng = np.random.default_rng(3)
+    n = 20_000
+    with np.errstate(over="ignore"):
+        x = rng.standard_normal((n, 3)) * 10.0 ** rng.integers(-325, 309, (n, 3))
+    x[::7, 1] = rng.uniform(1e-5, 1e-4, len(x[::7]))  # repr's exponent, orjson's positional
+    x[:8, 0] = [0.0, -0.0, 5e-324, 1e-05, 1e-4, 9.999999999999999e-05, 1e16, 1e-10]
+    x[8:11, 2] = [math.nan, math.inf, -math.inf]
+    failed = np.zeros(n, dtype=bool)
+    failed[[13, 500]] = True
+    status = ["ok"] * n
+    status[13] = status[500] = "log(x) is undefined, here"
+    chunk = Chunk(0, [x[:, 0]], x[:, 1], [x[:, 2]], failed, status)
+    out = io.StringIO()
+    writer = CsvWriter(out, SimpleNamespace(names=["x"], header=lambda: ["x", "y", "dy/dx", "status"]))
+    writer.write(chunk)
+    spelled = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "x,y,dy/dx,status" and len(lines) == n + 1
+    for i, line in enumerate(lines[1:]):
+        cells = [spelled.get(repr(v), repr(v)) for v in x[i].tolist()]
+        if failed[i]:
+            cells[1:] = ["", ""]
+        assert line == ",".join(cells) + (',"log(x) is undefined, here"' if failed[i] else ",ok"), i
+
+
 def test_jsonl_rows(sweep):
     result = sweep("y = x*x", "x=-1,3", "--format", "jsonl")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
