@@ -72,23 +72,15 @@ class ArrayGraph:
     def run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool = False) -> Batch:
         """Evaluate and differentiate at n points given by one array per input (graph.inputs
         order).  Without allow_nonfinite, rows eval would refuse are marked."""
-        if n <= BLOCK:
-            return self._run(columns, n, allow_nonfinite)
-        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], None)
-
-        def block(s: int) -> None:
-            e = min(s + BLOCK, n)
-            part = self._run([c[s:e] for c in columns], e - s, allow_nonfinite)
-            out.value[s:e] = part.value
-            for whole, piece in zip(out.grads, part.grads):
-                whole[s:e] = piece
-            if part.failed is not None:
-                if out.failed is None:
-                    out.failed = np.zeros(n, dtype=bool)
-                out.failed[s:e] = part.failed
-
-        # numpy lets go of the GIL inside each op, so blocks run on every core at once
-        list(self._workers().map(block, range(0, n, BLOCK)))
+        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], np.zeros(n, dtype=bool))
+        starts = range(0, n, BLOCK)
+        if len(starts) == 1:
+            self._run(columns, 0, n, allow_nonfinite, out)
+        else:  # numpy lets go of the GIL inside each op, so blocks run on every core at once
+            run = self._run
+            list(self._workers().map(lambda s: run(columns, s, min(s + BLOCK, n), allow_nonfinite, out), starts))
+        if not out.failed.any():
+            out.failed = None
         return out
 
     def _workers(self):
@@ -98,15 +90,19 @@ class ArrayGraph:
             self._pool = ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0))), "gradcli-block")
         return self._pool
 
-    def _run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool) -> Batch:
+    def _run(self, columns: Sequence[np.ndarray], s: int, e: int, allow_nonfinite: bool, out: Batch) -> None:
+        """Points s..e into out's rows s..e."""
+        n = e - s
         total = None if allow_nonfinite else np.zeros(n)  # every value and gradient summed, see _failed
         with np.errstate(all="ignore"):
-            values = self._forward(columns, total)
+            values = self._forward([c[s:e] for c in columns], total)
             grads = self._backward(values, n, total)
-            failed = None if total is None else self._failed(values, grads, n, total)
-        value = _full(values[self.output], n)
-        inputs = [_full(grads[i] + 0.0, n) if grads[i] is not None else np.zeros(n) for i in self.input_at]
-        return Batch(value, inputs, failed)
+            if total is not None:
+                out.failed[s:e] = self._failed(values, grads, n, total)
+            out.value[s:e] = values[self.output]  # a constant output broadcasts
+            for whole, i in zip(out.grads, self.input_at):
+                # + 0.0: eval's sum starts at 0.0 (see _backward)
+                np.add(0.0 if grads[i] is None else grads[i], 0.0, out=whole[s:e])
 
     def _forward(self, columns: Sequence[np.ndarray], total: np.ndarray | None = None) -> list:
         values: list = list(self.constants)
@@ -150,19 +146,19 @@ class ArrayGraph:
                     np.add(total, grads[i], out=total)
         return grads
 
-    def _failed(self, values: list, grads: list, n: int, total: np.ndarray) -> np.ndarray | None:
+    def _failed(self, values: list, grads: list, n: int, total: np.ndarray) -> np.ndarray | bool:
         """Rows where some value (any node's: eval computes them all) or some needed gradient
         is not finite.  `total`, every value and gradient added up row by row, is finite
         only where every term is, so one sum of it clears the usual block; an overflowing
         sum is only a false alarm, which the exact pass clears."""
         if math.isfinite(np.sum(total)):
-            return None
+            return False
         arrays = [values[i] for i, _, _ in self.forward_plan]
         arrays += [grads[i] for i in self.differentiated if grads[i] is not None]
         bad = np.zeros(n, dtype=bool)
         for x in arrays:
             bad |= ~np.isfinite(x)
-        return bad if bad.any() else None
+        return bad
 
 
 def forward_plan(nodes: Sequence, index: dict[int, int]) -> list:
@@ -173,12 +169,6 @@ def forward_plan(nodes: Sequence, index: dict[int, int]) -> list:
         for i, node in enumerate(nodes)
         if node.a is not None
     ]
-
-
-def _full(x, n: int) -> np.ndarray:
-    """x as a float array of shape (n,) (a constant output is a scalar)."""
-    x = np.asarray(x, dtype=float)
-    return x if x.shape == (n,) else np.broadcast_to(x, (n,)).copy()
 
 
 @dataclass
