@@ -17,7 +17,6 @@ numpy is imported here, and this module is imported only by the commands that ne
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,28 +92,27 @@ class ArrayGraph:
     def _run(self, columns: Sequence[np.ndarray], s: int, e: int, allow_nonfinite: bool, out: Batch) -> None:
         """Points s..e into out's rows s..e."""
         n = e - s
-        total = None if allow_nonfinite else np.zeros(n)  # every value and gradient summed, see _failed
-        with np.errstate(all="ignore"):
-            values = self._forward([c[s:e] for c in columns], total)
-            grads = self._backward(values, n, total)
-            if total is not None:
-                out.failed[s:e] = self._failed(values, grads, n, total)
+        columns = [c[s:e] for c in columns]
+        raised = None if allow_nonfinite else _Raised()
+        with np.errstate(all="ignore") if raised is None else raised.watch():
+            values = self._forward(columns)
+            grads = self._backward(values, n)
             out.value[s:e] = values[self.output]  # a constant output broadcasts
             for whole, i in zip(out.grads, self.input_at):
                 # + 0.0: eval's sum starts at 0.0 (see _backward)
                 np.add(0.0 if grads[i] is None else grads[i], 0.0, out=whole[s:e])
+        if raised is not None and (raised.flag or not all(np.isfinite(c).all() for c in columns)):
+            out.failed[s:e] = self._failed(values, grads, n)
 
-    def _forward(self, columns: Sequence[np.ndarray], total: np.ndarray | None = None) -> list:
+    def _forward(self, columns: Sequence[np.ndarray]) -> list:
         values: list = list(self.constants)
         for i, column in zip(self.input_at, columns):
             values[i] = column
         for i, fn, args in self.forward_plan:
-            out = values[i] = fn(*[values[k] for k in args])
-            if total is not None:
-                np.add(total, out, out=total)  # while out is in cache
+            values[i] = fn(*[values[k] for k in args])
         return values
 
-    def _backward(self, values: list, n: int, total: np.ndarray | None = None) -> list:
+    def _backward(self, values: list, n: int) -> list:
         """The reverse sweep, as engine.backward_sweep, never into constants.  eval sums
         from 0.0 (`grad += d`, so a -0.0 contribution gives 0.0); here a first contribution
         is kept as it is and an input's total gets its `+ 0.0` at the end (only the sign of a
@@ -125,10 +123,7 @@ class ArrayGraph:
         grads[self.output] = np.ones(n)
         is_const, owned = self.is_const, set()
         for i, vjp, args in self.backward_plan:
-            g = grads[i]  # complete: every consumer of node i came before it
-            if total is not None:
-                np.add(total, g, out=total)
-            contributions = vjp(g, values[i], *[values[k] for k in args], P)
+            contributions = vjp(grads[i], values[i], *[values[k] for k in args], P)
             for k, d in zip(args, contributions):
                 if is_const[k]:
                     continue
@@ -140,25 +135,37 @@ class ArrayGraph:
                 else:
                     grads[k] = old + d
                     owned.add(k)
-        if total is not None:
-            for i in self.leaves:
-                if grads[i] is not None:
-                    np.add(total, grads[i], out=total)
         return grads
 
-    def _failed(self, values: list, grads: list, n: int, total: np.ndarray) -> np.ndarray | bool:
+    def _failed(self, values: list, grads: list, n: int) -> np.ndarray:
         """Rows where some value (any node's: eval computes them all) or some needed gradient
-        is not finite.  `total`, every value and gradient added up row by row, is finite
-        only where every term is, so one sum of it clears the usual block; an overflowing
-        sum is only a false alarm, which the exact pass clears."""
-        if math.isfinite(np.sum(total)):
-            return False
+        is not finite."""
         arrays = [values[i] for i, _, _ in self.forward_plan]
         arrays += [grads[i] for i in self.differentiated if grads[i] is not None]
         bad = np.zeros(n, dtype=bool)
         for x in arrays:
             bad |= ~np.isfinite(x)
         return bad
+
+
+class _Raised:
+    """Whether some op of a block overflowed, divided by zero or was invalid (numpy's error
+    callback).  IEEE 754 arithmetic (and libm, and numpy's own loops, which raise the same
+    flags) gives an infinity or NaN from finite operands only by raising one of these, so
+    with finite inputs and no flag every value is finite, and the exact pass over every
+    array is skipped; a flag from a row that ends finite (a `where`'s other branch, say)
+    only costs that pass.  tests/test_sweep.py holds every op to the exact pass."""
+
+    __slots__ = ("flag",)
+
+    def __init__(self) -> None:
+        self.flag = False
+
+    def __call__(self, kind: str, code: int) -> None:
+        self.flag = True
+
+    def watch(self) -> np.errstate:
+        return np.errstate(over="call", divide="call", invalid="call", under="ignore", call=self)
 
 
 def forward_plan(nodes: Sequence, index: dict[int, int]) -> list:

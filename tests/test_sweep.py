@@ -122,9 +122,34 @@ def test_blocks_on_threads_equal_one_pass(monkeypatch):
         assert blocked.value[i] == value and [g[i] for g in blocked.grads] == list(grads.values())
 
 
+EXTREMES = [0.0, -0.0, 5e-324, -1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 700.0, 710.0, -745.0, 1e154, -1e200, 1e308]
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.arity], ids=lambda op: op.name)
+def test_quick_failure_test_agrees_with_the_exact_pass(op):
+    # run() skips the pass over every array when no op raised numpy's overflow, divide or
+    # invalid flag; at every pair of extreme points, its verdict must be the exact pass's
+    from gradcli.batch import ArrayGraph
+
+    names = ["a", "b", "c"][: op.arity]
+    if op.syntax == "function":
+        source = f"y = {op.name}({', '.join(names)})"
+    elif op.arity == 1:
+        source = {"neg": "y = -a", "id": "y = a"}[op.name]
+    else:
+        source = f"y = a {op.symbol} b"
+    graph = build(parse(source), dict.fromkeys(names, 0.5), None, allow_nonfinite=True)
+    arrays = ArrayGraph(graph)
+    grid = np.array(np.meshgrid(*[EXTREMES] * len(graph.inputs), indexing="ij")).reshape(len(graph.inputs), -1)
+    columns, n = list(grid), grid.shape[1]
+    quick = arrays.run(columns, n).failed
+    with np.errstate(all="ignore"):
+        values = arrays._forward(columns)
+        exact = arrays._failed(values, arrays._backward(values, n), n)
+    assert (np.zeros(n, bool) if quick is None else quick).tolist() == exact.tolist()
+
+
 def test_huge_finite_values_are_not_failures():
-    # the quick finiteness test sums every array: a sum that overflows is only a false alarm,
-    # which the exact test clears
     from gradcli.batch import ArrayGraph
 
     source = "y = x*0.9 - x*0.8 + x*0.7"
