@@ -115,8 +115,24 @@ def lift(x) -> Value:
     return out
 
 
+def constant(data: float, label: str) -> Value:
+    """A constant leaf for a float the caller has read itself (the interpreter's numbers)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.op = CONST
+    out.a = out.b = out.c = out.seen = None
+    out.label = label
+    return out
+
+
 def apply(op: Op, *args: Value, label: str = "", allow_nonfinite: bool = False) -> Value:
     """The node `op(*args)`: its value from the op's forward rule, checked for domain errors."""
+    return node(op, args, label, allow_nonfinite)
+
+
+def node(op: Op, args: tuple | list, label: str, allow_nonfinite: bool) -> Value:
+    """apply's positional form, for the interpreter's hot loop (no keyword or *args packing)."""
     out = _new(Value)
     out.data = compute(op, args, label, allow_nonfinite)
     out.grad = 0.0

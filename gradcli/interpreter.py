@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import arrays, engine
-from .engine import Value, apply, lift
+from .engine import Value, constant
 from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
 from .program import CALL, KIND, NAME, NUM, OP, VAR, Eq, Program, Stmt
@@ -161,12 +161,20 @@ class _Names:
     inputs: dict = field(default_factory=dict)  # in order of appearance
     used: set = field(default_factory=set)
     unbound: dict = field(default_factory=dict)  # name -> offset of its first use
+    constant: dict = field(default_factory=dict)  # target -> its first constant statement
+    underflows: list = field(default_factory=list)  # (text, offset) of numbers read as 0
 
 
 def check_names(
     program: Program, bindings: dict[str, float], allow_nonfinite: bool = False
 ) -> tuple[list[str], list[str]]:
     """Pass 1: raise on any name error; return (inputs in order of appearance, unused bindings)."""
+    st = _pass1(program, bindings, allow_nonfinite)
+    return list(st.inputs), [n for n in bindings if n not in st.used]
+
+
+def _pass1(program: Program, bindings: dict[str, float], allow_nonfinite: bool) -> _Names:
+    """Pass 1's one walk over the equations: name errors raised, inputs, constants, underflows."""
     if program.functions:  # user functions: definitions, scopes, name clashes (gradcli.functions)
         from .functions import check
 
@@ -182,45 +190,59 @@ def check_names(
         if stmt.target is None and i != last:
             msg = "a bare expression must be the last statement (assign it to a name)"
             raise _error(UsageError, program, msg, stmt.start, stmt.end)
-        _check_reads(program, stmt, st)
+        reads_names = _check_reads(program, stmt, st)
         if stmt.target is not None:
-            _check_target(program, stmt, st)
+            _check_target(program, stmt, st, not reads_names and not stmt.aug)
     if st.unbound:
         raise _unbound_error(program, st)
-    return list(st.inputs), [n for n in bindings if n not in st.used]
+    return st
 
 
-def _check_reads(program: Program, stmt: Stmt, st: _Names) -> None:
-    """Every name, call and number a statement reads."""
+def _check_reads(program: Program, stmt: Stmt, st: _Names) -> bool:
+    """Every name, call and number a statement reads; whether it reads a name (not pi, tau)."""
     reads = program.code[stmt.lo : stmt.hi]
     if stmt.aug:  # NAME += expr reads NAME first
         reads.insert(0, Eq(VAR, stmt.target, 0, stmt.start, stmt.start + len(stmt.target)))
+    reads_names = False
+    defined, used, inputs = st.defined, st.used, st.inputs
     for kind, name, arg, start, end in reads:  # Eq's fields by position: this loop is hot
         if kind == VAR:
             if name in CONSTANTS:
                 continue
+            reads_names = True
+            state = defined.get(name)
+            if state == "node":  # the common case (a name computed before; never a function's)
+                continue
             if name in FUNCTIONS or name in program.functions:
                 raise _error(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
-            state = st.defined.get(name)
             if state is None:
                 st.unbound.setdefault(name, start)
-            elif state == "input":
-                st.used.add(name)
-                st.inputs.setdefault(name)
+            else:  # an input
+                used.add(name)
+                inputs.setdefault(name)
         elif kind == CALL:
             _check_call(program, name, arg, start, end)  # arg: the call's argument count
-        elif kind == NUM and arg - arg != 0.0 and not st.allow_nonfinite:  # arg: the number's value
-            msg = f"the number {name} is too large for a double (the largest is about 1.8e308)"
-            raise _error(UsageError, program, msg, start, end, hint="--allow-nonfinite carries it on as infinity")
+        elif kind == NUM:  # arg: the number's value
+            if arg == 0.0:
+                from .parser import underflows
+
+                if underflows(name):  # `1e-400`: written nonzero, read as 0
+                    st.underflows.append((name, start))
+            elif arg - arg != 0.0 and not st.allow_nonfinite:
+                msg = f"the number {name} is too large for a double (the largest is about 1.8e308)"
+                raise _error(UsageError, program, msg, start, end, hint="--allow-nonfinite carries it on as infinity")
+    return reads_names
 
 
-def _check_target(program: Program, stmt: Stmt, st: _Names) -> None:
-    """The name a statement assigns: not a built-in; an input once; not a bound name it computes."""
+def _check_target(program: Program, stmt: Stmt, st: _Names, constant: bool) -> None:
+    """The name a statement assigns: not a built-in; an input once; not a bound name it computes.
+    `constant`: its expression reads no name (see is_constant)."""
     target = stmt.target
     name_end = stmt.start + len(target)
     if target in CONSTANTS or target in FUNCTIONS:
         raise _error(NameError_, program, f"'{target}' is a built-in name and cannot be assigned", stmt.start, name_end)
-    if is_constant(program, stmt):
+    if constant:
+        st.constant.setdefault(target, stmt)
         if target in st.inputs or st.defined.get(target) == "node":
             raise _error(
                 NameError_,
@@ -304,7 +326,7 @@ def array_call(program: Program, fn: str, nargs: int, start: int, end: int) -> b
 ALIAS_HINTS = {"sine": "did you mean 'sin'?", "cosine": "did you mean 'cos'?", "tangent": "did you mean 'tan'?"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Build:
     """Pass 2's state: the nodes so far, each name's newest node, and the options."""
 
@@ -327,10 +349,11 @@ def build(
 ) -> Graph:
     """Pass 2: evaluate the program into a Graph (raises GradcliError)."""
     bindings = dict(bindings or {})
-    order, unused = check_names(program, bindings, allow_nonfinite)
+    names = _pass1(program, bindings, allow_nonfinite)
+    order, unused = list(names.inputs), [n for n in bindings if n not in names.used]
     b = _Build(program, [], {}, {}, allow_nonfinite)
     b.arrays = arrays if arrays.uses_arrays(program, bindings) else None
-    constant = {s.target: s for s in reversed(program.stmts) if is_constant(program, s)}
+    constant = names.constant
     for name in order + unused:
         value = bindings[name] if name in bindings else _constant_value(b, constant[name])
         if b.arrays is not None and arrays.add_input(b, name, value, name in bindings and constant.get(name)):
@@ -348,7 +371,7 @@ def build(
                 exc.line, exc.column = program.position(stmt.start)
             raise
         stmt_ends.append(len(b.nodes))
-    warnings = _warnings(program, unused)
+    warnings = _warnings(program, unused, names.underflows)
     if of is not None:
         node, name = _pick_output(b, of)
     else:
@@ -386,14 +409,11 @@ def _constant_value(b: _Build, stmt: Stmt) -> float:
     return _evaluate(scratch, stmt).data  # an array's: nested lists
 
 
-def _warnings(program: Program, unused: list[str]) -> list[str]:
-    from .parser import underflows  # `1e-400`: written nonzero, read as 0
-
+def _warnings(program: Program, unused: list[str], underflowed: list[tuple[str, int]]) -> list[str]:
     out = [f"'{name}' is bound but the program never uses it; its gradient is 0" for name in unused]
-    for kind, text, value, start, _ in program.code:
-        if kind == NUM and value == 0.0 and underflows(text):
-            line, _ = program.position(start)
-            out.append(f"the number {text} (line {line}) is too small for a double and becomes 0")
+    for text, start in underflowed:
+        line, _ = program.position(start)
+        out.append(f"the number {text} (line {line}) is too small for a double and becomes 0")
     last = program.stmts[-1]
     if last.target is None and len(program.stmts) > 1 and program.source[last.start] in "+-":
         line, _ = program.position(last.start)
@@ -429,13 +449,13 @@ def _run(b: _Build, stmt: Stmt) -> Value:
 def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = None) -> Value:
     program = b.program
     try:
-        node = apply(op, *args, label=label or program.text(start, end), allow_nonfinite=b.allow_nonfinite)
+        node = engine.node(op, args, label or program.text(start, end), b.allow_nonfinite)
     except MathError as exc:
         exc.line, exc.column = program.position(start)
         exc.end_column = exc.column + (end - start)
         raise
     nodes = b.nodes
-    if args[0].op is CONST and all(a.op is CONST for a in args):  # the first test decides most nodes
+    if args[0].op is CONST and args[-1].op is CONST and all(a.op is CONST for a in args):  # 2 tests decide most
         # Constants in, a constant out (`-2`, `2*pi`): one leaf that is never differentiated,
         # standing for the whole sub-expression; its operands' leaves are folded into it.
         k = len(args)
@@ -449,6 +469,7 @@ def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = No
 def _evaluate(b: _Build, stmt: Stmt) -> Value:
     """Run a statement's equations on a value stack: operands are pushed, an op pops them."""
     program, nodes, env = b.program, b.nodes, b.env
+    source = program.source
     values: list[Value] = []
     push = values.append
     step = b.arrays.step if b.arrays is not None else None  # arrays: literals, x[i], @, broadcasting
@@ -466,13 +487,11 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
                 del values[-arg:]
             push(_apply(b, op, args, start, end) if op is not None else _call(b, name, args, start, end))
         elif kind == NUM:
-            node = lift(arg)
-            node.label = program.text(start, end)
+            node = constant(arg, source[start:end])  # a number's text has no blanks in it
             nodes.append(node)
             push(node)
         elif name in CONSTANTS:
-            node = lift(CONSTANTS[name])
-            node.label = name
+            node = constant(CONSTANTS[name], name)
             nodes.append(node)
             push(node)
         else:
