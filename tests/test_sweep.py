@@ -520,9 +520,9 @@ def test_progress_only_on_a_terminal_after_a_while(monkeypatch, capsys):
 
 
 def test_numpy_is_not_imported_by_the_cli():
-    code = "import sys, gradcli.cli, gradcli.cli_batch; print('numpy' in sys.modules)"
+    code = "import sys, gradcli.cli, gradcli.cli_batch; print('numpy' in sys.modules, 'orjson' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+    assert out.strip() == "False False"
 
 
 def test_sweep_reads_a_library_then_a_program(gradcli, tmp_path):
