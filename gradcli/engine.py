@@ -296,9 +296,15 @@ def topological_order(root: Value) -> list[Value]:
             continue
         push(node)
         push(_DONE)
-        for arg in (a, node.b, node.c) if node.c is not None else (a, node.b):
-            if arg is not None and arg.seen is not token and arg.op is not CONST:
-                push(arg)
+        if a.seen is not token and a.op is not CONST:
+            push(a)
+        b = node.b
+        if b is not None:
+            if b.seen is not token and b.op is not CONST:
+                push(b)
+            c = node.c  # where(c, a, b): the only op with a third operand
+            if c is not None and c.seen is not token and c.op is not CONST:
+                push(c)
     return order
 
 
@@ -350,14 +356,18 @@ def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace:
         try:
             if y is None:
                 (dx,) = node.op.vjp(g, node.data, x.data, F)
-            elif node.c is None:
+            else:
                 dx, dy = node.op.vjp(g, node.data, x.data, y.data, F)
                 if y.op is not CONST:
                     y.grad += dy
-            else:
-                _sweep_edges(node, g, None)
-                continue
         except _ARITH:  # e.g. g / x at x = 0: the rule again, with IEEE-754 results
+            _sweep_edges(node, g, None)
+            continue
+        except TypeError:
+            # where(c, a, b), the one op with a third operand, is called here with two and
+            # lands here (rarely, so the loop need not test every node for a third operand)
+            if node.c is None:
+                raise
             _sweep_edges(node, g, None)
             continue
         if x.op is not CONST:
