@@ -63,7 +63,6 @@ class ArrayGraph:
             if node.a is not None
         ]
         self.differentiated = [index[id(node)] for node in needed if node.op is not CONST]
-        self.leaves = [index[id(node)] for node in needed if node.op is not CONST and node.a is None]
         self.output = index[id(graph.output)]
         self.is_const = [node.op is CONST for node in nodes]
         self._pool = None
