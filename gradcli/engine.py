@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .errors import MathError
-from .ops import BY_NAME, CONST, INPUT, OPS, F, Op, vjp_floats
+from .ops import BY_NAME, CONST, INPUT, OPS, Op, vjp_floats
 
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
 
@@ -107,7 +107,7 @@ def lift(x) -> Value:
     if isinstance(x, Value):
         return x
     out = _new(Value)
-    out.data = _number(x)
+    out.data = x if x.__class__ is float else float(x) if x.__class__ is int else _number(x)
     out.grad = 0.0
     out.op = CONST
     out.a = out.b = out.c = out.seen = None
@@ -354,10 +354,10 @@ def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace:
         g = node.grad
         y = node.b
         try:
-            if y is None:
-                (dx,) = node.op.vjp(g, node.data, x.data, F)
+            if y is None:  # op.floats: the op's rule compiled for floats (gradcli._float_rules)
+                (dx,) = node.op.floats(g, node.data, x.data)
             else:
-                dx, dy = node.op.vjp(g, node.data, x.data, y.data, F)
+                dx, dy = node.op.floats(g, node.data, x.data, y.data)
                 if y.op is not CONST:
                     y.grad += dy
         except _ARITH:  # e.g. g / x at x = 0: the rule again, with IEEE-754 results

@@ -28,6 +28,8 @@ import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
+from . import _float_rules
+
 inf = math.inf
 nan = math.nan
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
@@ -58,6 +60,7 @@ class Op(NamedTuple):
     ieee: Callable[[tuple, Exception], float] = _overflow_or_nan  # IEEE-754 result where forward raised
     array: Callable[..., object] | None = None  # forward on numpy arrays, as array(np, *xs); None: np.<name>
     failure: Callable[[tuple, Exception], str | None] | None = None  # why forward failed, in words
+    floats: Callable[..., tuple] | None = None  # vjp compiled for floats (set below the namespaces)
 
     def local(self, out: float, *xs: float) -> tuple:
         """The local partial derivatives d out / d x_i (the vjp of an upstream 1)."""
@@ -356,17 +359,6 @@ def _np_erf(np, x, fn):
     return np.frompyfunc(fn, 1, 1)(x).astype(float)
 
 
-BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
-FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.syntax == "function"}
-ALIASES: dict[str, str] = {"ln": "log"}  # another name for a function
-FUNCTIONS.update({alias: BY_NAME[name] for alias, name in ALIASES.items()})
-
-# Leaves are not computed, so they are not in OPS; they have an op name for the JSON.
-INPUT = Op("input", 0, float, lambda g, out, P: (), "leaf", exact=True)
-CONST = Op("const", 0, float, lambda g, out, P: (), "leaf", exact=True)
-
-PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
-
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
 
 
@@ -419,6 +411,34 @@ def _float_forward(op: Op) -> Callable:
 
 F = Namespace(_float_forward)  # fast: `math`, which raises where IEEE would give inf or NaN
 SAFE = Namespace(lambda op: _float_forward(op) if op.name == "where" or op.exact else _safe(op))
+
+
+# Each op's rule compiled for floats (tools/gen_float_rules.py writes _float_rules.py from
+# the rules above), for the fast float sweep: op.floats(g, out, *xs) == op.vjp(g, out, *xs, F).
+def _on_floats(op: Op, compiled: dict) -> Callable[..., tuple]:
+    vjp = op.vjp  # a rule the generator could not trace: itself, with F
+    return compiled.get(op.name) or (lambda *xs: vjp(*xs, F))
+
+
+_compiled = _float_rules.make(F)
+OPS = tuple(op._replace(floats=_on_floats(op, _compiled)) for op in OPS)
+
+
+def with_rule(op: Op, vjp: Callable[..., tuple]) -> Op:
+    """op with another derivative rule, which its float form follows (uncompiled)."""
+    return op._replace(vjp=vjp, floats=_on_floats(op._replace(vjp=vjp), {}))
+
+
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.syntax == "function"}
+ALIASES: dict[str, str] = {"ln": "log"}  # another name for a function
+FUNCTIONS.update({alias: BY_NAME[name] for alias, name in ALIASES.items()})
+
+# Leaves are not computed, so they are not in OPS; they have an op name for the JSON.
+INPUT = Op("input", 0, float, lambda g, out, P: (), "leaf", exact=True)
+CONST = Op("const", 0, float, lambda g, out, P: (), "leaf", exact=True)
+
+PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
 
 class IEEEFloat(float):

@@ -212,3 +212,58 @@ def test_every_op_is_reachable_from_the_grammar():
     assert {"add", "sub", "mul", "div", "neg", "pow"} <= aliases
     assert set(FUNCTIONS) >= {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "asin", "acos", "atan"}
     assert set(FUNCTIONS) >= {"sinh", "cosh", "tanh", "sigmoid", "relu", "softplus", "min", "max", "pow"}
+
+
+# -- the rules compiled for floats (gradcli/_float_rules.py, written by tools/gen_float_rules.py)
+
+
+def _gen_float_rules():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "tools" / "gen_float_rules.py"
+    spec = importlib.util.spec_from_file_location("gen_float_rules", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_float_rules_are_generated_from_the_current_rules():
+    gen = _gen_float_rules()
+    assert gen.module_source() == gen.OUT.read_text(encoding="utf-8"), (
+        "gradcli/_float_rules.py is stale: run python tools/gen_float_rules.py"
+    )
+    assert all(op.floats is not None for op in OPS)
+
+
+EDGES = [0.0, -0.0, 0.5, -1.0, 1.0, 2.0, -2.5, 1e-310, 1e300, -1e300, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+def test_each_rule_compiled_for_floats_gives_the_rules_results(op):
+    # The float sweep calls op.floats; where it raises, the sweep runs the rule itself
+    # (vjp_floats).  Where it returns, its results must be the rule's, bit for bit, at the
+    # sample points and at every combination of edge values (zeros, tiny, huge, inf, NaN).
+    import itertools
+    import struct
+
+    from gradcli.ops import SAFE, vjp_floats
+
+    def bits(x: float) -> bytes:
+        return b"nan" if x != x else struct.pack("<d", x)
+
+    points = [*SAMPLES[op.name], *itertools.product(EDGES, repeat=op.arity)]
+    compared = 0
+    for xs in points:
+        try:
+            out = getattr(SAFE, op.name)(*xs)
+        except (ArithmeticError, ValueError):  # floor(inf): no node, so no rule to run
+            continue
+        for g in (1.0, -0.75):
+            want = vjp_floats(op, g, float(out), tuple(xs))
+            try:
+                got = op.floats(g, float(out), *xs)
+            except (ArithmeticError, ValueError):
+                continue
+            assert list(map(bits, map(float, got))) == list(map(bits, map(float, want))), (xs, g, got, want)
+            compared += 1
+    assert compared >= len(SAMPLES[op.name])
