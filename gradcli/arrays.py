@@ -148,8 +148,8 @@ def _make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
             data = None
         if data is not None and data - data == 0.0:
             node = _new(Value)
-            node.data, node.grad, node.op, node.a, node.b, node.c, node.label, node.seen = (
-                data, 0.0, op, x, y, None, label, None
+            node.data, node.grad, node.op, node.a, node.b, node.label, node.seen = (
+                data, 0.0, op, x, y, label, None
             )  # fmt: skip
             if x.op is CONST and y.op is CONST:
                 node.op, node.a, node.b = CONST, None, None
@@ -162,7 +162,9 @@ def _make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
         exc.end_column = exc.column + (end - start)
         raise
     if all(a.op is CONST for a in args):  # constants in, a constant out (folded, as the interpreter does)
-        node.op, node.a, node.b, node.c = CONST, None, None, None
+        node.op, node.a, node.b = CONST, None, None
+        if node.c is not None:  # a where(c, a, b) of constants
+            node.c = None
     b.nodes.append(node)
     return node
 
@@ -233,7 +235,7 @@ def step(b, values: list, kind: str, name, arg: int, start: int, end: int) -> bo
             values.append(_matmul(b, values.pop(), y, start, end, "@"))
             return True
         args = values[-arg:] if arg else []
-        if all(a.__class__ is Value for a in args):
+        if all(isinstance(a, Value) for a in args):
             return False
         op = BY_NAME.get(name) if kind == OP else FUNCTIONS.get(name)
         if op is None:  # a user function (or f'(x)) called with an array: gradcli.functions expands it

@@ -40,9 +40,12 @@ class Value:
     """A scalar node of the computation graph (micrograd's API, plus the op table)."""
 
     # Operands in slots rather than a tuple: one object per node for the garbage collector
-    # to track instead of two (~1.8x faster graph building, ~64 bytes less).  `c` is the
-    # third operand of where(c, a, b).  `seen` marks the nodes one walk has visited.
-    __slots__ = ("data", "grad", "op", "a", "b", "c", "label", "seen")
+    # to track instead of two (~1.8x faster graph building, ~64 bytes less).  `seen` marks
+    # the nodes one walk has visited.  Only where(c, a, b) has a third operand: its nodes
+    # are a subclass with a slot `c` (Ternary), so every other node is a slot smaller (~5%
+    # faster building with the collector on); here `c` reads None.
+    __slots__ = ("data", "grad", "op", "a", "b", "label", "seen")
+    c = None
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "") -> None:
         if _children:
@@ -52,7 +55,7 @@ class Value:
         self.data = _number(data)
         self.grad = 0.0
         self.op = INPUT
-        self.a = self.b = self.c = self.seen = None
+        self.a = self.b = self.seen = None
         self.label = label
 
     @property
@@ -93,6 +96,12 @@ class Value:
         backward_sweep(order)
 
 
+class Ternary(Value):
+    """A node of where(c, a, b), the one op with a third operand."""
+
+    __slots__ = ("c",)
+
+
 def _number(x) -> float:
     """A number as a float; anything else (a string, None) is a TypeError, as in PyTorch."""
     if isinstance(x, float):
@@ -110,7 +119,7 @@ def lift(x) -> Value:
     out.data = x if x.__class__ is float else float(x) if x.__class__ is int else _number(x)
     out.grad = 0.0
     out.op = CONST
-    out.a = out.b = out.c = out.seen = None
+    out.a = out.b = out.seen = None
     out.label = ""
     return out
 
@@ -121,7 +130,7 @@ def constant(data: float, label: str) -> Value:
     out.data = data
     out.grad = 0.0
     out.op = CONST
-    out.a = out.b = out.c = out.seen = None
+    out.a = out.b = out.seen = None
     out.label = label
     return out
 
@@ -133,14 +142,15 @@ def apply(op: Op, *args: Value, label: str = "", allow_nonfinite: bool = False) 
 
 def node(op: Op, args: tuple | list, label: str, allow_nonfinite: bool) -> Value:
     """apply's positional form, for the interpreter's hot loop (no keyword or *args packing)."""
-    out = _new(Value)
+    n = len(args)
+    out = _new(Value if n < 3 else Ternary)
     out.data = compute(op, args, label, allow_nonfinite)
     out.grad = 0.0
     out.op = op
     out.a = args[0]
-    n = len(args)
     out.b = args[1] if n >= 2 else None
-    out.c = args[2] if n == 3 else None
+    if n == 3:
+        out.c = args[2]
     out.label = label
     out.seen = None
     return out
@@ -455,7 +465,6 @@ def _binary_method(op: Op, reflected: bool = False):
         out.op = op
         out.a = x
         out.b = y
-        out.c = None
         out.label = ""
         out.seen = None
         return out
@@ -480,7 +489,7 @@ def _unary_method(op: Op):
         out.grad = 0.0
         out.op = op
         out.a = self
-        out.b = out.c = out.seen = None
+        out.b = out.seen = None
         out.label = ""
         return out
 

@@ -253,7 +253,7 @@ def call(b, fn: str, args: tuple, start: int, end: int):
     the body's equations run again with the parameters bound to the arguments."""
     base = fn.rstrip("'")
     order = len(fn) - len(base)
-    with_arrays = b.arrays is not None and any(a.__class__ is not Value for a in args)  # no arrays: no scan
+    with_arrays = b.arrays is not None and not all(isinstance(a, Value) for a in args)  # no arrays: no scan
     if order and with_arrays:
         return _derivative_elementwise(b, fn, base, order, args[0], start, end)
     template = None if with_arrays else _template(b.program, base, order)
@@ -378,7 +378,7 @@ def _body(program: Program, d: Definition) -> Template:
     lowered = arrays if arrays.uses_arrays(program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
     scratch = _Build(program, [], dict(zip(d.params, params)), {}, allow_nonfinite=True, arrays=lowered)
     out = _evaluate(scratch, d)
-    if out.__class__ is not Value:
+    if not isinstance(out, Value):
         return None  # an array: not a template (calls expand the body)
     return Template(params, scratch.nodes, out)
 

@@ -434,7 +434,7 @@ def _run(b: _Build, stmt: Stmt) -> Value:
         return b.env[target]
     start = len(b.nodes)
     node = _evaluate(b, stmt)
-    if b.arrays is not None and (node.__class__ is not Value or stmt.aug and b.env[target].__class__ is not Value):
+    if b.arrays is not None and (not isinstance(node, Value) or stmt.aug and not isinstance(b.env[target], Value)):
         return arrays.assign(b, stmt, node, start)  # h = tanh(W @ x + b): elements labelled h[0], h[1], ...
     if stmt.aug:  # NAME op= expr  means  NAME = NAME op (expr)
         node = _apply(b, BY_NAME[stmt.aug], (b.env[target], node), stmt.start, stmt.end, target)
@@ -461,7 +461,9 @@ def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = No
         k = len(args)
         if len(nodes) >= k and all(x is y for x, y in zip(nodes[-k:], args)):
             del nodes[-k:]
-        node.op, node.a, node.b, node.c = CONST, None, None, None
+        node.op, node.a, node.b = CONST, None, None
+        if node.c is not None:  # a where(c, a, b) of constants
+            node.c = None
     nodes.append(node)
     return node
 
