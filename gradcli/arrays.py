@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 from itertools import product as _grid
 
-from .engine import Value, apply, backward_sweep, lift, number, topological_order
+from .engine import Value, apply, backward_sweep, fold, lift, number, topological_order
 from .errors import BindingError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, FUNCTIONS, INPUT
 from .program import CALL, INDEX, LIST, NUM, OP, SLICE
@@ -152,7 +152,7 @@ def _make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
                 data, 0.0, op, x, y, label, None
             )  # fmt: skip
             if x.op is CONST and y.op is CONST:
-                node.op, node.a, node.b = CONST, None, None
+                fold(node)
             b.nodes.append(node)
             return node
     try:
@@ -162,9 +162,7 @@ def _make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
         exc.end_column = exc.column + (end - start)
         raise
     if all(a.op is CONST for a in args):  # constants in, a constant out (folded, as the interpreter does)
-        node.op, node.a, node.b = CONST, None, None
-        if node.c is not None:  # a where(c, a, b) of constants
-            node.c = None
+        fold(node)
     b.nodes.append(node)
     return node
 

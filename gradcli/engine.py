@@ -115,13 +115,7 @@ def lift(x) -> Value:
     """A Value as is; a number as a constant leaf (which is never differentiated)."""
     if isinstance(x, Value):
         return x
-    out = _new(Value)
-    out.data = x if x.__class__ is float else float(x) if x.__class__ is int else _number(x)
-    out.grad = 0.0
-    out.op = CONST
-    out.a = out.b = out.seen = None
-    out.label = ""
-    return out
+    return constant(x if x.__class__ is float else float(x) if x.__class__ is int else _number(x), "")
 
 
 def constant(data: float, label: str) -> Value:
@@ -133,6 +127,14 @@ def constant(data: float, label: str) -> Value:
     out.a = out.b = out.seen = None
     out.label = label
     return out
+
+
+def fold(node: Value) -> None:
+    """Make a computed node a constant leaf (its operands were all constants): it keeps its
+    value and is never differentiated."""
+    node.op, node.a, node.b = CONST, None, None
+    if node.c is not None:  # where(c, a, b) of constants
+        node.c = None
 
 
 def apply(op: Op, *args: Value, label: str = "", allow_nonfinite: bool = False) -> Value:

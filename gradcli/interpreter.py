@@ -164,13 +164,16 @@ class _Names:
     constant: dict = field(default_factory=dict)  # target -> its first constant statement
     underflows: list = field(default_factory=list)  # (text, offset) of numbers read as 0
 
+    def found(self) -> tuple[list[str], list[str]]:
+        """(inputs in order of appearance, bindings the program never uses)."""
+        return list(self.inputs), [n for n in self.bindings if n not in self.used]
+
 
 def check_names(
     program: Program, bindings: dict[str, float], allow_nonfinite: bool = False
 ) -> tuple[list[str], list[str]]:
     """Pass 1: raise on any name error; return (inputs in order of appearance, unused bindings)."""
-    st = _pass1(program, bindings, allow_nonfinite)
-    return list(st.inputs), [n for n in bindings if n not in st.used]
+    return _pass1(program, bindings, allow_nonfinite).found()
 
 
 def _pass1(program: Program, bindings: dict[str, float], allow_nonfinite: bool) -> _Names:
@@ -350,7 +353,7 @@ def build(
     """Pass 2: evaluate the program into a Graph (raises GradcliError)."""
     bindings = dict(bindings or {})
     names = _pass1(program, bindings, allow_nonfinite)
-    order, unused = list(names.inputs), [n for n in bindings if n not in names.used]
+    order, unused = names.found()
     b = _Build(program, [], {}, {}, allow_nonfinite)
     b.arrays = arrays if arrays.uses_arrays(program, bindings) else None
     constant = names.constant
@@ -461,9 +464,7 @@ def _apply(b: _Build, op: Op, args, start: int, end: int, label: str | None = No
         k = len(args)
         if len(nodes) >= k and all(x is y for x, y in zip(nodes[-k:], args)):
             del nodes[-k:]
-        node.op, node.a, node.b = CONST, None, None
-        if node.c is not None:  # a where(c, a, b) of constants
-            node.c = None
+        engine.fold(node)
     nodes.append(node)
     return node
 

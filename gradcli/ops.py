@@ -415,18 +415,17 @@ SAFE = Namespace(lambda op: _float_forward(op) if op.name == "where" or op.exact
 
 # Each op's rule compiled for floats (tools/gen_float_rules.py writes _float_rules.py from
 # the rules above), for the fast float sweep: op.floats(g, out, *xs) == op.vjp(g, out, *xs, F).
-def _on_floats(op: Op, compiled: dict) -> Callable[..., tuple]:
-    vjp = op.vjp  # a rule the generator could not trace: itself, with F
-    return compiled.get(op.name) or (lambda *xs: vjp(*xs, F))
+def _as_is(vjp: Callable[..., tuple]) -> Callable[..., tuple]:
+    return lambda *xs: vjp(*xs, F)  # a rule run as written, with F (one the generator left out)
 
 
 _compiled = _float_rules.make(F)
-OPS = tuple(op._replace(floats=_on_floats(op, _compiled)) for op in OPS)
+OPS = tuple(op._replace(floats=_compiled.get(op.name) or _as_is(op.vjp)) for op in OPS)
 
 
 def with_rule(op: Op, vjp: Callable[..., tuple]) -> Op:
     """op with another derivative rule, which its float form follows (uncompiled)."""
-    return op._replace(vjp=vjp, floats=_on_floats(op._replace(vjp=vjp), {}))
+    return op._replace(vjp=vjp, floats=_as_is(vjp))
 
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}

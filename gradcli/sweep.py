@@ -428,9 +428,8 @@ def number_texts(column: np.ndarray, failed: np.ndarray | None, empty: str = "")
     """Each value's shortest round-trip text (repr, as eval's csv), NaN/Infinity spelled as in
     eval's output, `empty` for failed rows.  repr through tolist() is the fastest exact way:
     ~3x np.savetxt's '%.17g'."""
-    texts = list(map(repr, column.tolist()))
-    if not np.isfinite(column).all():
-        texts = [_NONFINITE.get(t, t) for t in texts]
+    finite = np.isfinite(column).all()
+    texts = list(map(repr if finite else _cell, column.tolist()))
     if failed is not None:
         for i in np.flatnonzero(failed).tolist():
             texts[i] = empty
@@ -448,7 +447,7 @@ def _cell(x: float) -> str:
     return _NONFINITE.get(text, text)
 
 
-def _number_lines(numbers: np.ndarray) -> tuple[list[str] | str, np.ndarray]:
+def _number_lines(numbers: np.ndarray) -> tuple[str, np.ndarray]:
     """The rows of a 2-D float array as CSV text ("0.5,2.0\n..."), every number written as
     repr writes it (its shortest round-trip text), and the rows to write again by hand.
 
