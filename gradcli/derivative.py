@@ -344,10 +344,17 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
     for node in needed:
         for a in node.args:
             uses[id(a)] = uses.get(id(a), 0) + 1
-    taken = set(graph.inputs) | set(graph.names) | {name}
-    names: dict[int, str] = {id(v): identifier(k) for k, v in graph.inputs.items()}
+    taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | {name}
+    names: dict[int, str] = {}
+    for k, v in graph.inputs.items():  # x[0] is written x_0, unless the program has an x_0
+        s = k if k.isidentifier() else identifier(k)
+        while s != k and s in taken:
+            s += "_"
+        taken.add(s)
+        names[id(v)] = s
     text: dict[int, tuple[str, int]] = {}  # id -> (expression, precedence)
-    lines = [f"{names[id(v)]} = {fmt(v.data)}" for v in graph.inputs.values() if id(v) in {id(n) for n in needed}]
+    needed_ids = {id(n) for n in needed}
+    lines = [f"{names[id(v)]} = {fmt(v.data)}" for v in graph.inputs.values() if id(v) in needed_ids]
     temps = iter(f"t{i}" for i in range(1, 10**9))
     for node in needed:
         if node.op.arity == 0:

@@ -151,6 +151,12 @@ def test_diff_of_an_array_element_reads_back(gradcli, eval_json):
     assert eval_json("-", input=text)["value"] == 12.0  # 3 x1^2
 
 
+def test_diff_element_names_never_take_an_inputs_name(gradcli, eval_json):
+    # x[0] is written x_0, but the program has its own input x_0: d/dx[0] of sum(x*x)*x_0 is 2*x[0]*x_0
+    text = gradcli("diff", "y = sum(x*x)*x_0", "x=[1,2,3]", "x_0=5", "--wrt", "x[0]").stdout
+    assert eval_json("-", input=text)["value"] == 10.0
+
+
 def test_table_formulas_keep_array_elements_unparenthesized(gradcli):
     out = gradcli("eval", "W = [[1, 2], [3, 4]]; x = [1, 1]; y = sum(W @ x)", "--format", "table").stdout
     assert "(W[0,0])" not in out
