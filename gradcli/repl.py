@@ -241,10 +241,11 @@ class Session:
         from . import formats
 
         graph = self.graph
-        if arg and name == ":grad":
-            if not self.chunks or arg not in self.evaluate().names:
-                raise UsageError(f"no value named {arg!r} in the session", hint=":vars lists them")
-            graph = self.evaluate(of=arg)
+        if arg and name == ":grad" and graph is not None:
+            try:  # NAME as --of takes it: y, y[0], y#3 (the session itself evaluated already)
+                graph = self.evaluate(of=arg)
+            except UsageError:
+                raise UsageError(f"no value named {arg!r} in the session", hint=":vars lists them") from None
         if graph is None:
             raise UsageError("nothing yet: type a statement such as y = x*x")
         if name == ":grad":

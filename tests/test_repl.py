@@ -214,3 +214,10 @@ def test_arrays_print_as_nested_lists(tmp_path):
     run = _repl("x = [1, 2]\ny = x*x\nsum(y)\n:vars\n", tmp_path)
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert run.stdout.splitlines() == ["x = [1, 2]", "y = [1, 4]", "5", "x = [1, 2]  (input)", "y = [1, 4]  (value)"]
+
+
+def test_grad_of_an_array_element(tmp_path):
+    # :grad NAME takes what --of takes (y[0]), and says so when there is no such value
+    run = _repl("x = [1, 2]\ny = x*x\n:grad y[0]\n:grad q\n", tmp_path)
+    assert run.stdout.splitlines()[-2:] == ["dy[0]/dx[0] = 2", "dy[0]/dx[1] = 0"]
+    assert "no value named 'q' in the session" in run.stderr
