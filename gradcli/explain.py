@@ -72,18 +72,17 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
     }
 
 
-_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
-
-
 def _name_calls(graph: Graph, steps: list[dict]) -> list[dict]:
     """Steps inside a user function's call get `call` ("f#1"); the first one of each call also
     says which call it is, as written: `(in f#1 = f(a, 2), line 2)`."""
+    from .functions import call_key
+
     introduced: set = set()
     for step in steps:
-        m = _CALL.match(step["node"])
-        if m is None or m.group(1) not in graph.calls:
+        key = call_key(step["node"])
+        if key is None or key not in graph.calls:
             continue
-        key = step["call"] = m.group(1)
+        step["call"] = key
         if key not in introduced:
             introduced.add(key)
             text, line = graph.calls[key]

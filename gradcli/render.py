@@ -12,7 +12,6 @@ import csv
 import functools
 import io
 import json
-import re
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .engine import Value, describe, fmt, number
@@ -454,16 +453,15 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
     return root
 
 
-_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
-
-
 def _call_results(graph: Graph) -> dict[int, tuple[str, tuple]]:
     """id of each user-function call's result node -> ("f#1", the nodes the call reads from
     outside it): the tree draws a call as one node over its arguments (--expand opens it)."""
+    from .functions import call_key
+
     calls = getattr(graph, "calls", None) or {}
     out: dict[int, tuple[str, tuple]] = {}
     for node in graph.nodes:
-        keys = {m.group(1) for a in node.args if (m := _CALL.match(a.label))}
+        keys = {k for a in node.args if (k := call_key(a.label))}
         key = next((k for k in keys if k in calls and not node.label.startswith(k + ".")), None)
         if key is None:
             continue

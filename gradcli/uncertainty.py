@@ -732,14 +732,17 @@ def summarize(y, seed: int, p: float = 0.95):
     return MonteCarlo(n, seed, mean, std, (float(part[lo]), float(part[hi])), 0.0, 0.0, 0.0, True)
 
 
+def _last_digit(u: float, digits: int) -> int:
+    """l in u = c × 10^l with `digits` significant digits in c (u > 0): 0.0996 -> 0.10, not 0.100."""
+    exponent = math.floor(math.log10(u)) - (digits - 1)
+    return exponent + 1 if round(u / 10.0**exponent) >= 10**digits else exponent
+
+
 def tolerance(u: float, digits: int = 2) -> float:
     """JCGM 101 7.9.2: write u as c × 10^l with `digits` significant digits in c; δ = 10^l / 2."""
     if not (u > 0 and math.isfinite(u)):
         return 0.0
-    exponent = math.floor(math.log10(u)) - (digits - 1)
-    if round(u / 10.0**exponent) >= 10**digits:
-        exponent += 1
-    return 0.5 * 10.0**exponent
+    return 0.5 * 10.0 ** _last_digit(u, digits)
 
 
 def validate(samples, result: Result) -> MonteCarlo:
@@ -776,9 +779,7 @@ def round_gum(value: float, u: float, digits: int = 2) -> tuple[str, str]:
     magnitudes share an exponent: ("(6.02214 ± 0.00012)e23" is written by `plus_minus`)."""
     if not (math.isfinite(u) and u > 0 and math.isfinite(value)):
         return f"{value:.6g}", f"{u:.2g}"
-    exponent = math.floor(math.log10(u)) - (digits - 1)
-    if round(u / 10.0**exponent) >= 10**digits:  # 0.0996 -> 0.10, not 0.100
-        exponent += 1
+    exponent = _last_digit(u, digits)
     decimals = max(-exponent, 0)
     scale = 10.0**exponent
     return f"{round(value / scale) * scale:.{decimals}f}", f"{round(u / scale) * scale:.{decimals}f}"

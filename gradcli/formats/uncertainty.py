@@ -10,8 +10,6 @@ import math
 
 from . import OutputOptions
 
-_DIST = {"normal": "normal", "rect": "rect", "tri": "tri"}
-
 
 def json_text(graph_json: str, result) -> str:
     """eval's JSON document with `"uncertainty": {...}` added as its last key."""
@@ -80,7 +78,7 @@ def _budget_table(result, options: OutputOptions, with_distribution: bool):
         t.add_column(heading, justify="left" if left else "right", no_wrap=heading != "input", overflow="fold")
     dist = (lambda d: [d]) if with_distribution else (lambda d: [])
     for row in result.rows:
-        cells = [short(row.value, p), short(row.u, p), *dist(_DIST[row.distribution])]
+        cells = [short(row.value, p), short(row.u, p), *dist(row.distribution)]
         t.add_row(Text(row.name, style="cyan"), *cells, short(row.sensitivity, p), short(row.contribution, p),
                   _percent(row.share))  # fmt: skip
     for term in result.correlations:
