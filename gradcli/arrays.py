@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 from itertools import product as _grid
 
-from .engine import Value, apply, backward_sweep, fold, lift, number, topological_order
+from .engine import Value, apply, backward_sweep, fold, lift, number, reaching, topological_order
 from .errors import BindingError, MathError, NameError_, UsageError
 from .ops import BY_NAME, CONST, FUNCTIONS, INPUT
 from .program import CALL, INDEX, LIST, NUM, OP, SLICE
@@ -693,18 +693,6 @@ def finish(graph, b) -> None:
     graph.arrays = Info({n: a.shape for n, a in b.array_inputs.items()}, names, output)
 
 
-def reaching_all(nodes: list[Value], outputs: list[Value]) -> list[Value]:
-    """The nodes any of `outputs` depends on, in creation order (engine.reaching for several)."""
-    token = object()
-    for y in outputs:
-        y.seen = token
-    for node in reversed(nodes):
-        if node.seen is token and node.a is not None:
-            for a in node.args:
-                a.seen = token
-    return [node for node in nodes if node.seen is token]
-
-
 def backward(graph, allow_nonfinite: bool = False) -> None:
     """The Jacobian of an array output, one reverse sweep per output element (a row each);
     then every node's grad as d sum(output) / d node (PyTorch's y.backward(ones_like(y)))."""
@@ -726,7 +714,7 @@ def backward(graph, allow_nonfinite: bool = False) -> None:
         rows.append(row)
     for node in graph.nodes:
         node.grad = 0.0
-    order = reaching_all(graph.nodes, outputs)
+    order = reaching(graph.nodes, *outputs)
     for y in outputs:
         y.grad += 1.0
     _sweep(graph, order, allow_nonfinite)

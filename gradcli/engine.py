@@ -320,13 +320,14 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def reaching(nodes: Sequence[Value], output: Value) -> list[Value]:
-    """The nodes `output` depends on, in their creation order (one reverse pass, no recursion).
+def reaching(nodes: Sequence[Value], *outputs: Value) -> list[Value]:
+    """The nodes the outputs depend on, in their creation order (one reverse pass, no recursion).
 
     Only these are swept: a node the output does not depend on gets no gradient, even
     where its local derivative would be infinite (sqrt at 0 in an unused branch)."""
     token = object()
-    output.seen = token
+    for output in outputs:
+        output.seen = token
     for node in reversed(nodes):
         if node.seen is token and node.a is not None:
             node.a.seen = token
