@@ -1,6 +1,6 @@
 """6. `check` cost per input: finite-difference verification of every input's gradient.
 
-On a generated program of medium size, `gradcli.check.check(graph)` runs in-process on the built
+On a generated program of medium size, `gradcli.analysis.check.check(graph)` runs in-process on the built
 and differentiated graph; its time is divided by the number of inputs, and expressed in units of
 one full forward pass (`graph.forward()`, every node recomputed) so that the figure does not
 depend on the machine: "check costs N forward passes per input".  If the CLI has a `check`
@@ -26,15 +26,15 @@ def run(quick: bool) -> dict[str, Any]:
     statements = 500 if quick else 2_000
     heading(f"6. check: cost per input, {statements:,}-statement program")
     try:
-        check_mod = importlib.import_module("gradcli.check")
+        check_mod = importlib.import_module("gradcli.analysis.check")
     except ImportError:
         note("skipped: gradcli/check.py does not exist yet")
-        return {"skipped": "no gradcli.check"}
+        return {"skipped": "no gradcli.analysis.check"}
     check = getattr(check_mod, "check", None)
     if not callable(check):
-        note("skipped: gradcli.check has no check(graph, ...) function")
+        note("skipped: gradcli.analysis.check has no check(graph, ...) function")
         return {"skipped": "no check()"}
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
 
     gen = programs.generate(statements)
     graph = evaluate(gen.text)

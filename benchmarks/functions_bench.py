@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gradcli.engine import paused_gc  # noqa: E402
-from gradcli.interpreter import build  # noqa: E402
-from gradcli.parser import parse  # noqa: E402
+from gradcli.build.builder import build  # noqa: E402
+from gradcli.core.engine import paused_gc  # noqa: E402
+from gradcli.lang.parser import parse  # noqa: E402
 
 
 def body(x: str, y: str) -> str:

@@ -39,8 +39,8 @@ def cli(n: int, rounds: int) -> tuple[float, float]:
 
 
 def ours(n: int, rounds: int) -> float:
-    from gradcli.derivative import hessian
-    from gradcli.interpreter import evaluate
+    from gradcli.analysis.derivative import hessian
+    from gradcli.build.builder import evaluate
 
     source = rosenbrock(n)
     return best(lambda: hessian(evaluate(source)), rounds)

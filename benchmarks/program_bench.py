@@ -47,10 +47,10 @@ RTOL = 1e-9
 
 
 def _lexer() -> Callable[[str], int] | None:
-    """A function that lexes a text and returns the token count: gradcli.parser.tokenize if there
+    """A function that lexes a text and returns the token count: gradcli.lang.parser.tokenize if there
     is one, else the lexer of the Lark object it builds; None if neither can run alone."""
     try:
-        from gradcli import parser
+        from gradcli.lang import parser
     except ImportError:
         return None
     lex: Callable[[str], int] | None = None
@@ -76,9 +76,9 @@ def stages(path: Path, lex: Callable[[str], int] | None, collect: bool = False) 
     The cyclic garbage collector is off during the stages, as `gradcli eval` runs them; with
     `collect` it is on, as for a library user calling parse/build/backward.
     """
-    from gradcli.interpreter import build
-    from gradcli.parser import parse
-    from gradcli.render import to_json
+    from gradcli.build.builder import build
+    from gradcli.lang.parser import parse
+    from gradcli.render.graph import to_json
 
     out: dict[str, Any] = {}
     gc.collect()
@@ -240,7 +240,7 @@ def run_large(impls: list[Impl], skipped: dict[str, str], quick: bool, workdir: 
     srows.append(["CLI minus in-process: start-up, output", fmt_time(cli - st["total"]), "", ""])
     table(["stage", "time", "ns/node", "share of CLI"], srows)
     if lex is None:
-        note("no lexing figure: gradcli.parser has no tokenize() nor a Lark object whose lexer runs alone")
+        note("no lexing figure: gradcli.lang.parser has no tokenize() nor a Lark object whose lexer runs alone")
     else:
         print(f"  lex (alone) = the lexer alone over the text, {st['tokens']:,} tokens; parse includes lexing.")
     st.pop("gradients", None)
@@ -269,7 +269,7 @@ def run_linearity(quick: bool, workdir: Path) -> dict[str, Any]:
     print("  in-process = read + parse + build + backward + JSON in this process, collector off as in the")
     print("  CLI, with the stages in ns per node; gc on = the same with the collector on (library use).")
     one_liner = gradcli_command() + ["eval", "y = x*x", "x=3", "--format", "json"]
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
 
     per_stmt = len(evaluate(programs.generate(2_000).text).nodes) / 2_000  # gradcli nodes per statement
     rows, results = [], {}

@@ -28,7 +28,7 @@ PROGRAM = "y = a*sin(b) + exp(-c*c)*b + log(1 + a*a)*c"
 
 # The CLI with sweep registered (cli.py registers it once the CLI owner adds the line; the
 # register call is idempotent).
-LAUNCH = "from gradcli.cli import app, main; from gradcli.cli_batch import register; register(app); main()"
+LAUNCH = "from gradcli.cli.app import app, main; from gradcli.cli.batch import register; register(app); main()"
 
 NUMPY_SCRIPT = textwrap.dedent(
     """
@@ -110,9 +110,9 @@ def compute_only(points: int, rounds: int) -> None:
     three use every core; rounds alternate between them and each keeps its best."""
     import numpy as np
 
-    from gradcli.batch import ArrayGraph
-    from gradcli.interpreter import build
-    from gradcli.parser import parse
+    from gradcli.analysis.batch import ArrayGraph
+    from gradcli.build.builder import build
+    from gradcli.lang.parser import parse
 
     rng = np.random.default_rng(0)
     a, b, c = rng.uniform(0, 1, points), rng.uniform(-1, 1, points), rng.uniform(1, 2, points)

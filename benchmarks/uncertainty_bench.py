@@ -9,7 +9,7 @@ Monte Carlo, two figures:
     samples the same inputs, evaluates the formula, and takes mean, standard deviation and the
     two percentiles (both pay interpreter and numpy start-up; gradcli also builds its graph and
     prints the node table);
-  - in process: gradcli.uncertainty.monte_carlo + summarize against the script's function.
+  - in process: gradcli.analysis.uncertainty.monte_carlo + summarize against the script's function.
 Orders: time of the first-order budget (eval's gradient, already computed: the budget itself),
 of one float gradient, and of second_order_variance, for a chain of n inputs.
 """
@@ -73,8 +73,8 @@ def processes(n: int, rounds: int) -> tuple[float, float]:
 
 
 def in_process(n: int, rounds: int) -> tuple[float, float]:
-    from gradcli.interpreter import evaluate, parse_bindings
-    from gradcli.uncertainty import monte_carlo, summarize
+    from gradcli.analysis.uncertainty import monte_carlo, summarize
+    from gradcli.build.builder import evaluate, parse_bindings
 
     namespace: dict = {}
     exec(NUMPY_SCRIPT, namespace)
@@ -95,8 +95,8 @@ def chain(n: int) -> tuple[str, list[str]]:
 
 
 def orders(n: int, rounds: int) -> tuple[float, float, float]:
-    from gradcli.interpreter import evaluate, parse_bindings
-    from gradcli.uncertainty import first_order, second_order_variance
+    from gradcli.analysis.uncertainty import first_order, second_order_variance
+    from gradcli.build.builder import evaluate, parse_bindings
 
     program, bindings = chain(n)
     graph = evaluate(program, parse_bindings(bindings))
@@ -104,7 +104,7 @@ def orders(n: int, rounds: int) -> tuple[float, float, float]:
     t_grad = best(lambda: graph.backward(), rounds)
     t_first = best(lambda: first_order(graph, specs, {}, 1.0), rounds)
     t_second = best(lambda: second_order_variance(graph, specs), rounds)
-    from gradcli.derivative import hessian
+    from gradcli.analysis.derivative import hessian
 
     t_hessian = best(lambda: hessian(graph), rounds)
     return t_grad, t_first, t_second, t_hessian

@@ -1,9 +1,9 @@
 """gradcli: a command-line gradient calculator (reverse-mode autograd on scalar formulas)."""
 
-from .engine import Value
-from .errors import GradcliError, MathError
+from gradcli.core.engine import Value
+from gradcli.core.errors import GradcliError, MathError
+from gradcli.core.version import __version__
 
-__version__ = "0.2.0"
 __all__ = ["Value", "GradcliError", "MathError", "diff", "hessian", "__version__"]
 
 
@@ -14,13 +14,13 @@ def hessian(f, point=None, of=None):
     >>> h.matrix, h.definiteness
     ([[802.0, -400.0], [-400.0, 200.0]], 'positive definite')
     """
-    from .derivative import hessian_at
+    from gradcli.analysis.derivative import hessian_at
 
     return hessian_at(f, point, of)
 
 
 def diff(f, wrt, point=None, order=1, of=None):
     """d^order f / d wrt^order at point, exactly: diff("y = x**3", "x", {"x": 2.0}, 3) == 6.0."""
-    from .derivative import derivative_at
+    from gradcli.analysis.derivative import derivative_at
 
     return derivative_at(f, wrt, point, order, of)

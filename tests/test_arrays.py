@@ -19,10 +19,10 @@ import pytest
 import sympy as sp
 
 from gradcli import Value
-from gradcli.arrays import ShapeError
-from gradcli.errors import BindingError, GradcliError, NameError_, UsageError
-from gradcli.interpreter import build, evaluate, parse_bindings
-from gradcli.parser import parse
+from gradcli.build.arrays import ShapeError
+from gradcli.build.builder import build, evaluate, parse_bindings
+from gradcli.core.errors import BindingError, GradcliError, NameError_, UsageError
+from gradcli.lang.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -523,7 +523,7 @@ def test_pretty_output_groups_each_array_on_one_row(gradcli):
 
 
 def test_is_swept_reads_a_bracketed_value_as_an_array():
-    from gradcli.sweep import is_swept
+    from gradcli.analysis.sweep import is_swept
 
     texts = ("x=[1,2]", "W=[[1, 2], [3, 4]]", "a=1,2", "a=0:1:3", "a=max(1,2)", "a=sum([1,2])")
     assert [is_swept(t) for t in texts] == [False, False, True, True, False, False]

@@ -1,4 +1,4 @@
-"""gradcli.check: the numerical derivative, the verdicts, kinks, claims, samples, nodes."""
+"""gradcli.analysis.check: the numerical derivative, the verdicts, kinks, claims, samples, nodes."""
 
 import json
 import math
@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seed import HAND, SEED
 
-from gradcli import ops
-from gradcli.check import STATUSES, check, derivative, to_dict
-from gradcli.errors import BindingError, GradcliError, MathError, UsageError
-from gradcli.interpreter import evaluate
+from gradcli.analysis.check import STATUSES, check, derivative, to_dict
+from gradcli.build.builder import evaluate
+from gradcli.core import ops
+from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
 
 
 def rows_by_name(report, point=0):
@@ -376,7 +376,7 @@ def test_the_core_imports_no_cli_libraries():
     import subprocess
     import sys
 
-    code = "import sys, gradcli.check; print(sorted(m for m in ('lark', 'rich', 'typer') if m in sys.modules))"
+    code = "import sys, gradcli.analysis.check; print(sorted(m for m in ('lark', 'rich', 'typer') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
 
 

@@ -1,4 +1,4 @@
-"""gradcli.check, issue 9 §2: check is never confidently wrong.
+"""gradcli.analysis.check, issue 9 §2: check is never confidently wrong.
 
 Narrow features and SI-unit scales, a tolerance that scales with the problem, an honest error
 estimate near 1e-30, and notes that say what is true.  Exact derivatives come from SymPy.
@@ -9,8 +9,8 @@ import math
 import pytest
 import sympy as sp
 
-from gradcli.check import check, derivative
-from gradcli.interpreter import evaluate
+from gradcli.analysis.check import check, derivative
+from gradcli.build.builder import evaluate
 
 
 def rows_by_name(report, point=0):
@@ -129,7 +129,7 @@ def test_a_kink_at_the_point_is_still_a_kink():
 
 
 def test_allow_nonfinite_carries_inf_on_and_the_rows_are_inconclusive():
-    from gradcli.errors import MathError
+    from gradcli.core.errors import MathError
 
     report = check(evaluate("y = x*x", {"x": 3.0}), allow_nonfinite=True)
     assert report.ok and report.rows[0].numeric == pytest.approx(6.0, rel=1e-12)
@@ -141,7 +141,7 @@ def test_allow_nonfinite_carries_inf_on_and_the_rows_are_inconclusive():
 
 
 def test_atol_none_is_the_default_and_negative_atol_is_refused():
-    from gradcli.errors import UsageError
+    from gradcli.core.errors import UsageError
 
     graph = evaluate("y = x*x", {"x": 3.0})
     assert check(graph, atol=None).ok

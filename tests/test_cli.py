@@ -207,8 +207,8 @@ def test_version_and_help(gradcli):
 
 
 def test_json_writer_equals_json_dumps_of_the_dict():
-    from gradcli import render
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
+    from gradcli.render import graph as render
 
     graph = evaluate("a = 2.0\nb = a * 3\nc = min(a, b) / 7")
     assert json.loads(render.to_json(graph)) == render.to_dict(graph)
@@ -249,7 +249,7 @@ def named():
     """Like the gradcli fixture, with the program named `gradcli` as the console script is."""
     from typer.testing import CliRunner
 
-    from gradcli.cli import app
+    from gradcli.cli.app import app
 
     def run(*args, env=None):
         return CliRunner().invoke(app, [str(a) for a in args], prog_name="gradcli", env=env)
@@ -286,7 +286,7 @@ def test_help_of_an_unknown_command(gradcli):
 
 
 def test_eval_help_lists_operators_functions_exit_codes_and_examples(gradcli):
-    from gradcli.ops import FUNCTIONS
+    from gradcli.core.ops import FUNCTIONS
 
     text = " ".join(gradcli("eval", "--help").stdout.split())  # undo click's wrapping
     listed = re.search(r"Functions: ([a-z0-9_, ]+?) Constants:", text).group(1).split(", ")
@@ -313,7 +313,7 @@ def test_a_file_name_as_program_suggests_dash_f(gradcli, tmp_path, monkeypatch):
 
 def run_main(argv, monkeypatch, capsys):
     """The console script's own entry point (its click errors are handled there, not by CliRunner)."""
-    from gradcli import cli
+    from gradcli.cli import app as cli
 
     monkeypatch.setattr(sys, "argv", ["gradcli", *argv])
     with pytest.raises(SystemExit) as exit_:

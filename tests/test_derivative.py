@@ -8,11 +8,11 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.derivative import derivative_name, hessian, nth_derivative, to_program
-from gradcli.errors import MathError, UsageError
-from gradcli.interpreter import evaluate
-from gradcli.ops import OPS
-from gradcli.parser import parse
+from gradcli.analysis.derivative import derivative_name, hessian, nth_derivative, to_program
+from gradcli.build.builder import evaluate
+from gradcli.core.errors import MathError, UsageError
+from gradcli.core.ops import OPS
+from gradcli.lang.parser import parse
 
 SYM = {
     "exp": sp.exp,

@@ -98,13 +98,13 @@ def test_check_order_2_rows(gradcli):
 
 def test_check_order_2_catches_a_wrong_second_derivative_rule(gradcli, monkeypatch):
     """cos's rule is used only by sin's second derivative: break it and check --order 2 fails."""
-    from gradcli import ops
+    from gradcli.core import ops
 
     cos = ops.BY_NAME["cos"]
     wrong = ops.with_rule(cos, lambda g, out, x, P: (-1.01 * g * P.sin(x),))
     monkeypatch.setitem(ops.BY_NAME, "cos", wrong)
     monkeypatch.setattr(ops.F, "cos", cos.forward)
-    from gradcli import derivative
+    from gradcli.analysis import derivative
 
     monkeypatch.setattr(derivative, "Builder", _builder_with(derivative.Builder, "cos", wrong))
     result = gradcli("check", "y = sin(x)", "x=0.7", "--order", "2", "--format", "json")

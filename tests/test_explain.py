@@ -7,8 +7,8 @@ import re
 import pytest
 from seed import SEED
 
-from gradcli.explain import explain, wrap
-from gradcli.interpreter import evaluate
+from gradcli.analysis.explain import explain, wrap
+from gradcli.build.builder import evaluate
 
 
 def texts(program: str, bindings: dict | None = None, **kw) -> tuple[list[str], list[str]]:
@@ -73,7 +73,7 @@ def headers(out: str) -> list[str]:
 
 
 def test_check_rows_name_the_gradient_they_compare(gradcli, monkeypatch):
-    from gradcli import formats
+    from gradcli.render import writers as formats
 
     monkeypatch.setattr(formats, "terminal_width", lambda: 120)
     out = gradcli("check", SEED, "--expect", "a=f*b", "--nodes").stdout
@@ -87,7 +87,7 @@ def test_check_rows_name_the_gradient_they_compare(gradcli, monkeypatch):
 
 
 def test_check_est_column_matches_the_note(gradcli, monkeypatch):
-    from gradcli import formats
+    from gradcli.render import writers as formats
 
     monkeypatch.setattr(formats, "terminal_width", lambda: 160)
     args = ["y = sqrt(x)", "x=1e-300"]

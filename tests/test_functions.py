@@ -1,4 +1,4 @@
-"""User functions (gradcli.functions): values and gradients against SymPy, exact f' and f'',
+"""User functions (gradcli.build.functions): values and gradients against SymPy, exact f' and f'',
 labels, every error with its message, libraries given with -f twice, eval's start-up."""
 
 import json
@@ -10,8 +10,8 @@ import sys
 import pytest
 import sympy as sp
 
-from gradcli.errors import GradcliError, MathError, NameError_, SyntaxError_
-from gradcli.interpreter import evaluate
+from gradcli.build.builder import evaluate
+from gradcli.core.errors import GradcliError, MathError, NameError_, SyntaxError_
 
 a_, b_ = sp.symbols("a b")
 
@@ -72,7 +72,7 @@ def test_derivative_of_a_built_in_and_of_a_constant_argument():
 
 
 def test_hessian_through_calls_against_sympy():
-    from gradcli.derivative import hessian
+    from gradcli.analysis.derivative import hessian
 
     graph = evaluate("f(x, y) = x*y**2 + exp(x)\nL = f(a, b) * f(b, a)", {"a": 0.3, "b": -0.6})
     expr = (a_ * b_**2 + sp.exp(a_)) * (b_ * a_**2 + sp.exp(b_))
@@ -211,7 +211,7 @@ def test_eval_does_not_import_prompt_toolkit():
     run = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
     assert json.loads(run.stdout)["value"] == 9.0
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
-    assert "gradcli.functions" in imported
+    assert "gradcli.build.functions" in imported
     assert not any(name.startswith("prompt_toolkit") for name in imported)
 
 
@@ -284,8 +284,8 @@ def test_a_function_returning_an_array_labels_its_elements_as_the_call():
 
 
 def test_scalar_calls_of_a_body_with_arrays_still_replay_a_template():
-    from gradcli.interpreter import build
-    from gradcli.parser import parse
+    from gradcli.build.builder import build
+    from gradcli.lang.parser import parse
 
     program = parse("f(a) = sum([a, 2*a]) + softmax([a, 0])[0]\ny = f(x) * f(x + 1)")
     graph = build(program, {"x": 1.5})

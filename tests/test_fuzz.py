@@ -8,7 +8,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcli.ops import FUNCTIONS
+from gradcli.core.ops import FUNCTIONS
 
 N = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "0"))
 fuzz = settings(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from seed import SEED
 
-from gradcli import formats
+from gradcli.render import writers as formats
 
 GOLDEN = Path(__file__).with_name("golden")
 REGEN = os.environ.get("GRADCLI_REGEN") == "1" or os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from gradcli.errors import BindingError, MathError, NameError_, SyntaxError_, UsageError
-from gradcli.interpreter import evaluate, parse_binding, parse_bindings
+from gradcli.build.builder import evaluate, parse_binding, parse_bindings
+from gradcli.core.errors import BindingError, MathError, NameError_, SyntaxError_, UsageError
 
 
 def value(src, **bindings):

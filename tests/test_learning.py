@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli import MathError
-from gradcli.expand import expand
-from gradcli.explain import explain
-from gradcli.interpreter import evaluate
-from gradcli.ops import BY_NAME, PRIMITIVES
+from gradcli.analysis.expand import expand
+from gradcli.analysis.explain import explain
+from gradcli.build.builder import evaluate
+from gradcli.core.ops import BY_NAME, PRIMITIVES
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 from seed import SEED  # noqa: E402 - the one copy of the seed's program
@@ -100,8 +100,8 @@ def test_dot_output(gradcli):
 
 def test_dot_escapes_record_characters():
     from gradcli import Value
-    from gradcli.interpreter import Graph
-    from gradcli.render import to_dot
+    from gradcli.build.builder import Graph
+    from gradcli.render.graph import to_dot
 
     a = Value(1.0, label='a|b<c>{"q"}')
     y = a * 2.0

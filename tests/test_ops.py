@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gradcli import MathError, Value
-from gradcli.engine import apply
-from gradcli.ops import BY_NAME, FUNCTIONS, OPS
+from gradcli.core.engine import apply
+from gradcli.core.ops import BY_NAME, FUNCTIONS, OPS
 
 # op name -> points (one tuple of operands each) where the op is smooth
 SAMPLES = {
@@ -197,7 +197,7 @@ def test_kink_conventions_follow_pytorch():
 def test_every_op_is_reachable_from_the_grammar():
     """Operators appear in the grammar as `-> name` aliases; functions are called by name
     through the grammar's generic call rule, so adding a function needs no grammar edit."""
-    from gradcli.parser import parse
+    from gradcli.lang.parser import parse
 
     top = Path(__file__).parent.parent / "grammar" / "gradcli.lark"
     grammar = top.read_text() if top.exists() else files("gradcli").joinpath("grammar", "gradcli.lark").read_text()
@@ -246,7 +246,7 @@ def test_each_rule_compiled_for_floats_gives_the_rules_results(op):
     import itertools
     import struct
 
-    from gradcli.ops import SAFE, vjp_floats
+    from gradcli.core.ops import SAFE, vjp_floats
 
     def bits(x: float) -> bytes:
         return b"nan" if x != x else struct.pack("<d", x)

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli import _grammar_tables as generated
-from gradcli.errors import SyntaxError_
-from gradcli.parser import parse, tokenize
-from gradcli.program import CALL, NUM, OP, VAR
+from gradcli.core.errors import SyntaxError_
+from gradcli.lang import _grammar_tables as generated
+from gradcli.lang.parser import parse, tokenize
+from gradcli.lang.program import CALL, NUM, OP, VAR
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "gradcli.lark"
@@ -197,13 +197,13 @@ def test_lark_is_not_imported_to_parse():
     import subprocess
     import sys
 
-    code = "import sys, gradcli.parser as p; p.parse('y = x*2'); print('lark' in sys.modules)"
+    code = "import sys, gradcli.lang.parser as p; p.parse('y = x*2'); print('lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
 
 def test_equations_have_named_fields():
-    from gradcli.program import NUM, OP, Eq
+    from gradcli.lang.program import NUM, OP, Eq
 
     code = parse("y = 2*x").code
     assert all(type(e) is Eq for e in code)

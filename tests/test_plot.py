@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from gradcli import plot as pl
+from gradcli.analysis import plot as pl
 
 
 @pytest.fixture
 def plot():
-    from gradcli.cli import app
-    from gradcli.cli_batch import register
+    from gradcli.cli.app import app
+    from gradcli.cli.batch import register
 
     register(app)
     runner = CliRunner()
@@ -80,9 +80,9 @@ def test_kinks_show_as_steps_in_the_derivative(plot):
 
 
 def test_plot_default_points():
-    from gradcli.cli_batch import PLOT_POINTS
-    from gradcli.parser import parse
-    from gradcli.sweep import prepare
+    from gradcli.analysis.sweep import prepare
+    from gradcli.cli.batch import PLOT_POINTS
+    from gradcli.lang.parser import parse
 
     plan = prepare(parse("y = x"), ["x=0:1"], default_count=PLOT_POINTS)
     assert plan.total == 200

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gradcli.repl import Session, history_path, interactive, open_brackets
+from gradcli.cli.repl import Session, history_path, interactive, open_brackets
 
 
 def _repl(text: str, tmp_path, *args):
@@ -156,7 +156,7 @@ def test_ctrl_d_ends_the_session(monkeypatch, tmp_path):
 def test_completion_offers_names_functions_and_commands(monkeypatch, tmp_path):
     from prompt_toolkit.document import Document
 
-    from gradcli.repl import _completer
+    from gradcli.cli.repl import _completer
 
     session = Session(io.StringIO(), io.StringIO())
     session.handle("speed(v) = v*v")

@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from gradcli.errors import MathError
-from gradcli.interpreter import build, evaluate
-from gradcli.ops import OPS
-from gradcli.parser import parse
+from gradcli.build.builder import build, evaluate
+from gradcli.core.errors import MathError
+from gradcli.core.ops import OPS
+from gradcli.lang.parser import parse
 
 
 @pytest.fixture
 def sweep():
     """Run `gradcli sweep ARGS...` in-process (sweep registered on the app once)."""
-    from gradcli.cli import app
-    from gradcli.cli_batch import register
+    from gradcli.cli.app import app
+    from gradcli.cli.batch import register
 
     register(app)
     runner = CliRunner()
@@ -71,7 +71,7 @@ LAST_BITS = {"tanh": 2e-15, "sigmoid": 3e-15, "softplus": 2e-15, "atan2": 2e-15,
 @pytest.mark.parametrize("op", [op for op in OPS if op.syntax == "function"], ids=lambda op: op.name)
 def test_every_function_matches_eval_at_random_points(op):
     # every other function gives exactly eval's doubles
-    from gradcli.batch import ArrayGraph
+    from gradcli.analysis.batch import ArrayGraph
 
     rel = LAST_BITS.get(op.name, 0.0)
 
@@ -100,7 +100,7 @@ def test_every_function_matches_eval_at_random_points(op):
 def test_blocks_on_threads_equal_one_pass(monkeypatch):
     # run() splits many points into blocks computed on several threads: the same doubles,
     # and the same failed rows, as one pass over all of them (failures in every block)
-    import gradcli.batch as batch
+    import gradcli.analysis.batch as batch
 
     source = "y = log(x) * z + sqrt(x - 0.5) + exp(z * x)"
     graph = build(parse(source), {"x": 1.0, "z": 1.0}, None, allow_nonfinite=True)
@@ -129,7 +129,7 @@ EXTREMES = [0.0, -0.0, 5e-324, -1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 700.0, 
 def test_quick_failure_test_agrees_with_the_exact_pass(op):
     # run() skips the pass over every array when no op raised numpy's overflow, divide or
     # invalid flag; at every pair of extreme points, its verdict must be the exact pass's
-    from gradcli.batch import ArrayGraph
+    from gradcli.analysis.batch import ArrayGraph
 
     names = ["a", "b", "c"][: op.arity]
     if op.syntax == "function":
@@ -150,7 +150,7 @@ def test_quick_failure_test_agrees_with_the_exact_pass(op):
 
 
 def test_huge_finite_values_are_not_failures():
-    from gradcli.batch import ArrayGraph
+    from gradcli.analysis.batch import ArrayGraph
 
     source = "y = x*0.9 - x*0.8 + x*0.7"
     points = np.array([1e308, -1.7e308, 0.5])
@@ -304,7 +304,7 @@ def test_csv_numbers_are_reprs_text_across_every_decade():
     # (1e-10..1e-4: '1e-05', '1e-07'), NaN/Infinity and failed rows included
     from types import SimpleNamespace
 
-    from gradcli.sweep import Chunk, CsvWriter
+    from gradcli.analysis.sweep import Chunk, CsvWriter
 
     rng = np.random.default_rng(3)
     n = 20_000
@@ -486,7 +486,7 @@ def test_expression_bindings_with_commas_are_single_values(sweep):
 
 
 def test_ctrl_c_stops_after_complete_rows(sweep, monkeypatch):
-    from gradcli import batch
+    from gradcli.analysis import batch
 
     run = batch.ArrayGraph.run
     calls = []
@@ -506,7 +506,7 @@ def test_ctrl_c_stops_after_complete_rows(sweep, monkeypatch):
 
 
 def test_progress_only_on_a_terminal_after_a_while(monkeypatch, capsys):
-    from gradcli import cli_batch
+    from gradcli.cli import batch as cli_batch
 
     quiet = cli_batch._Progress(10)
     quiet.update(5)  # pytest's stderr is not a terminal
@@ -520,7 +520,7 @@ def test_progress_only_on_a_terminal_after_a_while(monkeypatch, capsys):
 
 
 def test_numpy_is_not_imported_by_the_cli():
-    code = "import sys, gradcli.cli, gradcli.cli_batch; print('numpy' in sys.modules, 'orjson' in sys.modules)"
+    code = "import sys, gradcli.cli.app, gradcli.cli.batch; print('numpy' in sys.modules, 'orjson' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
 

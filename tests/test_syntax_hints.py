@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.errors import SyntaxError_
-from gradcli.parser import number_hint, parse, parse_number, tokenize, underflows
-from gradcli.program import NUM, OP, VAR
+from gradcli.core.errors import SyntaxError_
+from gradcli.lang.parser import number_hint, parse, parse_number, tokenize, underflows
+from gradcli.lang.program import NUM, OP, VAR
 
 
 def _error(source: str) -> SyntaxError_:

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from seed import SEED
 
-from gradcli import formats, render
-from gradcli.formats import OutputOptions
+from gradcli.render import graph as render
+from gradcli.render import writers as formats
+from gradcli.render.writers import OutputOptions
 
 SEED_FILE = Path(__file__).parent.parent / "examples" / "seed.grad"
 EXE = os.environ.get("GRADCLI_EXE") or shutil.which("gradcli", path=os.path.dirname(sys.executable)) or "gradcli"
@@ -161,7 +162,7 @@ WIDE = ("y = tanh(x1*w1 + x2*w2 + b) / 3", {"x1": 1.123456789, "x2": 2e-300, "w1
 @pytest.mark.parametrize("precision", [6, 17])
 @pytest.mark.parametrize("program, bindings", [(SEED, {}), WIDE])
 def test_the_node_table_never_cuts_a_number(program, bindings, precision, width):
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
 
     graph = evaluate(program, bindings)
     text = draw(render.table(graph, OutputOptions(precision=precision, width=width)), width)
@@ -189,14 +190,14 @@ def test_the_check_table_never_cuts_a_number(width, gradcli, monkeypatch):
 
 
 def test_dropped_columns_are_named():
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
 
     text = draw(render.table(evaluate(SEED), OutputOptions(width=36)), 36)
     assert "36 columns: no formulas, ops" in text and "a*b" not in text
 
 
 def test_a_tree_deeper_than_the_width_ends_in_a_marker():
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
 
     graph = evaluate("x = 1.5\n" + "\n".join(f"x{i + 1} = sin(x{i if i else ''})" for i in range(30)))
     text = draw(render.tree(graph, OutputOptions(width=40)), 40)
@@ -217,9 +218,9 @@ def test_explain_max_rows_caps_the_gradients_of_the_inputs(gradcli):
 def test_a_huge_table_is_laid_out_without_measuring_every_cell(monkeypatch):
     """2,000 nodes with --max-rows 0: laid out from the cells' text, never by rich's measuring
     of every cell (which took 7 s here); small tables still go through render.fits."""
-    from gradcli import render
-    from gradcli.formats import OutputOptions
-    from gradcli.interpreter import evaluate
+    from gradcli.build.builder import evaluate
+    from gradcli.render import graph as render
+    from gradcli.render.writers import OutputOptions
 
     def no_measuring(*args):
         raise AssertionError("fits() measured a huge table")

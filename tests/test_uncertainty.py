@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from gradcli.interpreter import evaluate, parse_bindings
-from gradcli.uncertainty import Spec, plus_minus, propagate, round_gum, second_order_variance, tolerance
+from gradcli.analysis.uncertainty import Spec, plus_minus, propagate, round_gum, second_order_variance, tolerance
+from gradcli.build.builder import evaluate, parse_bindings
 
 
 def run(source, *bindings, **options):

@@ -1,4 +1,4 @@
-"""Compile grammar/gradcli.lark with lark into gradcli/_grammar_tables.py.
+"""Compile grammar/gradcli.lark with lark into gradcli/lang/_grammar_tables.py.
 
     python tools/gen_tables.py           # rewrite the tables
     python tools/gen_tables.py --check   # exit 1 if they are stale
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "gradcli.lark"
-TABLES = ROOT / "gradcli" / "_grammar_tables.py"
+TABLES = ROOT / "gradcli" / "lang" / "_grammar_tables.py"
 SHIFT = 0  # lark's serialized action codes: (0, state) shifts, (1, rule) reduces
 
 

@@ -19,11 +19,11 @@ from typing import TextIO
 import numpy as np
 import orjson
 
-from .batch import ArrayGraph, Batch, RowExplainer
-from .errors import BindingError, GradcliError, UsageError
-from .interpreter import Graph, build, check_names, is_constant, parse_binding
-from .ops import CONST
-from .program import Program
+from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
+from gradcli.build.builder import Graph, build, check_names, is_constant, parse_binding
+from gradcli.core.errors import BindingError, GradcliError, UsageError
+from gradcli.core.ops import CONST
+from gradcli.lang.program import Program
 
 CHUNK = 65_536  # points per array pass: big enough that numpy's per-call cost vanishes
 MAX_POINTS = 2**53  # a grid larger than this is surely a typo (and row numbers stay exact)
@@ -342,7 +342,7 @@ def prepare(
 ) -> Sweep:
     """Parse the bindings, build the graph once (its structure holds at every point) and
     compile it for arrays.  Raises GradcliError for anything eval would refuse up front."""
-    from .interpreter import parse_bindings
+    from gradcli.build.builder import parse_bindings
 
     axes = [parse_axis(t, allow_nonfinite, default_count) for t in binding_texts if is_swept(t)]
     plain = parse_bindings([t for t in binding_texts if not is_swept(t)], allow_nonfinite)
@@ -361,7 +361,7 @@ def prepare(
         bindings.update({c: 1.0 for c in candidates if c not in computed and c not in bindings})
     check_names(program, bindings, allow_nonfinite)  # eval's name errors, with the user's option
     graph = build(program, bindings, of, allow_nonfinite=True)  # values do not matter, only structure
-    from .arrays import needs_scalar
+    from gradcli.build.arrays import needs_scalar
 
     needs_scalar(graph)  # an array output: one element with --of y[0]
     if not allow_nonfinite:
@@ -375,7 +375,7 @@ def prepare(
 
 def _no_array_axes(program: Program, axes: Sequence[Axis], plain: dict) -> None:
     """Sweeping an array input (its program default is an array literal) is not supported."""
-    from .arrays import literal_value
+    from gradcli.build.arrays import literal_value
 
     defaults = {s.target: s for s in program.stmts if s.target and is_constant(program, s)}
     for axis in axes:
@@ -560,8 +560,8 @@ def failure_summary(sweep: Sweep) -> GradcliError | None:
     first = sweep.first_failure
     if not sweep.failed or first is None:
         return None
-    from .engine import fmt
-    from .errors import MathError
+    from gradcli.core.engine import fmt
+    from gradcli.core.errors import MathError
 
     at = ", ".join(f"{k} = {fmt(v)}" for k, v in first.point.items())
     rows = "row" if sweep.done == 1 else "rows"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UsageError
+from gradcli.core.errors import UsageError
 
 _BRAILLE = 0x2800
 # dot bit of (column 0..1, row 0..3) in a braille cell

@@ -22,10 +22,10 @@ import re
 from functools import lru_cache
 from itertools import product as _grid
 
-from .engine import Value, apply, backward_sweep, fold, lift, number, reaching, topological_order
-from .errors import BindingError, MathError, NameError_, UsageError
-from .ops import BY_NAME, CONST, FUNCTIONS, INPUT
-from .program import CALL, INDEX, LIST, NUM, OP, SLICE
+from gradcli.core.engine import Value, apply, backward_sweep, fold, lift, number, reaching, topological_order
+from gradcli.core.errors import BindingError, MathError, NameError_, UsageError
+from gradcli.core.ops import BY_NAME, CONST, FUNCTIONS, INPUT
+from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE
 
 ADD, MUL, DIV, SUB = BY_NAME["add"], BY_NAME["mul"], BY_NAME["div"], BY_NAME["sub"]
 EXP, LOG, ID, HYPOT, ABS = BY_NAME["exp"], BY_NAME["log"], BY_NAME["id"], BY_NAME["hypot"], BY_NAME["abs"]
@@ -622,7 +622,7 @@ def add_input(b, name: str, value, default_stmt) -> bool:
     must have the shape of the program's default (`default_stmt`, when both exist).  False: a scalar."""
     shape = value_shape(value, f"the value of '{name}': ")
     if default_stmt:
-        from .interpreter import _constant_value
+        from gradcli.build.builder import _constant_value
 
         default = value_shape(_constant_value(b, default_stmt))
         if default != shape:
@@ -816,7 +816,7 @@ def read_bindings_file(path, allow_nonfinite: bool = False) -> dict:
     import json  # lazily, as pathlib: only --bindings needs them
     from pathlib import Path
 
-    from .interpreter import parse_binding
+    from gradcli.build.builder import parse_binding
 
     where = f"--bindings {path}"
     try:

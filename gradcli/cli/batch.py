@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import EXIT_INTERRUPTED, UsageError
+from gradcli.core.errors import EXIT_INTERRUPTED, UsageError
 
 PLOT_POINTS = 200  # x=START:STOP without N, in plot
 
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
 
 def _run(json_errors: bool, body) -> None:
     """The CLI's guard: every failure becomes a message and an exit code."""
-    from . import cli
+    from gradcli.cli import app as cli
 
     reporter = cli.Reporter(json_errors=json_errors)
     cli._guard(reporter, lambda: body(reporter))
@@ -75,8 +75,8 @@ def _run(json_errors: bool, body) -> None:
 
 def _program(args, files, reporter):
     """The program (several -f files joined, as eval reads them) and the binding texts."""
-    from . import cli
-    from .parser import parse
+    from gradcli.cli import app as cli
+    from gradcli.lang.parser import parse
 
     if files:
         return cli._parse_files(files, reporter), list(args or [])
@@ -129,7 +129,7 @@ def sweep_command(
 
 
 def _sweep(reporter, args, file, of, points, fmt, precision, max_rows, no_color, allow_nonfinite, chunk) -> None:
-    from . import sweep as sw
+    from gradcli.analysis import sweep as sw
 
     program, texts = _program(args, file, reporter)
     source = None
@@ -170,7 +170,7 @@ def _open_points(points: str, program_from_stdin: bool):
 
 def _stream(plan, writer, out, chunk_size: int) -> bool:
     """Write every chunk; True if Ctrl-C stopped it (after a complete chunk: no half rows)."""
-    from . import cli
+    from gradcli.cli import app as cli
 
     progress = _Progress(plan.total)
     try:
@@ -260,7 +260,7 @@ class _TableWriter:
         self.tail: deque = deque(maxlen=self.tail_size or None)
 
     def _cells(self, chunk) -> list[list[str]]:
-        from .sweep import number_texts
+        from gradcli.analysis.sweep import number_texts
 
         p = self.precision
         cols = [[_short(t, p) for t in number_texts(c, None)] for c in chunk.inputs]
@@ -279,8 +279,8 @@ class _TableWriter:
     def close(self, plan) -> None:
         from rich.table import Table
 
-        from .formats import terminal_width
-        from .render import console
+        from gradcli.render.graph import console
+        from gradcli.render.writers import terminal_width
 
         table = Table(*plan.header(), show_edge=False, pad_edge=False)
         for row in self.head:
@@ -295,7 +295,7 @@ class _TableWriter:
 
 def _short(text: str, precision: int) -> str:
     """A repr'd number with `precision` significant digits (empty and NaN/Infinity as they are)."""
-    from .render import short
+    from gradcli.render.graph import short
 
     try:
         x = float(text)
@@ -340,9 +340,9 @@ def plot_command(
 def _plot(reporter, args, file, of, output, width, height) -> None:
     import numpy as np
 
-    from . import plot as pl
-    from .formats import terminal_width
-    from .sweep import CHUNK, is_swept, prepare
+    from gradcli.analysis import plot as pl
+    from gradcli.analysis.sweep import CHUNK, is_swept, prepare
+    from gradcli.render.writers import terminal_width
 
     program, texts = _program(args, file, reporter)
     swept = [t.partition("=")[0].strip() for t in texts if is_swept(t)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from . import _WRITERS, OutputOptions, _print, register
+from gradcli.render.writers import _WRITERS, OutputOptions, _print, register
 
 _WRITERS.setdefault("hessian", {})
 _WRITERS.setdefault("diff", {})
@@ -18,7 +18,7 @@ def _hessian_table(h, options: OutputOptions, out: TextIO) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..render import short
+    from gradcli.render.graph import short
 
     p = options.precision
     cells = [[STRUCTURAL if s else short(x, p) for x, s in zip(row, srow)] for row, srow in zip(h.matrix, h.structural)]
@@ -67,7 +67,7 @@ def _hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
     """One row per input: its name, the gradient, then the row of the Hessian (full precision)."""
     import csv  # here, not at the top: gradcli.cli imports this module on every start-up
 
-    from ..render import full
+    from gradcli.render.graph import full
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["input", f"d{h.output}", *h.inputs])

@@ -14,9 +14,9 @@ import io
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .engine import Value, describe, fmt, number
-from .formats import OutputOptions
-from .interpreter import Graph
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, describe, fmt, number
+from gradcli.render.writers import OutputOptions
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -165,7 +165,7 @@ def _array_fields(graph: Graph) -> dict:
     """Arrays: gradients shaped like the inputs; an array output's value, shape and Jacobian."""
     if getattr(graph, "arrays", None) is None:
         return {}
-    from .arrays import json_fields
+    from gradcli.build.arrays import json_fields
 
     return json_fields(graph)
 
@@ -456,7 +456,7 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
 def _call_results(graph: Graph) -> dict[int, tuple[str, tuple]]:
     """id of each user-function call's result node -> ("f#1", the nodes the call reads from
     outside it): the tree draws a call as one node over its arguments (--expand opens it)."""
-    from .functions import call_key
+    from gradcli.build.functions import call_key
 
     calls = getattr(graph, "calls", None) or {}
     out: dict[int, tuple[str, tuple]] = {}
@@ -553,7 +553,7 @@ def explanation(doc: dict, options: OutputOptions = DEFAULT) -> RenderableType:
     from rich.rule import Rule
     from rich.text import Text
 
-    from .explain import wrap
+    from gradcli.analysis.explain import wrap
 
     def capped(items: list, what: str, line_of) -> list:
         return [
@@ -619,7 +619,7 @@ def _check_rows(report, options: OutputOptions) -> tuple[list, dict[str, int]]:
 
 def _gradient_of(output: str, name: str) -> str:
     """A row's name as the gradient it compares: `dL/da`, `dL/da claimed`, `dL/de (node)`."""
-    from .explain import wrap
+    from gradcli.analysis.explain import wrap
 
     kind, sep, rest = name.partition(":")
     if sep and kind == "expect":

@@ -33,10 +33,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .engine import Value
-from .errors import NameError_, SyntaxError_, UsageError
-from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT
-from .program import CALL, END, KIND, NAME, START, VAR, Program, line_column, line_starts
+from gradcli.core.engine import Value
+from gradcli.core.errors import NameError_, SyntaxError_, UsageError
+from gradcli.core.ops import CONST, CONSTANTS, FUNCTIONS, INPUT
+from gradcli.lang.program import CALL, END, KIND, NAME, START, VAR, Program, line_column, line_starts
 
 # A call's nodes are labelled with its key, "f#1." (the first call of f), "f'#2.": see call().
 _CALL_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
@@ -147,7 +147,7 @@ def _check_params(program: Program, d: Definition) -> None:
 
 def _check_body(program: Program, d: Definition, depth: dict) -> int:
     """Free variables, calls (earlier functions only, so no recursion), arity; the nesting depth."""
-    from .interpreter import array_call
+    from gradcli.build.builder import array_call
 
     deepest = 0
     for kind, name, arg, start, end in program.code[d.lo : d.hi]:
@@ -212,7 +212,7 @@ def _order_error(program: Program, d: Definition, inside: Definition | None, her
 
 
 def _suggestion(name: str, program: Program) -> str | None:
-    from .interpreter import _suggest
+    from gradcli.build.builder import _suggest
 
     return _suggest(name, [*FUNCTIONS, *program.functions])
 
@@ -282,8 +282,8 @@ def call(b, fn: str, args: tuple, start: int, end: int):
 def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
     """The body's equations run with the parameters bound to `args` (arrays or scalars), through
     the interpreter, so arrays lower as in a statement; its new nodes are labelled `f#k.`."""
-    from . import arrays
-    from .interpreter import _Build, _evaluate
+    from gradcli.build import arrays
+    from gradcli.build.builder import _Build, _evaluate
 
     first = len(b.nodes)
     scope = _Build(b.program, b.nodes, dict(zip(d.params, args)), b.inputs, b.allow_nonfinite, arrays=arrays)
@@ -306,7 +306,7 @@ def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
 
 def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, end: int):
     """f'(v) for an array v: f' applied to each element (as tanh(v) is), for a function of a scalar."""
-    from .arrays import Array, _paren, suffixes
+    from gradcli.build.arrays import Array, _paren, suffixes
 
     d = b.program.functions.get(base)
     if d is not None and not _scalar_body(b.program, d):
@@ -326,8 +326,8 @@ def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, en
 def _scalar_body(program: Program, d: Definition) -> bool:
     """Whether a body is a function of scalars: no literal, subscript, @ or array function in it
     (nor in the functions it calls)."""
-    from .arrays import ARITY
-    from .program import INDEX, LIST, OP, SLICE
+    from gradcli.build.arrays import ARITY
+    from gradcli.lang.program import INDEX, LIST, OP, SLICE
 
     for kind, name, arg, _, _ in program.code[d.lo : d.hi]:
         if kind in (LIST, INDEX, SLICE) or (kind == OP and name == "matmul"):
@@ -343,8 +343,8 @@ def _scalar_body(program: Program, d: Definition) -> bool:
 
 
 def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
-    from .engine import lift
-    from .interpreter import _apply
+    from gradcli.core.engine import lift
+    from gradcli.build.builder import _apply
 
     nodes, made = b.nodes, list(args)
     push = made.append
@@ -382,8 +382,8 @@ _BUILTIN_TEMPLATES: dict = {}  # tanh'(x): the same for every program (built onc
 
 def _body(program: Program, d: Definition) -> Template:
     """The body on parameter leaves, through the interpreter (nested calls replay their templates)."""
-    from . import arrays
-    from .interpreter import _Build, _evaluate
+    from gradcli.build import arrays
+    from gradcli.build.builder import _Build, _evaluate
 
     params = [Value(0.5, label=p) for p in d.params]  # values unused: every call recomputes
     lowered = arrays if arrays.uses_arrays(program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
@@ -395,7 +395,7 @@ def _body(program: Program, d: Definition) -> Template:
 
 
 def _builtin(base: str) -> Template:
-    from .engine import Value, apply
+    from gradcli.core.engine import Value, apply
 
     x = Value(0.5, label="x")
     out = apply(FUNCTIONS[base], x, label=f"{base}(x)", allow_nonfinite=True)
@@ -404,8 +404,8 @@ def _builtin(base: str) -> Template:
 
 def _derivative(t: Template) -> Template:
     """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
-    from .derivative import Builder, gradient
-    from .engine import reaching
+    from gradcli.analysis.derivative import Builder, gradient
+    from gradcli.core.engine import reaching
 
     builder = Builder()
     (d,) = gradient(t.nodes, t.output, t.params, builder)

@@ -8,10 +8,10 @@ is fine, its expansion (e^800 - 1)/(e^800 + 1) is not).
 
 from __future__ import annotations
 
-from .engine import Value, apply, describe, fmt, lift
-from .errors import MathError
-from .interpreter import Graph
-from .ops import BY_NAME, Op
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, apply, describe, fmt, lift
+from gradcli.core.errors import MathError
+from gradcli.core.ops import BY_NAME, Op
 
 
 class _Builder:

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from .errors import MathError
-from .ops import BY_NAME, CONST, INPUT, OPS, Op, vjp_floats
+from gradcli.core.errors import MathError
+from gradcli.core.ops import BY_NAME, CONST, INPUT, OPS, Op, vjp_floats
 
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
 

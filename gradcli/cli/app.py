@@ -22,9 +22,8 @@ from typing import Annotated, NamedTuple, Optional
 
 import typer
 
-from . import __version__, formats
-from .engine import paused_gc
-from .errors import (
+from gradcli.core.engine import paused_gc
+from gradcli.core.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -33,6 +32,8 @@ from .errors import (
     MathError,
     UsageError,
 )
+from gradcli.core.version import __version__
+from gradcli.render import writers as formats
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -95,7 +96,7 @@ class Reporter:
 
 
 def _in_file(files: list[tuple[str, str]], exc: GradcliError) -> tuple[str, str]:
-    from .functions import locate
+    from gradcli.build.functions import locate
 
     index, exc.line = locate(files, exc.line)
     return files[index][1], files[index][0]
@@ -301,7 +302,7 @@ def help_command(
 def _language_help() -> str:
     """The operators, functions and exit codes, for eval's --help: from the op table, so a
     new function appears here by itself.  (\b keeps click from re-wrapping a paragraph.)"""
-    from .ops import CONSTANTS, FUNCTIONS
+    from gradcli.core.ops import CONSTANTS, FUNCTIONS
 
     return (
         "\b\nOperators: + - * / ** (or ^), unary -, parentheses; statements end with a newline or ;\n"
@@ -355,7 +356,7 @@ def eval_command(
     """
     graph = _evaluate(args, opts, reporter, jacobian=True)
     if graph.uncertainties or k is not None or corr or order is not None or mc is not None:
-        from .uncertainty import propagate  # GUM and Monte Carlo (gradcli.uncertainty)
+        from gradcli.analysis.uncertainty import propagate  # GUM and Monte Carlo (gradcli.uncertainty)
 
         graph.uncertainty = propagate(graph, corr, k, order, mc, seed, opts.allow_nonfinite)
         for message in graph.uncertainty.warnings:
@@ -413,7 +414,7 @@ def check_command(
       gradcli check 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2 --expect 'a=f*b'
       gradcli check -f examples/seed.grad --samples 5 --format json
     """
-    from .check import check
+    from gradcli.analysis.check import check
 
     claims = _claims(expect or [])
     graph = _evaluate(args, opts, reporter)
@@ -428,7 +429,7 @@ def check_command(
         allow_nonfinite=opts.allow_nonfinite,
     )
     if order == 2:
-        from .check2 import second_order_rows
+        from gradcli.analysis.check2 import second_order_rows
 
         report.rows += second_order_rows(graph, 0, rtol, atol)
         report.ok = all(row.status in ("pass", "kink") for row in report.rows)
@@ -454,7 +455,7 @@ def repl_command(
       gradcli repl -f examples/seed.grad
       printf 'x = 3\\ny = x*x\\n:grad\\n' | gradcli repl
     """
-    from .repl import main as repl_main  # prompt_toolkit: imported by this command only
+    from gradcli.cli.repl import main as repl_main  # prompt_toolkit: imported by this command only
 
     try:
         code = repl_main([str(f) for f in file or []])
@@ -481,8 +482,8 @@ def _claims(texts: list[str]) -> dict[str, str]:
 def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobian: bool = False):
     """Read, parse, build and differentiate the program: the graph every command starts from.
     An array output is refused (exit 2) unless `jacobian` (eval: it reports the Jacobian)."""
-    from .interpreter import build, parse_bindings
-    from .parser import parse
+    from gradcli.build.builder import build, parse_bindings
+    from gradcli.lang.parser import parse
 
     if len(opts.files) > 1:  # a library, then the program: parsed one by one, then joined
         source, binding_texts = None, list(args or [])
@@ -492,7 +493,7 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
         reporter.source, program = source, None
     bindings = _bindings(parse_bindings, binding_texts, opts.allow_nonfinite)
     if opts.bindings_file is not None:  # --bindings FILE; NAME=VALUE arguments override it
-        from .arrays import read_bindings_file
+        from gradcli.build.arrays import read_bindings_file
 
         bindings = {**read_bindings_file(opts.bindings_file, opts.allow_nonfinite), **bindings}
     try:
@@ -502,17 +503,17 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
     except GradcliError as exc:
         raise _maybe_a_file(exc, source, opts) from None
     if opts.expand:
-        from .expand import expand
+        from gradcli.analysis.expand import expand
 
         arrays_info = graph.arrays
         uncertainties, graph = graph.uncertainties, expand(graph)
         graph.uncertainties = uncertainties
         if arrays_info is not None:
-            from .arrays import carry
+            from gradcli.build.arrays import carry
 
             carry(arrays_info, graph)
     if graph.arrays is not None and not jacobian:
-        from .arrays import needs_scalar
+        from gradcli.build.arrays import needs_scalar
 
         needs_scalar(graph)
     graph.backward(allow_nonfinite=opts.allow_nonfinite)
@@ -523,8 +524,8 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
 
 def _parse_files(paths, reporter: Reporter):
     """Parse each file (a syntax error names its file) and join them (gradcli.functions.join)."""
-    from .functions import join
-    from .parser import parse
+    from gradcli.build.functions import join
+    from gradcli.lang.parser import parse
 
     programs = []
     for path in paths:
@@ -741,7 +742,8 @@ def internal_error(exc: BaseException) -> int:
 
 
 # Commands defined in their own modules, registered on the same app (after everything they use).
-from . import cli_batch, cli_derivative  # noqa: E402, F401
+from gradcli.cli import batch as cli_batch
+from gradcli.cli import derivative as cli_derivative  # noqa: E402, F401
 
 cli_batch.register(app)
 

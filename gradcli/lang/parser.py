@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import re
 
-from ._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
-from .errors import SyntaxError_
-from .functions import define as _define
-from .ops import CONSTANTS, FUNCTIONS
-from .program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt, line_column, line_starts
+from gradcli.build.functions import define as _define
+from gradcli.core.errors import SyntaxError_
+from gradcli.core.ops import CONSTANTS, FUNCTIONS
+from gradcli.lang._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
+from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt, line_column, line_starts
 
 AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 # A COMPARE token's text -> the op it emits: 1.0 if true, else 0.0.

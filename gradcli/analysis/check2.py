@@ -10,10 +10,10 @@ branch between the sample points).
 
 from __future__ import annotations
 
-from .check import Row, _Tolerance, _verdict, derivative
-from .derivative import hessian
-from .engine import Value
-from .interpreter import Graph
+from gradcli.analysis.check import Row, _Tolerance, _verdict, derivative
+from gradcli.analysis.derivative import hessian
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value
 
 
 def second_order_rows(graph: Graph, point: int, rtol: float = 1e-6, atol: float | None = None) -> list[Row]:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import compute
-from .errors import MathError
-from .interpreter import Graph
-from .ops import CONST, array_forward, numpy_namespace
+from gradcli.build.builder import Graph
+from gradcli.core.engine import compute
+from gradcli.core.errors import MathError
+from gradcli.core.ops import CONST, array_forward, numpy_namespace
 
 P = numpy_namespace(np)
 
@@ -215,7 +215,7 @@ class RowExplainer:
 
 def _build_time_labels(graph: Graph) -> dict[int, str]:
     """id(node) -> its label while build computed it, where that differs from its label now."""
-    from .program import CALL, END, KIND, OP, START
+    from gradcli.lang.program import CALL, END, KIND, OP, START
 
     program, out = graph.program, {}
     if program is None or len(graph.stmt_ends) != len(program.stmts):

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .errors import BindingError, MathError, UsageError
+from gradcli.core.errors import BindingError, MathError, UsageError
 
 DISTRIBUTIONS = {"rect": math.sqrt(3.0), "tri": math.sqrt(6.0)}  # half-width / these = u
 K95 = 1.959963984540054  # the normal distribution's 97.5 % quantile: a 95 % interval is y ± K95·u
@@ -90,7 +90,7 @@ def parse_uncertain_binding(text: str, name: str, raw: str, allow_nonfinite: boo
 
 
 def _part(text: str, name: str, part: str, what: str, allow_nonfinite: bool) -> float:
-    from .interpreter import parse_binding
+    from gradcli.build.builder import parse_binding
 
     try:
         return parse_binding(f"{name}={part}", allow_nonfinite)[1]
@@ -127,8 +127,8 @@ def attach(graph, program, bindings: dict, constant: dict) -> None:
 
 def program_uncertainty(program, stmt) -> Spec:
     """The Spec of a statement `NAME = VALUE ± U` (U a constant expression, or rect(A), tri(A))."""
-    from .interpreter import _Build, _check_call, _evaluate
-    from .program import CALL, KIND, Stmt
+    from gradcli.build.builder import _Build, _check_call, _evaluate
+    from gradcli.lang.program import CALL, KIND, Stmt
 
     lo, hi, start, end = stmt.uncertainty
     code = program.code
@@ -163,7 +163,7 @@ def _at(program, message: str, start: int, end: int) -> UsageError:
 def parse_correlations(texts: list[str], specs: dict[str, Spec], inputs) -> dict[tuple[str, str], float]:
     """{(a, b): r} from `--corr A,B=R` options (a before b in the uncertainty order), checked:
     two different inputs with uncertainties, -1 <= r <= 1, each pair once, the matrix PSD."""
-    from .interpreter import parse_binding
+    from gradcli.build.builder import parse_binding
 
     order = list(specs)
     out: dict[tuple[str, str], float] = {}
@@ -303,7 +303,7 @@ class Result:
         return self.k * self.standard
 
     def to_dict(self) -> dict:
-        from .engine import number
+        from gradcli.core.engine import number
 
         out = {
             "standard": number(self.standard),
@@ -423,7 +423,7 @@ def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float]
     """Each node's first-order u (forward mode: one tangent per uncertain input, carried through
     the op table's local partials; u^2 = t^T R t), so a reader sees where uncertainty grows.
     None for graphs too big to carry n tangents a node (nodes x inputs > SECOND_ORDER_BUDGET)."""
-    from .engine import local_derivatives
+    from gradcli.core.engine import local_derivatives
 
     names = list(specs)
     n = len(names)
@@ -512,7 +512,7 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
     One symbolic gradient, the Hessian by one float sweep per input over it, then one more
     symbolic gradient of g = sum_i (f_i u_i^2) df/dx_i (f_i fixed at the point), whose
     Hessian diagonal gives sum_i f_i u_i^2 f_ijj for each j: never the n^3 third derivatives."""
-    from .derivative import Builder, gradient, partials
+    from gradcli.analysis.derivative import Builder, gradient, partials
 
     names = [n for n, s in specs.items() if s.u > 0]
     xs = [graph.inputs[n] for n in names]
@@ -620,7 +620,7 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
 def _array_plan(graph):
     """(forward plan over node indices, the output's index, {index: constant}) for the nodes
     the output needs: gradcli.batch's own forward plan."""
-    from .batch import forward_plan
+    from gradcli.analysis.batch import forward_plan
 
     needed = graph.needed()
     index = {id(node): i for i, node in enumerate(needed)}
@@ -706,7 +706,7 @@ def _mc_failure(graph, specs, corr, y, n: int, seed: int) -> MathError:
 
 def _eval_at(graph, point: dict[str, float]) -> str:
     """eval's own message at a point (the float interpreter, not re-parsing), then restore."""
-    from .batch import RowExplainer
+    from gradcli.analysis.batch import RowExplainer
 
     saved = [x.data for x in graph.inputs.values()]
     names = list(graph.inputs)

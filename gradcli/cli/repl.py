@@ -21,9 +21,9 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .engine import fmt
-from .errors import GradcliError, UsageError
-from .program import NAME, VAR, Program
+from gradcli.core.engine import fmt
+from gradcli.core.errors import GradcliError, UsageError
+from gradcli.lang.program import NAME, VAR, Program
 
 COMMANDS = {
     ":grad": ":grad [NAME]   gradients of the last value (or of NAME) with respect to the inputs",
@@ -82,8 +82,8 @@ class Session:
         return True
 
     def run(self, text: str, path: str | None = None, first_line: int = 1) -> None:
-        from .interpreter import is_constant
-        from .parser import parse
+        from gradcli.build.builder import is_constant
+        from gradcli.lang.parser import parse
 
         self._pending = [Chunk(text, path, first_line, Program(text, []))]
         chunk = Chunk(text, path, first_line, parse(text))
@@ -104,8 +104,8 @@ class Session:
 
     def evaluate(self, extra: Chunk | None = None, of: str | None = None):
         """The session's graph (with `extra` after the chunks), differentiated."""
-        from .functions import join
-        from .interpreter import build
+        from gradcli.build.builder import build
+        from gradcli.build.functions import join
 
         chunks = self.chunks + ([extra] if extra else [])
         if not chunks:
@@ -117,7 +117,7 @@ class Session:
 
     def _define(self, chunk: Chunk) -> None:
         """Definitions only: a function defined again replaces its old definition where it stood."""
-        from .functions import check, join
+        from gradcli.build.functions import check, join
 
         chunks = list(self.chunks)
         for name in chunk.program.functions:
@@ -146,7 +146,7 @@ class Session:
 
     def _rebind(self, chunk: Chunk) -> None:
         """`x = 4` for an existing input: its value changes, the session is evaluated again."""
-        from .interpreter import build
+        from gradcli.build.builder import build
 
         name = chunk.program.stmts[0].target
         value = build(chunk.program).inputs[name].data
@@ -165,7 +165,7 @@ class Session:
 
     def _with_ans(self, chunk: Chunk) -> Chunk:
         """`ans` is the last value: written into the input as a number, unless a variable is named so."""
-        from .parser import parse
+        from gradcli.lang.parser import parse
 
         p = chunk.program
         uses = [e for e in p.code if e[0] == VAR and e[NAME] == "ans"]
@@ -238,7 +238,7 @@ class Session:
 
     def analyse(self, name: str, arg: str) -> None:
         """:grad, :explain, :check, :hessian on the last value (or, for :grad, on NAME)."""
-        from . import formats
+        from gradcli.render import writers as formats
 
         graph = self.graph
         if arg and name == ":grad" and graph is not None:
@@ -256,11 +256,11 @@ class Session:
         if name == ":explain":
             formats.writer("explain", "pretty")(graph, options, self.out)
         elif name == ":check":
-            from .check import check
+            from gradcli.analysis.check import check
 
             formats.writer("check", "table")(check(graph), options, self.out)
         else:
-            from .derivative import hessian
+            from gradcli.analysis.derivative import hessian
 
             formats.writer("hessian", "table")(hessian(graph), options, self.out)
 
@@ -285,7 +285,7 @@ class Session:
         self.err.flush()
 
     def _excerpt(self, exc: GradcliError, chunks: list[Chunk]) -> list[str]:
-        from .functions import locate
+        from gradcli.build.functions import locate
 
         index, line = locate([(c.path or "", c.text) for c in chunks], exc.line)
         chunk = chunks[index]
@@ -408,7 +408,7 @@ def _completer(session: Session):
 
     from prompt_toolkit.completion import Completer, Completion
 
-    from .ops import CONSTANTS, FUNCTIONS
+    from gradcli.core.ops import CONSTANTS, FUNCTIONS
 
     word = re.compile(r"[:A-Za-z_][A-Za-z0-9_]*$")
 

@@ -28,7 +28,7 @@ import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import _float_rules
+from gradcli.core import _float_rules
 
 inf = math.inf
 nan = math.nan

@@ -54,10 +54,10 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .engine import Value, _finite, compute, local_derivatives, number
-from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
-from .interpreter import Graph
-from .program import Program
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, _finite, compute, local_derivatives, number
+from gradcli.core.errors import BindingError, GradcliError, MathError, NameError_, UsageError
+from gradcli.lang.program import Program
 
 EPS = 2.0**-52  # spacing of doubles at 1.0
 
@@ -795,7 +795,7 @@ def _status(
 
 def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
     """A hand-derived dL/dNAME: a number or an expression in the program's names."""
-    from .interpreter import check_names, parse_expression
+    from gradcli.build.builder import check_names, parse_expression
 
     where = f"expect {name}={text}"
     if name not in graph.inputs and graph.arrays is not None:  # x[0], x[-1], W[1, 0]: an array input's element
@@ -815,7 +815,7 @@ def _parse_claim(graph: Graph, name: str, text: str) -> _Claim:
 
 
 def _evaluate_claim(graph: Graph, claim: _Claim) -> float:
-    from .interpreter import build
+    from gradcli.build.builder import build
 
     try:
         claimed = build(claim.program, _bindings(graph))
@@ -838,7 +838,7 @@ def _bindings(graph: Graph) -> dict[str, float]:
 
 def _element_label(graph: Graph, name: str, where: str) -> str:
     """`x[-1]` or `W[1, 0]` as the input's label (`x[2]`, `W[1,0]`); `x` alone is refused."""
-    from .arrays import shape_text
+    from gradcli.build.arrays import shape_text
 
     shapes = graph.arrays.shapes
     if name in shapes:

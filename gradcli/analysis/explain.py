@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .engine import Value, backward_sweep, describe, fmt, local_derivatives, number
-from .interpreter import Graph
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, backward_sweep, describe, fmt, local_derivatives, number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z")
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z|[0-9.]+([eE][-+]?[0-9]+)?\Z")
@@ -75,7 +75,7 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
 def _name_calls(graph: Graph, steps: list[dict]) -> list[dict]:
     """Steps inside a user function's call get `call` ("f#1"); the first one of each call also
     says which call it is, as written: `(in f#1 = f(a, 2), line 2)`."""
-    from .functions import call_key
+    from gradcli.build.functions import call_key
 
     introduced: set = set()
     for step in steps:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import OutputOptions
+from gradcli.render.writers import OutputOptions
 
 
 def renderables(graph, options: OutputOptions) -> list:
@@ -17,7 +17,7 @@ def renderables(graph, options: OutputOptions) -> list:
 
 
 def _nested(values: list, shape: tuple, precision: int) -> str:
-    from ..render import short
+    from gradcli.render.graph import short
 
     cells = [short(v, precision) for v in values]
     if len(shape) == 1:
@@ -62,7 +62,7 @@ def _jacobian(graph, options: OutputOptions) -> list:
     from rich.table import Table
     from rich.text import Text
 
-    from ..render import short
+    from gradcli.render.graph import short
 
     p = options.precision
     outputs = info.output.items

@@ -63,7 +63,7 @@ def terminal_width(environ=os.environ) -> int:
 
 
 def _print(renderables, options: OutputOptions, out: TextIO) -> None:
-    from ..render import console
+    from gradcli.render.graph import console
 
     con = console(out, options.width, options.no_color)
     for renderable in renderables:
@@ -76,7 +76,7 @@ def _print(renderables, options: OutputOptions, out: TextIO) -> None:
 
 @register("pretty", "eval")
 def _eval_pretty(graph, options: OutputOptions, out: TextIO) -> None:
-    from .. import render
+    from gradcli.render import graph as render
 
     arrays = _array_parts(graph, options)  # an array output: its Jacobian instead of the tree
     tree = [] if getattr(graph, "arrays", None) and graph.arrays.output is not None else [render.tree(graph, options)]
@@ -87,7 +87,7 @@ def _array_parts(graph, options: OutputOptions) -> list:
     """Arrays grouped a row each, and an array output's Jacobian table (gradcli.formats.arrays)."""
     if getattr(graph, "arrays", None) is None:
         return []
-    from .arrays import renderables
+    from gradcli.render.arrays import renderables
 
     return renderables(graph, options)
 
@@ -96,32 +96,32 @@ def _uncertainty(graph, options: OutputOptions) -> list:
     """`g = 9.811 ± 0.022` and the budget, when an input has an uncertainty (gradcli.formats.uncertainty)."""
     if getattr(graph, "uncertainty", None) is None:
         return []
-    from .uncertainty import renderables
+    from gradcli.render.uncertainty import renderables
 
     return renderables(graph.uncertainty, options)
 
 
 @register("table", "eval")
 def _eval_table(graph, options: OutputOptions, out: TextIO) -> None:
-    from .. import render
+    from gradcli.render import graph as render
 
     _print([render.table(graph, options), *_array_parts(graph, options), *_uncertainty(graph, options)], options, out)
 
 
 @register("tree", "eval")
 def _eval_tree(graph, options: OutputOptions, out: TextIO) -> None:
-    from .. import render
+    from gradcli.render import graph as render
 
     _print([render.tree(graph, options)], options, out)
 
 
 @register("json", "eval")
 def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..render import to_json
+    from gradcli.render.graph import to_json
 
     text = to_json(graph)
     if getattr(graph, "uncertainty", None) is not None:
-        from .uncertainty import json_text
+        from gradcli.render.uncertainty import json_text
 
         text = json_text(text, graph.uncertainty)
     out.write(text + "\n")
@@ -129,7 +129,7 @@ def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
 
 @register("csv", "eval")
 def _eval_csv(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..render import to_csv
+    from gradcli.render.graph import to_csv
 
     out.write(to_csv(graph))
 
@@ -138,21 +138,21 @@ def _eval_csv(graph, options: OutputOptions, out: TextIO) -> None:
 def _eval_grads(graph, options: OutputOptions, out: TextIO) -> None:
     """Just the gradients, one `name value` line each, full precision: for scripts
     (`gradcli eval ... --format grads | while read name g; do ...`)."""
-    from ..render import full
+    from gradcli.render.graph import full
 
     out.write("".join(f"{name} {full(g)}\n" for name, g in graph.gradients().items()))
 
 
 @register("dot", "eval")
 def _eval_dot(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..render import to_dot
+    from gradcli.render.graph import to_dot
 
     out.write(to_dot(graph, options.precision))
 
 
 @register("mermaid", "eval")
 def _eval_mermaid(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..render import to_mermaid
+    from gradcli.render.graph import to_mermaid
 
     out.write(to_mermaid(graph, options.precision))
 
@@ -162,29 +162,29 @@ def _eval_mermaid(graph, options: OutputOptions, out: TextIO) -> None:
 
 @register("pretty", "explain")
 def _explain_pretty(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..explain import explain
-    from ..render import explanation
+    from gradcli.analysis.explain import explain
+    from gradcli.render.graph import explanation
 
     _print([explanation(explain(graph, options.precision), options)], options, out)
 
 
 @register("json", "explain")
 def _explain_json(graph, options: OutputOptions, out: TextIO) -> None:
-    from ..explain import explain
-    from ..render import jsonable
+    from gradcli.analysis.explain import explain
+    from gradcli.render.graph import jsonable
 
     out.write(json.dumps(jsonable(explain(graph)), allow_nan=False) + "\n")  # full precision
 
 
 @register("table", "check")
 def _check_table(report, options: OutputOptions, out: TextIO) -> None:
-    from ..render import check_table
+    from gradcli.render.graph import check_table
 
     _print([check_table(report, options)], options, out)
 
 
 @register("json", "check")
 def _check_json(report, options: OutputOptions, out: TextIO) -> None:
-    from ..check import to_dict
+    from gradcli.analysis.check import to_dict
 
     out.write(json.dumps(to_dict(report), allow_nan=False) + "\n")

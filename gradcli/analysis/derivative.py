@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from .engine import Value, apply, backward_sweep, compute, describe, fmt, lift, reaching
-from .errors import MathError, UsageError
-from .interpreter import Graph
-from .ops import CONST, Namespace, Op
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, apply, backward_sweep, compute, describe, fmt, lift, reaching
+from gradcli.core.errors import MathError, UsageError
+from gradcli.core.ops import CONST, Namespace, Op
 
 MAX_ORDER = 10  # beyond this, expressions swell past anything readable (and memory)
 MAX_NODES = 2_000_000  # a derivative graph larger than this is refused, never a hang
@@ -197,7 +197,7 @@ class Hessian:
     definiteness: str = ""
 
     def to_dict(self) -> dict:
-        from .engine import number
+        from gradcli.core.engine import number
 
         return {
             "output": self.output,
@@ -293,7 +293,7 @@ def _definiteness(matrix: list[list[float]]) -> tuple[list[float], str]:
 def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:
     """d^order output / d wrt^order as a node (with the builder holding the nodes it made)."""
     if wrt not in graph.inputs:
-        from .interpreter import _suggest
+        from gradcli.build.builder import _suggest
 
         inputs = ", ".join(graph.inputs) or "none"
         raise UsageError(
@@ -417,8 +417,8 @@ def _expression(node: Value, names: dict[int, str], text: dict[int, tuple[str, i
 def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) -> Graph:
     """A Graph from program text (`"y = x*x"`) or a Python function of Values (`lambda x: x*x`,
     called with one Value per name of `point`, by keyword)."""
-    from .engine import topological_order
-    from .interpreter import evaluate
+    from gradcli.build.builder import evaluate
+    from gradcli.core.engine import topological_order
 
     point = dict(point or {})
     if isinstance(f, str):

@@ -16,11 +16,12 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import arrays, engine
-from .engine import Value, constant
-from .errors import BindingError, GradcliError, MathError, NameError_, UsageError
-from .ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
-from .program import CALL, KIND, NAME, NUM, OP, VAR, Eq, Program, Stmt
+from gradcli.build import arrays
+from gradcli.core import engine
+from gradcli.core.engine import Value, constant
+from gradcli.core.errors import BindingError, GradcliError, MathError, NameError_, UsageError
+from gradcli.core.ops import BY_NAME, CONST, CONSTANTS, FUNCTIONS, Op
+from gradcli.lang.program import CALL, KIND, NAME, NUM, OP, VAR, Eq, Program, Stmt
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -179,7 +180,7 @@ def check_names(
 def _pass1(program: Program, bindings: dict[str, float], allow_nonfinite: bool) -> _Names:
     """Pass 1's one walk over the equations: name errors raised, inputs, constants, underflows."""
     if program.functions:  # user functions: definitions, scopes, name clashes (gradcli.functions)
-        from .functions import check
+        from gradcli.build.functions import check
 
         check(program, bindings)
     if not program.stmts:
@@ -227,7 +228,7 @@ def _check_reads(program: Program, stmt: Stmt, st: _Names) -> bool:
             _check_call(program, name, arg, start, end)  # arg: the call's argument count
         elif kind == NUM:  # arg: the number's value
             if arg == 0.0:
-                from .parser import underflows
+                from gradcli.lang.parser import underflows
 
                 if underflows(name):  # `1e-400`: written nonzero, read as 0
                     st.underflows.append((name, start))
@@ -299,7 +300,7 @@ def _check_call(program: Program, fn: str, nargs: int, start: int, end: int) -> 
         return
     op = FUNCTIONS.get(fn)
     if op is None and (program.functions or fn.endswith("'")):  # f(a), f'(a), tanh'(a)
-        from .functions import check_call
+        from gradcli.build.functions import check_call
 
         check_call(program, fn, nargs, start, end)
         return
@@ -385,7 +386,7 @@ def build(
     if b.arrays is not None:
         arrays.finish(graph, b)
     if any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values()):
-        from .uncertainty import attach  # `x = 1.0 ± 0.1` or x=1.0±0.1
+        from gradcli.analysis.uncertainty import attach  # `x = 1.0 ± 0.1` or x=1.0±0.1
 
         attach(graph, program, bindings, constant)
     return graph
@@ -503,7 +504,7 @@ def _evaluate(b: _Build, stmt: Stmt) -> Value:
 
 
 def _call(b: _Build, fn: str, args: tuple, start: int, end: int) -> Value:
-    from .functions import call  # a user function or a derivative f'(x): its body's nodes
+    from gradcli.build.functions import call  # a user function or a derivative f'(x): its body's nodes
 
     return call(b, fn, args, start, end)
 
@@ -526,10 +527,10 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
     if name in CONSTANTS or name in FUNCTIONS:
         raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
     if "±" in raw or "+/-" in raw:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
-        from .uncertainty import parse_uncertain_binding
+        from gradcli.analysis.uncertainty import parse_uncertain_binding
 
         return name, parse_uncertain_binding(text, name, raw, allow_nonfinite)
-    from .parser import parse_number, underflows
+    from gradcli.lang.parser import parse_number, underflows
 
     number = parse_number(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
     value = number if number is not None else _constant_expression(text, raw)
@@ -542,7 +543,7 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
 
 def parse_expression(text: str) -> Program:
     """A program that is exactly one bare expression (a binding's value, a claim)."""
-    from .parser import parse  # lazily: plain numbers never need the parser
+    from gradcli.lang.parser import parse  # lazily: plain numbers never need the parser
 
     program = parse(text)
     if len(program.stmts) != 1 or program.stmts[0].target is not None:
@@ -558,7 +559,7 @@ def _constant_expression(text: str, raw: str) -> float:
     except (MathError, arrays.ShapeError) as exc:
         raise BindingError(f"bad binding {text!r}: {exc.message}") from None
     except GradcliError:
-        from .parser import number_hint
+        from gradcli.lang.parser import number_hint
 
         raise BindingError(
             f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4",
@@ -580,7 +581,7 @@ def evaluate(
     source: str, bindings: dict[str, float] | None = None, of: str | None = None, allow_nonfinite: bool = False
 ) -> Graph:
     """Parse, build and differentiate: the whole `eval` pipeline as one call."""
-    from .parser import parse
+    from gradcli.lang.parser import parse
 
     with engine.paused_gc():
         graph = build(parse(source), bindings, of, allow_nonfinite)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 
-from . import OutputOptions
+from gradcli.render.writers import OutputOptions
 
 
 def json_text(graph_json: str, result) -> str:
@@ -20,7 +20,7 @@ def renderables(result, options: OutputOptions) -> list:
     """The headline, the budget and Monte Carlo's summary, as rich renderables."""
     from rich.text import Text
 
-    from ..uncertainty import K95, plus_minus
+    from gradcli.analysis.uncertainty import K95, plus_minus
 
     name = result.output
     order = "second order, GUM 5.1.2 note" if result.order == 2 else "first order, GUM 5.1.2"
@@ -57,7 +57,7 @@ def _verdict(mc):
 
 def _budget(result, options: OutputOptions):
     """The budget table; without its distribution column when the width is too small."""
-    from ..render import fits
+    from gradcli.render.graph import fits
 
     table = _budget_table(result, options, with_distribution=True)
     return table if fits(table, options.width) else _budget_table(result, options, with_distribution=False)
@@ -67,7 +67,7 @@ def _budget_table(result, options: OutputOptions, with_distribution: bool):
     from rich.table import Table
     from rich.text import Text
 
-    from ..render import short
+    from gradcli.render.graph import short
 
     p = options.precision
     out = result.output if len(result.output) <= 12 else "y"
