@@ -39,7 +39,7 @@ def cli(n: int, rounds: int) -> tuple[float, float]:
 
 
 def ours(n: int, rounds: int) -> float:
-    from gradcli.analysis.derivative import hessian
+    from gradcli.analysis.hessian import hessian
     from gradcli.build.builder import evaluate
 
     source = rosenbrock(n)

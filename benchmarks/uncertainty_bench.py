@@ -104,7 +104,7 @@ def orders(n: int, rounds: int) -> tuple[float, float, float]:
     t_grad = best(lambda: graph.backward(), rounds)
     t_first = best(lambda: first_order(graph, specs, {}, 1.0), rounds)
     t_second = best(lambda: second_order_variance(graph, specs), rounds)
-    from gradcli.analysis.derivative import hessian
+    from gradcli.analysis.hessian import hessian
 
     t_hessian = best(lambda: hessian(graph), rounds)
     return t_grad, t_first, t_second, t_hessian

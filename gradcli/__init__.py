@@ -14,13 +14,13 @@ def hessian(f, point=None, of=None):
     >>> h.matrix, h.definiteness
     ([[802.0, -400.0], [-400.0, 200.0]], 'positive definite')
     """
-    from gradcli.analysis.derivative import hessian_at
+    from gradcli.analysis.at_point import hessian_at
 
     return hessian_at(f, point, of)
 
 
 def diff(f, wrt, point=None, order=1, of=None):
     """d^order f / d wrt^order at point, exactly: diff("y = x**3", "x", {"x": 2.0}, 3) == 6.0."""
-    from gradcli.analysis.derivative import derivative_at
+    from gradcli.analysis.at_point import derivative_at
 
     return derivative_at(f, wrt, point, order, of)

@@ -8,7 +8,8 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.analysis.derivative import derivative_name, hessian, nth_derivative, to_program
+from gradcli.analysis.diff import derivative_name, nth_derivative, to_program
+from gradcli.analysis.hessian import hessian
 from gradcli.build.builder import evaluate
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.ops import OPS

@@ -104,9 +104,9 @@ def test_check_order_2_catches_a_wrong_second_derivative_rule(gradcli, monkeypat
     wrong = ops.with_rule(cos, lambda g, out, x, P: (-1.01 * g * P.sin(x),))
     monkeypatch.setitem(ops.BY_NAME, "cos", wrong)
     monkeypatch.setattr(ops.F, "cos", cos.forward)
-    from gradcli.analysis import derivative
+    from gradcli.analysis import hessian
 
-    monkeypatch.setattr(derivative, "Builder", _builder_with(derivative.Builder, "cos", wrong))
+    monkeypatch.setattr(hessian, "Builder", _builder_with(hessian.Builder, "cos", wrong))
     result = gradcli("check", "y = sin(x)", "x=0.7", "--order", "2", "--format", "json")
     rows = {r["name"]: r for r in json.loads(result.stdout)["results"]}
     assert rows["x"]["status"] == "pass"

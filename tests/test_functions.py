@@ -72,7 +72,7 @@ def test_derivative_of_a_built_in_and_of_a_constant_argument():
 
 
 def test_hessian_through_calls_against_sympy():
-    from gradcli.analysis.derivative import hessian
+    from gradcli.analysis.hessian import hessian
 
     graph = evaluate("f(x, y) = x*y**2 + exp(x)\nL = f(a, b) * f(b, a)", {"a": 0.3, "b": -0.6})
     expr = (a_ * b_**2 + sp.exp(a_)) * (b_ * a_**2 + sp.exp(b_))

@@ -11,7 +11,7 @@ branch between the sample points).
 from __future__ import annotations
 
 from gradcli.analysis.check import Row, _Tolerance, _verdict, derivative
-from gradcli.analysis.derivative import hessian
+from gradcli.analysis.hessian import hessian
 from gradcli.build.builder import Graph
 from gradcli.core.engine import Value
 

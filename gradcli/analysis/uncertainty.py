@@ -512,7 +512,7 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
     One symbolic gradient, the Hessian by one float sweep per input over it, then one more
     symbolic gradient of g = sum_i (f_i u_i^2) df/dx_i (f_i fixed at the point), whose
     Hessian diagonal gives sum_i f_i u_i^2 f_ijj for each j: never the n^3 third derivatives."""
-    from gradcli.analysis.derivative import Builder, gradient, partials
+    from gradcli.core.transform import Builder, gradient, partials
 
     names = [n for n, s in specs.items() if s.u > 0]
     xs = [graph.inputs[n] for n in names]

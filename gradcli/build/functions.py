@@ -404,7 +404,7 @@ def _builtin(base: str) -> Template:
 
 def _derivative(t: Template) -> Template:
     """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
-    from gradcli.analysis.derivative import Builder, gradient
+    from gradcli.core.transform import Builder, gradient
     from gradcli.core.engine import reaching
 
     builder = Builder()

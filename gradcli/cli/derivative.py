@@ -24,7 +24,7 @@ def hessian_command(args: Args = None, *, opts: Options, reporter: Reporter) -> 
       gradcli hessian 'f = (1 - x)**2 + 100*(y - x**2)**2' x=1 y=1
       gradcli hessian -f examples/seed.grad --format json
     """
-    from gradcli.analysis.derivative import hessian
+    from gradcli.analysis.hessian import hessian
 
     graph = cli._evaluate(args, opts, reporter)
     cli.write("hessian", hessian(graph, opts.allow_nonfinite), opts)
@@ -46,7 +46,7 @@ def diff_command(
       gradcli diff -f examples/seed.grad --wrt a
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
     """
-    from gradcli.analysis.derivative import derivative_name, nth_derivative, require_finite, to_program
+    from gradcli.analysis.diff import derivative_name, nth_derivative, require_finite, to_program
 
     graph = cli._evaluate(args, opts, reporter)
     builder, target = nth_derivative(graph, wrt, order)

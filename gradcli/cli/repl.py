@@ -260,7 +260,7 @@ class Session:
 
             formats.writer("check", "table")(check(graph), options, self.out)
         else:
-            from gradcli.analysis.derivative import hessian
+            from gradcli.analysis.hessian import hessian
 
             formats.writer("hessian", "table")(hessian(graph), options, self.out)
 

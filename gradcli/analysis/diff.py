@@ -1,0 +1,140 @@
+"""`gradcli diff`: the nth derivative of a program with respect to one input, as a program.
+
+The derivative is built by the derivative transform (gradcli.core.transform), once per order,
+then printed back as gradcli statements: the inputs with their values as defaults, the
+forward statements it needs, then the derivative's, each sub-expression used more than once
+given a name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gradcli.build.builder import Graph
+from gradcli.core.engine import Value, fmt, reaching
+from gradcli.core.errors import MathError, UsageError
+from gradcli.core.transform import Builder, gradient
+
+MAX_ORDER = 10  # beyond this, expressions swell past anything readable (and memory)
+
+
+def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:
+    """d^order output / d wrt^order as a node (with the builder holding the nodes it made)."""
+    if wrt not in graph.inputs:
+        from gradcli.build.builder import _suggest
+
+        inputs = ", ".join(graph.inputs) or "none"
+        raise UsageError(
+            f"--wrt {wrt}: not an input of the program (inputs: {inputs})", hint=_suggest(wrt, graph.inputs)
+        )
+    if not 1 <= order <= MAX_ORDER:
+        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+    P = Builder()
+    x = graph.inputs[wrt]
+    target = graph.output
+    for _ in range(order):
+        (target,) = gradient(graph.nodes + P.nodes, target, [x], P)
+    return P, target
+
+
+def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
+    """MathError if the derivative is not finite at the point, naming the first derivative
+    statement that went non-finite from finite operands (the domain error of the derivative)."""
+    if target.data - target.data == 0.0:
+        return
+    needed = {id(n) for n in reaching(graph.nodes + P.nodes, target)}
+    for node in P.nodes:
+        if id(node) in needed and node.data - node.data != 0.0 and all(a.data - a.data == 0.0 for a in node.args):
+            what = "undefined" if node.data != node.data else "infinite"
+            raise MathError(
+                f"{name} is {what} at this point: its step {node.label} is {what}",
+                hint="--allow-nonfinite prints the program anyway",
+            )
+    raise MathError(f"{name} is not finite at this point", hint="--allow-nonfinite prints the program anyway")
+
+
+def identifier(label: str) -> str:
+    """A name the language accepts for a label: an array element W[1,0] becomes W_1_0."""
+    return label if label.isidentifier() else "_".join(p for p in re.split(r"[^A-Za-z0-9_]+", label) if p)
+
+
+def derivative_name(output: str, wrt: str, order: int) -> str:
+    """dL_da, d2L_da2, ...: a name in the language (identifier characters only)."""
+    out, wrt = identifier(output) or "y", identifier(wrt)
+    return f"d{out}_d{wrt}" if order == 1 else f"d{order}{out}_d{wrt}{order}"
+
+
+def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
+    """The statements that compute `target`: the inputs with their values as defaults, the forward
+    statements it needs, then the derivative's, simplified; the last one assigns `name`."""
+    needed = reaching(graph.nodes + P.nodes, target)
+    uses: dict[int, int] = {}
+    for node in needed:
+        for a in node.args:
+            uses[id(a)] = uses.get(id(a), 0) + 1
+    taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | {name}
+    names: dict[int, str] = {}
+    for k, v in graph.inputs.items():  # x[0] is written x_0, unless the program has an x_0
+        s = k if k.isidentifier() else identifier(k)
+        while s != k and s in taken:
+            s += "_"
+        taken.add(s)
+        names[id(v)] = s
+    text: dict[int, tuple[str, int]] = {}  # id -> (expression, precedence)
+    needed_ids = {id(n) for n in needed}
+    lines = [f"{names[id(v)]} = {fmt(v.data)}" for v in graph.inputs.values() if id(v) in needed_ids]
+    temps = iter(f"t{i}" for i in range(1, 10**9))
+    for node in needed:
+        if node.op.arity == 0:
+            if id(node) not in names:
+                text[id(node)] = _number(node)
+            continue
+        expr = _expression(node, names, text)
+        if node is target:
+            lines.append(f"{name} = {expr[0]}")
+        elif uses.get(id(node), 0) > 1 or (node.label.isidentifier() and node in graph.names.values()):
+            label = node.label if node.label.isidentifier() and node.label not in names.values() else ""
+            stmt = label or next(t for t in temps if t not in taken)
+            taken.add(stmt)
+            names[id(node)] = stmt
+            lines.append(f"{stmt} = {expr[0]}")
+        else:
+            text[id(node)] = expr  # used once: written into its user's expression
+    if target.op.arity == 0:
+        lines.append(f"{name} = {_text(target, names, text)[0]}")
+    return "\n".join(lines) + "\n"
+
+
+def _number(node: Value) -> tuple[str, int]:
+    x = node.data
+    if x - x != 0.0:
+        raise MathError(f"the derivative contains the non-finite constant {fmt(x)}: it cannot be written as a program")
+    return fmt(x), (6 if x < 0 or (x == 0 and math.copysign(1, x) < 0) else 9)
+
+
+def _text(node: Value, names: dict[int, str], text: dict[int, tuple[str, int]]) -> tuple[str, int]:
+    if id(node) in names:
+        return names[id(node)], 9
+    return text[id(node)] if id(node) in text else _number(node)
+
+
+def _expression(node: Value, names: dict[int, str], text: dict[int, tuple[str, int]]) -> tuple[str, int]:
+    """The node's formula from its operands' names or inlined formulas, parenthesized by precedence."""
+    op = node.op
+
+    def arg(a: Value, need: int) -> str:
+        s, p = _text(a, names, text)
+        return s if p >= need else f"({s})"
+
+    args = node.args
+    if op.name == "id":
+        return _text(args[0], names, text)
+    if op.name == "neg":
+        return f"-{arg(args[0], 7)}", 6
+    if op.symbol and len(args) == 2:
+        p = op.precedence
+        left, right = (8, 6) if op.name == "pow" else ((p + 1, p + 1) if p <= 2 else (p, p + 1))
+        space = " " if p <= 4 else ""
+        return f"{arg(args[0], left)}{space}{op.symbol}{space}{arg(args[1], right)}", p
+    return f"{op.name}({', '.join(arg(a, 0) for a in args)})", 9

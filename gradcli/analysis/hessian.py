@@ -1,0 +1,102 @@
+"""`gradcli hessian`: the gradient and the matrix of second partials, with its definiteness.
+
+The Hessian is reverse-over-reverse: one symbolic gradient (gradcli.core.transform, O(graph)
+nodes), then one float backward sweep per input over it, n sweeps in all rather than n^2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from gradcli.build.builder import Graph
+from gradcli.core.errors import MathError
+from gradcli.core.transform import Builder, gradient, partials
+
+
+@dataclass
+class Hessian:
+    output: str
+    value: float
+    inputs: list[str]
+    gradient: list[float]
+    matrix: list[list[float]]
+    structural: list[list[bool]]  # True where no path joins the two inputs: zero by structure
+    eigenvalues: list[float] = field(default_factory=list)
+    definiteness: str = ""
+
+    def to_dict(self) -> dict:
+        from gradcli.core.engine import number
+
+        return {
+            "output": self.output,
+            "value": number(self.value),
+            "inputs": self.inputs,
+            "gradient": [number(g) for g in self.gradient],
+            "hessian": [[number(h) for h in row] for row in self.matrix],
+            "eigenvalues": [number(e) for e in self.eigenvalues],
+            "definiteness": self.definiteness,
+            "structural_zeros": self.structural,
+        }
+
+
+def hessian(graph: Graph, allow_nonfinite: bool = False) -> Hessian:
+    """The gradient and the matrix of second partials of graph.output over its inputs."""
+    P = Builder()
+    inputs = list(graph.inputs.values())
+    grads = gradient(graph.nodes, graph.output, inputs, P)
+    everything = graph.nodes + P.nodes
+    n = len(inputs)
+    matrix = [[0.0] * n for _ in range(n)]
+    reached = [[False] * n for _ in range(n)]
+    for i, gi in enumerate(grads):
+        for j, d in enumerate(partials(everything, gi, inputs)):
+            if d is not None:
+                matrix[i][j], reached[i][j] = d, True
+    for i in range(n):  # exactly symmetric: the two mixed partials are equal up to rounding
+        for j in range(i):
+            h = 0.5 * (matrix[i][j] + matrix[j][i])
+            matrix[i][j] = matrix[j][i] = h
+            reached[i][j] = reached[j][i] = reached[i][j] or reached[j][i]
+    values = [g.data for g in grads]
+    if not allow_nonfinite:
+        _check_finite(graph, values, matrix)
+    graph.backward(allow_nonfinite=allow_nonfinite)  # the graph's own grads, as eval leaves them
+    out = Hessian(graph.output_name, graph.output.data, list(graph.inputs), values, matrix,
+                  [[not r for r in row] for row in reached])  # fmt: skip
+    out.eigenvalues, out.definiteness = _definiteness(matrix)
+    return out
+
+
+def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]) -> None:
+    names = list(graph.inputs)
+    for i, row in enumerate(matrix):
+        for j, h in enumerate(row):
+            if h - h != 0.0:
+                what = "undefined" if h != h else "infinite"
+                raise MathError(
+                    f"the second derivative d2{graph.output_name}/d{names[i]}d{names[j]} is {what} at this point",
+                    hint="--allow-nonfinite shows it anyway",
+                )
+
+
+def _definiteness(matrix: list[list[float]]) -> tuple[list[float], str]:
+    """Eigenvalues (ascending) and the verdict; eigenvalues within rounding of 0 count as 0."""
+    if not matrix:
+        return [], "positive semidefinite"
+    if any(h - h != 0.0 for row in matrix for h in row):
+        return [math.nan] * len(matrix), "indefinite"
+    import numpy as np  # only hessian needs it; eigvalsh is LAPACK's symmetric solver
+
+    eig = [float(e) for e in np.linalg.eigvalsh(np.array(matrix, dtype=float))]
+    scale = max(abs(e) for e in eig)
+    tiny = 64 * len(eig) * 2.0**-52 * scale
+    pos = sum(e > tiny for e in eig)
+    neg = sum(e < -tiny for e in eig)
+    if neg and pos:
+        return eig, "indefinite"
+    if pos == len(eig):
+        return eig, "positive definite"
+    if neg == len(eig):
+        return eig, "negative definite"
+    return eig, "negative semidefinite" if neg else "positive semidefinite"

@@ -1,0 +1,193 @@
+"""The derivative transform: the backward pass as a program transformation.
+
+The reverse sweep is run with graph nodes instead of floats: each op's vjp rule (ops.py),
+given `P = Builder()`, emits new nodes for d output / d node, so a gradient is itself a
+graph (PyTorch's create_graph=True, Autodidax's transpose as an interpreter).  That graph can
+be evaluated (its nodes carry values at the point), differentiated again (second and higher
+orders), or printed as a gradcli program (`gradcli diff`, gradcli.analysis.diff).  The builder
+simplifies as it goes: constants fold, x*1, x+0 and x*0 disappear, and equal sub-expressions
+are built once.  `partials` is the float sweep over such a graph (one row of a Hessian).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import partial
+
+from gradcli.core.engine import Value, apply, backward_sweep, compute, describe, fmt, lift, reaching
+from gradcli.core.errors import UsageError
+from gradcli.core.ops import CONST, Namespace, Op
+
+MAX_NODES = 2_000_000  # a derivative graph larger than this is refused, never a hang
+
+
+class Sym:
+    """A node as a rule's operand: Python's operators build new nodes through the builder."""
+
+    __slots__ = ("node", "P")
+
+    def __init__(self, node: Value, P: Builder) -> None:
+        self.node, self.P = node, P
+
+    def __add__(self, o):
+        return self.P.add(self, o)
+
+    def __radd__(self, o):
+        return self.P.add(o, self)
+
+    def __sub__(self, o):
+        return self.P.sub(self, o)
+
+    def __rsub__(self, o):
+        return self.P.sub(o, self)
+
+    def __mul__(self, o):
+        return self.P.mul(self, o)
+
+    def __rmul__(self, o):
+        return self.P.mul(o, self)
+
+    def __truediv__(self, o):
+        return self.P.div(self, o)
+
+    def __rtruediv__(self, o):
+        return self.P.div(o, self)
+
+    def __pow__(self, o):
+        return self.P.pow(self, o)
+
+    def __rpow__(self, o):
+        return self.P.pow(o, self)
+
+    def __neg__(self):
+        return self.P.neg(self)
+
+
+def _const(node: Value, value: float | None = None) -> bool:
+    return node.op is CONST and (value is None or node.data == value)
+
+
+class Builder(Namespace):
+    """`P` for graph nodes: P.cos(x) builds the node cos(x), simplified, evaluated at the point."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda op: partial(self.apply, op))
+        self.nodes: list[Value] = []  # every node built, in creation order
+        self._memo: dict[tuple, Value] = {}  # (op, operands) -> node: each sub-expression once
+        self._consts: dict[tuple, Value] = {}
+
+    def const(self, value: float) -> Value:
+        key = (value, math.copysign(1.0, value)) if value == value else ("nan",)
+        node = self._consts.get(key)
+        if node is None:
+            node = lift(value)
+            node.label = fmt(value)
+            self._consts[key] = node
+        return node
+
+    def node(self, x) -> Value:
+        return x.node if isinstance(x, Sym) else (x if isinstance(x, Value) else self.const(float(x)))
+
+    def apply(self, op: Op, *operands) -> Sym:
+        args = [self.node(x) for x in operands]
+        node = _simplify(self, op, args)
+        if node is None:
+            if all(a.op is CONST for a in args):
+                node = self.const(compute(op, args, allow_nonfinite=True))
+            else:
+                node = self._build(op, args)
+        return Sym(node, self)
+
+    def _build(self, op: Op, args: list[Value]) -> Value:
+        key = (op.name, *map(id, args))
+        node = self._memo.get(key)
+        if node is None:
+            label = describe(op, [a.label if len(a.label) <= 24 else "..." for a in args])
+            node = apply(op, *args, label=label, allow_nonfinite=True)
+            self._memo[key] = node
+            self.nodes.append(node)
+            if len(self.nodes) > MAX_NODES:
+                raise UsageError(
+                    f"the derivative grows past {MAX_NODES:,} nodes (expression swell)",
+                    hint="ask for a lower order, or differentiate a smaller part of the program with --of",
+                )
+        return node
+
+
+def _simplify(P: Builder, op: Op, args: list[Value]) -> Value | None:
+    """x+0, x-0, x*1, x*0, x/1, 0/x, --x, x**1, x**0 and where(constant, a, b), without building."""
+    name = op.name
+    if len(args) == 2:
+        x, y = args
+        if name == "add":
+            if _const(x, 0.0) or _const(y, 0.0):
+                return y if _const(x, 0.0) else x
+            if y.op.name == "neg" or x.op.name == "neg":  # a + -b = a - b
+                return P.sub(x, y.a).node if y.op.name == "neg" else P.sub(y, x.a).node
+        if name == "sub":
+            if _const(y, 0.0):
+                return x
+            if y.op.name == "neg":
+                return P.add(x, y.a).node
+            return P.neg(y).node if _const(x, 0.0) else None
+        if name == "mul":
+            if _const(x, 0.0) or _const(y, 0.0):
+                return P.const(0.0)
+            if _const(x, 1.0) or _const(y, 1.0):
+                return y if _const(x, 1.0) else x
+            if _const(x, -1.0) or _const(y, -1.0):
+                return P.neg(y if _const(x, -1.0) else x).node
+            if x.op.name == "neg" or y.op.name == "neg":  # -a*b = -(a*b), so that sums read a - b
+                return P.neg(P.mul(x.a, y) if x.op.name == "neg" else P.mul(x, y.a)).node
+        if name == "div":
+            return x if _const(y, 1.0) else (P.const(0.0) if _const(x, 0.0) else None)
+        if name == "pow":
+            return x if _const(y, 1.0) else (P.const(1.0) if _const(y, 0.0) else None)
+    elif name == "neg" and args[0].op.name == "neg":
+        return args[0].a
+    elif name == "where":
+        c, a, b = args
+        if c.op is CONST or a is b:
+            return a if c.data else b
+        if _const(a, 1.0) and _const(b, 0.0) and c.op.precedence == 2:
+            return c  # a comparison is already 1 or 0
+    return None
+
+
+# -- the reverse sweep, emitting nodes -------------------------------------------------------
+
+
+def gradient(nodes: Sequence[Value], output: Value, wrt: Sequence[Value], P: Builder) -> list[Value]:
+    """d output / d w for each w in wrt, as nodes built by P (a constant 0 where no path joins them).
+
+    `nodes` holds output's graph in creation order.  The rules are the op table's vjp rules,
+    the same ones the float sweep runs; here their operands are nodes."""
+    adjoint: dict[int, Value] = {id(output): P.const(1.0)}
+    for node in reversed(reaching(nodes, output)):
+        g = adjoint.get(id(node))
+        if g is None or node.a is None or _const(g, 0.0):
+            continue
+        args = node.args
+        contributions = node.op.vjp(Sym(g, P), Sym(node, P), *[Sym(a, P) for a in args], P)
+        for a, d in zip(args, contributions):
+            d = P.node(d)
+            if a.op is CONST or _const(d, 0.0):
+                continue
+            before = adjoint.get(id(a))
+            adjoint[id(a)] = d if before is None else P.add(before, d).node
+    return [adjoint.get(id(w), P.const(0.0)) for w in wrt]
+
+
+def partials(nodes: Sequence[Value], node: Value, wrt: Sequence[Value]) -> list[float | None]:
+    """d node / d x for each x in wrt, by one float reverse sweep over the nodes node depends on
+    (None where no path joins them: a structural zero).  Nonfinite partials are returned as they are."""
+    if node.op is CONST:
+        return [None] * len(wrt)
+    order = reaching(nodes, node)
+    for n in order:
+        n.grad = 0.0
+    node.grad = 1.0
+    backward_sweep(order, allow_nonfinite=True)
+    marked = {id(n) for n in order}
+    return [x.grad if id(x) in marked else None for x in wrt]
