@@ -152,9 +152,9 @@ def import_cycles(tree: Tree) -> list[str]:
     for component in _strongly_connected(graph):
         path = min((_shortest_cycle(graph, start, component) for start in component), key=lambda p: (len(p), p))
         steps = " -> ".join(f"{b} (line {graph[a][b]} of {a})" for a, b in zip(path, path[1:]))
-        out.append(
-            f"import cycle among {len(component)} modules ({', '.join(sorted(component))}): {path[0]} -> {steps}"
-        )
+        members = sorted(component)
+        listed = ", ".join(members[:8]) + (f", ... {len(members) - 8} more" if len(members) > 8 else "")
+        out.append(f"import cycle among {len(members)} modules ({listed}): {path[0]} -> {steps}")
     return out
 
 
