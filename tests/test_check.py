@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seed import HAND, SEED
 
-from gradcli.analysis.check import STATUSES, check, derivative, to_dict
-from gradcli.build.builder import evaluate
+from gradcli.analysis.check import STATUSES, check, to_dict
+from gradcli.analysis.numdiff import derivative
+from gradcli.build.standard import evaluate
 from gradcli.core import ops
 from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
 

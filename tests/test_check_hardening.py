@@ -9,8 +9,9 @@ import math
 import pytest
 import sympy as sp
 
-from gradcli.analysis.check import check, derivative
-from gradcli.build.builder import evaluate
+from gradcli.analysis.check import check
+from gradcli.analysis.numdiff import derivative
+from gradcli.build.standard import evaluate
 
 
 def rows_by_name(report, point=0):

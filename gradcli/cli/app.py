@@ -429,7 +429,7 @@ def check_command(
         allow_nonfinite=opts.allow_nonfinite,
     )
     if order == 2:
-        from gradcli.analysis.check2 import second_order_rows
+        from gradcli.analysis.check_order2 import second_order_rows
 
         report.rows += second_order_rows(graph, 0, rtol, atol)
         report.ok = all(row.status in ("pass", "kink") for row in report.rows)
