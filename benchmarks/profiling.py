@@ -63,9 +63,9 @@ def engine(steps: int, n: int) -> None:
 
 
 def program(statements: int, n: int) -> None:
-    from gradcli.build.builder import build
+    from gradcli.build.standard import build
     from gradcli.lang.parser import parse
-    from gradcli.render.graph import to_json
+    from gradcli.render.export import to_json
 
     print(f"== program: {statements:,} statements, in-process, collector off as in the CLI ==")
     text = programs.generate(statements).text

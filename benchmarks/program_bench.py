@@ -76,9 +76,9 @@ def stages(path: Path, lex: Callable[[str], int] | None, collect: bool = False) 
     The cyclic garbage collector is off during the stages, as `gradcli eval` runs them; with
     `collect` it is on, as for a library user calling parse/build/backward.
     """
-    from gradcli.build.builder import build
+    from gradcli.build.standard import build
     from gradcli.lang.parser import parse
-    from gradcli.render.graph import to_json
+    from gradcli.render.export import to_json
 
     out: dict[str, Any] = {}
     gc.collect()
@@ -269,7 +269,7 @@ def run_linearity(quick: bool, workdir: Path) -> dict[str, Any]:
     print("  in-process = read + parse + build + backward + JSON in this process, collector off as in the")
     print("  CLI, with the stages in ns per node; gc on = the same with the collector on (library use).")
     one_liner = gradcli_command() + ["eval", "y = x*x", "x=3", "--format", "json"]
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     per_stmt = len(evaluate(programs.generate(2_000).text).nodes) / 2_000  # gradcli nodes per statement
     rows, results = [], {}

@@ -207,8 +207,8 @@ def test_version_and_help(gradcli):
 
 
 def test_json_writer_equals_json_dumps_of_the_dict():
-    from gradcli.build.builder import evaluate
-    from gradcli.render import graph as render
+    from gradcli.build.standard import evaluate
+    from gradcli.render import export as render
 
     graph = evaluate("a = 2.0\nb = a * 3\nc = min(a, b) / 7")
     assert json.loads(render.to_json(graph)) == render.to_dict(graph)

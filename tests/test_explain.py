@@ -8,7 +8,7 @@ import pytest
 from seed import SEED
 
 from gradcli.analysis.explain import explain, wrap
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 
 
 def texts(program: str, bindings: dict | None = None, **kw) -> tuple[list[str], list[str]]:
@@ -73,9 +73,9 @@ def headers(out: str) -> list[str]:
 
 
 def test_check_rows_name_the_gradient_they_compare(gradcli, monkeypatch):
-    from gradcli.render import writers as formats
+    from gradcli.render import text
 
-    monkeypatch.setattr(formats, "terminal_width", lambda: 120)
+    monkeypatch.setattr(text, "terminal_width", lambda: 120)
     out = gradcli("check", SEED, "--expect", "a=f*b", "--nodes").stdout
     assert headers(out) == ["gradient", "value", "analytic", "numeric", "abs err", "rel err", "±est", "status"]
     names = [row[0] for row in grid_rows(out)]
@@ -87,9 +87,9 @@ def test_check_rows_name_the_gradient_they_compare(gradcli, monkeypatch):
 
 
 def test_check_est_column_matches_the_note(gradcli, monkeypatch):
-    from gradcli.render import writers as formats
+    from gradcli.render import text
 
-    monkeypatch.setattr(formats, "terminal_width", lambda: 160)
+    monkeypatch.setattr(text, "terminal_width", lambda: 160)
     args = ["y = sqrt(x)", "x=1e-300"]
     doc = json.loads(gradcli("check", *args, "--format", "json").stdout)
     out = gradcli("check", *args).stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from seed import SEED
 
-from gradcli.render import writers as formats
+from gradcli.render import text
 
 GOLDEN = Path(__file__).with_name("golden")
 REGEN = os.environ.get("GRADCLI_REGEN") == "1" or os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
@@ -58,7 +58,7 @@ OUTPUTS = {
 
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_golden_output_of_the_seed(name, gradcli, monkeypatch):
-    monkeypatch.setattr(formats, "terminal_width", lambda: 40 if "_40" in name else 80)
+    monkeypatch.setattr(text, "terminal_width", lambda: 40 if "_40" in name else 80)
     result = gradcli(*OUTPUTS[name][:1], SEED, *OUTPUTS[name][1:])
     assert result.exit_code == 0 and result.stderr == ""
     expected = GOLDEN / "output" / name

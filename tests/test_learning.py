@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gradcli import MathError
 from gradcli.analysis.expand import expand
 from gradcli.analysis.explain import explain
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 from gradcli.core.ops import BY_NAME, PRIMITIVES
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -100,8 +100,8 @@ def test_dot_output(gradcli):
 
 def test_dot_escapes_record_characters():
     from gradcli import Value
-    from gradcli.build.builder import Graph
-    from gradcli.render.graph import to_dot
+    from gradcli.build.graph import Graph
+    from gradcli.render.export import to_dot
 
     a = Value(1.0, label='a|b<c>{"q"}')
     y = a * 2.0

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gradcli.build.builder import evaluate
-from gradcli.render import graph as render
+from gradcli.build.standard import evaluate
+from gradcli.render import export as render
 
 
 def test_100k_nested_parentheses():
@@ -88,7 +88,7 @@ def test_ctrl_c_exits_130_quietly():
 
 
 def test_internal_errors_exit_70_with_a_report_request(gradcli, monkeypatch):
-    import gradcli.render.graph as render_module
+    import gradcli.render.export as render_module
 
     def broken(graph):
         raise RuntimeError("boom")
@@ -104,7 +104,7 @@ def test_internal_error_traceback_only_with_debug(monkeypatch, tmp_path):
     env = {**os.environ, "GRADCLI_DEBUG": "1", "PYTHONPATH": str(tmp_path)}
     # a sitecustomize that breaks rendering, so the real command hits an unexpected exception
     (tmp_path / "sitecustomize.py").write_text(
-        "import gradcli.render.graph as r\ndef f(g): raise RuntimeError('boom')\nr.to_json = f\n"
+        "import gradcli.render.export as r\ndef f(g): raise RuntimeError('boom')\nr.to_json = f\n"
     )
     proc = subprocess.run([*_gradcli(), "eval", "y = x", "x=1", "--format", "json"], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip

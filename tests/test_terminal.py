@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from seed import SEED
 
-from gradcli.render import graph as render
+from gradcli.render import nodes
+from gradcli.render import text as render_text
+from gradcli.render import tree as render_tree
 from gradcli.render import writers as formats
-from gradcli.render.writers import OutputOptions
+from gradcli.render.text import OutputOptions
 
 SEED_FILE = Path(__file__).parent.parent / "examples" / "seed.grad"
 EXE = os.environ.get("GRADCLI_EXE") or shutil.which("gradcli", path=os.path.dirname(sys.executable)) or "gradcli"
@@ -114,9 +116,9 @@ def test_width_without_a_terminal_is_COLUMNS_else_80(monkeypatch):
         raise OSError("not a terminal")
 
     monkeypatch.setattr(os, "get_terminal_size", no_terminal)
-    assert formats.terminal_width({}) == 80
-    assert formats.terminal_width({"COLUMNS": "132"}) == 132
-    assert formats.terminal_width({"COLUMNS": "wide"}) == 80
+    assert render_text.terminal_width({}) == 80
+    assert render_text.terminal_width({"COLUMNS": "132"}) == 132
+    assert render_text.terminal_width({"COLUMNS": "wide"}) == 80
 
 
 def test_width_of_a_terminal_on_any_stream(monkeypatch):
@@ -126,7 +128,7 @@ def test_width_of_a_terminal_on_any_stream(monkeypatch):
         return os.terminal_size((57, 20))
 
     monkeypatch.setattr(os, "get_terminal_size", only_stdin)
-    assert formats.terminal_width({"COLUMNS": "132"}) == 57
+    assert render_text.terminal_width({"COLUMNS": "132"}) == 57
 
 
 def test_piped_output_is_80_wide_not_120(tmp_path):
@@ -139,7 +141,7 @@ def test_piped_output_is_80_wide_not_120(tmp_path):
 
 def draw(renderable, width: int) -> str:
     out = io.StringIO()
-    render.console(out, width, no_color=True).print(renderable)
+    render_text.console(out, width, no_color=True).print(renderable)
     return out.getvalue()
 
 
@@ -162,19 +164,19 @@ WIDE = ("y = tanh(x1*w1 + x2*w2 + b) / 3", {"x1": 1.123456789, "x2": 2e-300, "w1
 @pytest.mark.parametrize("precision", [6, 17])
 @pytest.mark.parametrize("program, bindings", [(SEED, {}), WIDE])
 def test_the_node_table_never_cuts_a_number(program, bindings, precision, width):
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     graph = evaluate(program, bindings)
-    text = draw(render.table(graph, OutputOptions(precision=precision, width=width)), width)
+    text = draw(nodes.table(graph, OutputOptions(precision=precision, width=width)), width)
     assert_fits(text, width)
     shown = numbers_in(text)
     for node in graph.nodes:  # every value and gradient the JSON has, whole
-        assert render.short(node.data, precision) in shown and render.short(node.grad, precision) in shown
+        assert render_text.short(node.data, precision) in shown and render_text.short(node.grad, precision) in shown
 
 
 @pytest.mark.parametrize("width", [40, 44, 80])
 def test_the_check_table_never_cuts_a_number(width, gradcli, monkeypatch):
-    monkeypatch.setattr(formats, "terminal_width", lambda: width)
+    monkeypatch.setattr(render_text, "terminal_width", lambda: width)
     args = ["-f", SEED_FILE, "--expect", "a=f*b", "--samples", "2"]
     text = gradcli("check", *args).stdout
     doc = json.loads(gradcli("check", *args, "--format", "json").stdout)
@@ -182,7 +184,7 @@ def test_the_check_table_never_cuts_a_number(width, gradcli, monkeypatch):
     shown = numbers_in(text)
     for row in doc["results"]:
         for key in ("value", "analytic", "numeric"):
-            assert render.short(row[key]) in shown, (key, row[key])
+            assert render_text.short(row[key]) in shown, (key, row[key])
         assert f"{row['error_estimate']:.2g}" in shown  # the ±est column, always kept
     if width < 80:
         assert "a table does not fit" in text  # says why it looks different
@@ -190,17 +192,17 @@ def test_the_check_table_never_cuts_a_number(width, gradcli, monkeypatch):
 
 
 def test_dropped_columns_are_named():
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
-    text = draw(render.table(evaluate(SEED), OutputOptions(width=36)), 36)
+    text = draw(nodes.table(evaluate(SEED), OutputOptions(width=36)), 36)
     assert "36 columns: no formulas, ops" in text and "a*b" not in text
 
 
 def test_a_tree_deeper_than_the_width_ends_in_a_marker():
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     graph = evaluate("x = 1.5\n" + "\n".join(f"x{i + 1} = sin(x{i if i else ''})" for i in range(30)))
-    text = draw(render.tree(graph, OutputOptions(width=40)), 40)
+    text = draw(render_tree.tree(graph, OutputOptions(width=40)), 40)
     assert_fits(text, 40)
     assert "└── ⋯ deeper" in text and "branch not drawn" in text
     for line in text.splitlines():  # no line is a number wrapped digit by digit
@@ -218,15 +220,15 @@ def test_explain_max_rows_caps_the_gradients_of_the_inputs(gradcli):
 def test_a_huge_table_is_laid_out_without_measuring_every_cell(monkeypatch):
     """2,000 nodes with --max-rows 0: laid out from the cells' text, never by rich's measuring
     of every cell (which took 7 s here); small tables still go through render.fits."""
-    from gradcli.build.builder import evaluate
-    from gradcli.render import graph as render
-    from gradcli.render.writers import OutputOptions
+    from gradcli.build.standard import evaluate
+    from gradcli.render import nodes
+    from gradcli.render.text import OutputOptions
 
     def no_measuring(*args):
         raise AssertionError("fits() measured a huge table")
 
-    monkeypatch.setattr(render, "fits", no_measuring)
+    monkeypatch.setattr(nodes, "fits", no_measuring)
     names = [f"x{i}" for i in range(1000)]
     graph = evaluate("".join(f"{n} = {i}.5\n" for i, n in enumerate(names)) + f"s = {' + '.join(names)}\n")
     for width in (40, 80, 200):
-        render.table(graph, OutputOptions(6, 0, True, width))
+        nodes.table(graph, OutputOptions(6, 0, True, width))

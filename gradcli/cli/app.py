@@ -33,6 +33,7 @@ from gradcli.core.errors import (
     UsageError,
 )
 from gradcli.core.version import __version__
+from gradcli.render import text as render_text
 from gradcli.render import writers as formats
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -96,7 +97,7 @@ class Reporter:
 
 
 def _in_file(files: list[tuple[str, str]], exc: GradcliError) -> tuple[str, str]:
-    from gradcli.build.functions import locate
+    from gradcli.lang.definitions import locate
 
     index, exc.line = locate(files, exc.line)
     return files[index][1], files[index][0]
@@ -125,9 +126,9 @@ class Options(NamedTuple):
     files: tuple = ()  # every -f FILE, in order (a library, then the program); `file` is the first
     bindings_file: Path | None = None  # --bindings FILE: a JSON object of bindings (gradcli.arrays)
 
-    def output(self) -> formats.OutputOptions:
-        return formats.OutputOptions(
-            self.precision, self.max_rows, self.no_color, formats.terminal_width(), open_calls=self.expand
+    def output(self) -> render_text.OutputOptions:
+        return render_text.OutputOptions(
+            self.precision, self.max_rows, self.no_color, render_text.terminal_width(), open_calls=self.expand
         )
 
 
@@ -482,7 +483,8 @@ def _claims(texts: list[str]) -> dict[str, str]:
 def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobian: bool = False):
     """Read, parse, build and differentiate the program: the graph every command starts from.
     An array output is refused (exit 2) unless `jacobian` (eval: it reports the Jacobian)."""
-    from gradcli.build.builder import build, parse_bindings
+    from gradcli.build.standard import build
+    from gradcli.build.bindings import parse_bindings
     from gradcli.lang.parser import parse
 
     if len(opts.files) > 1:  # a library, then the program: parsed one by one, then joined
@@ -493,7 +495,7 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
         reporter.source, program = source, None
     bindings = _bindings(parse_bindings, binding_texts, opts.allow_nonfinite)
     if opts.bindings_file is not None:  # --bindings FILE; NAME=VALUE arguments override it
-        from gradcli.build.arrays import read_bindings_file
+        from gradcli.build.bindings import read_bindings_file
 
         bindings = {**read_bindings_file(opts.bindings_file, opts.allow_nonfinite), **bindings}
     try:
@@ -509,11 +511,11 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
         uncertainties, graph = graph.uncertainties, expand(graph)
         graph.uncertainties = uncertainties
         if arrays_info is not None:
-            from gradcli.build.arrays import carry
+            from gradcli.build.jacobian import carry
 
             carry(arrays_info, graph)
     if graph.arrays is not None and not jacobian:
-        from gradcli.build.arrays import needs_scalar
+        from gradcli.build.jacobian import needs_scalar
 
         needs_scalar(graph)
     graph.backward(allow_nonfinite=opts.allow_nonfinite)
@@ -524,7 +526,7 @@ def _evaluate(args: list[str] | None, opts: Options, reporter: Reporter, jacobia
 
 def _parse_files(paths, reporter: Reporter):
     """Parse each file (a syntax error names its file) and join them (gradcli.functions.join)."""
-    from gradcli.build.functions import join
+    from gradcli.lang.definitions import join
     from gradcli.lang.parser import parse
 
     programs = []

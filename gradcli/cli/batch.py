@@ -279,8 +279,7 @@ class _TableWriter:
     def close(self, plan) -> None:
         from rich.table import Table
 
-        from gradcli.render.graph import console
-        from gradcli.render.writers import terminal_width
+        from gradcli.render.text import console, terminal_width
 
         table = Table(*plan.header(), show_edge=False, pad_edge=False)
         for row in self.head:
@@ -295,7 +294,7 @@ class _TableWriter:
 
 def _short(text: str, precision: int) -> str:
     """A repr'd number with `precision` significant digits (empty and NaN/Infinity as they are)."""
-    from gradcli.render.graph import short
+    from gradcli.render.text import short
 
     try:
         x = float(text)
@@ -342,7 +341,7 @@ def _plot(reporter, args, file, of, output, width, height) -> None:
 
     from gradcli.analysis import plot as pl
     from gradcli.analysis.sweep import CHUNK, is_swept, prepare
-    from gradcli.render.writers import terminal_width
+    from gradcli.render.text import terminal_width
 
     program, texts = _program(args, file, reporter)
     swept = [t.partition("=")[0].strip() for t in texts if is_swept(t)]

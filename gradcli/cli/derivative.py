@@ -12,7 +12,6 @@ import typer
 
 from gradcli.cli import app as cli
 from gradcli.cli.app import Args, Options, Reporter
-from gradcli.render import derivative as _writers  # noqa: F401 - registers the hessian and diff formats
 
 
 @cli.command("hessian")

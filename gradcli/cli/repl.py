@@ -82,7 +82,7 @@ class Session:
         return True
 
     def run(self, text: str, path: str | None = None, first_line: int = 1) -> None:
-        from gradcli.build.builder import is_constant
+        from gradcli.build.names import is_constant
         from gradcli.lang.parser import parse
 
         self._pending = [Chunk(text, path, first_line, Program(text, []))]
@@ -104,8 +104,8 @@ class Session:
 
     def evaluate(self, extra: Chunk | None = None, of: str | None = None):
         """The session's graph (with `extra` after the chunks), differentiated."""
-        from gradcli.build.builder import build
-        from gradcli.build.functions import join
+        from gradcli.build.standard import build
+        from gradcli.lang.definitions import join
 
         chunks = self.chunks + ([extra] if extra else [])
         if not chunks:
@@ -117,7 +117,8 @@ class Session:
 
     def _define(self, chunk: Chunk) -> None:
         """Definitions only: a function defined again replaces its old definition where it stood."""
-        from gradcli.build.functions import check, join
+        from gradcli.build.functions import check
+        from gradcli.lang.definitions import join
 
         chunks = list(self.chunks)
         for name in chunk.program.functions:
@@ -146,7 +147,7 @@ class Session:
 
     def _rebind(self, chunk: Chunk) -> None:
         """`x = 4` for an existing input: its value changes, the session is evaluated again."""
-        from gradcli.build.builder import build
+        from gradcli.build.standard import build
 
         name = chunk.program.stmts[0].target
         value = build(chunk.program).inputs[name].data
@@ -238,7 +239,7 @@ class Session:
 
     def analyse(self, name: str, arg: str) -> None:
         """:grad, :explain, :check, :hessian on the last value (or, for :grad, on NAME)."""
-        from gradcli.render import writers as formats
+        from gradcli.render import text, writers as formats
 
         graph = self.graph
         if arg and name == ":grad" and graph is not None:
@@ -252,7 +253,7 @@ class Session:
             for x, g in graph.gradients().items():
                 self.say(f"d{graph.output_name}/d{x} = {fmt(g)}")
             return
-        options = formats.OutputOptions(6, 200, True, formats.terminal_width())
+        options = text.OutputOptions(6, 200, True, text.terminal_width())
         if name == ":explain":
             formats.writer("explain", "pretty")(graph, options, self.out)
         elif name == ":check":
@@ -285,7 +286,7 @@ class Session:
         self.err.flush()
 
     def _excerpt(self, exc: GradcliError, chunks: list[Chunk]) -> list[str]:
-        from gradcli.build.functions import locate
+        from gradcli.lang.definitions import locate
 
         index, line = locate([(c.path or "", c.text) for c in chunks], exc.line)
         chunk = chunks[index]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gradcli.render.writers import OutputOptions
+from gradcli.render.text import OutputOptions, short
 
 
 def renderables(graph, options: OutputOptions) -> list:
@@ -17,8 +17,6 @@ def renderables(graph, options: OutputOptions) -> list:
 
 
 def _nested(values: list, shape: tuple, precision: int) -> str:
-    from gradcli.render.graph import short
-
     cells = [short(v, precision) for v in values]
     if len(shape) == 1:
         return "[" + ", ".join(cells) + "]"
@@ -61,8 +59,6 @@ def _jacobian(graph, options: OutputOptions) -> list:
     info = graph.arrays
     from rich.table import Table
     from rich.text import Text
-
-    from gradcli.render.graph import short
 
     p = options.precision
     outputs = info.output.items

@@ -1,24 +1,19 @@
-"""Writers of `gradcli hessian` (table, json, csv) and `gradcli diff` (a program)."""
+"""Writers of `gradcli hessian` (table, json, csv) and `gradcli diff` (a program); listed in
+gradcli.render.writers' format table."""
 
 from __future__ import annotations
 
 import json
 from typing import TextIO
 
-from gradcli.render.writers import _WRITERS, OutputOptions, _print, register
-
-_WRITERS.setdefault("hessian", {})
-_WRITERS.setdefault("diff", {})
+from gradcli.render.text import OutputOptions, full, print_all, short
 
 STRUCTURAL = "·"  # a zero because no path joins the two inputs (a computed zero prints as 0)
 
 
-@register("table", "hessian")
-def _hessian_table(h, options: OutputOptions, out: TextIO) -> None:
+def hessian_table(h, options: OutputOptions, out: TextIO) -> None:
     from rich.table import Table
     from rich.text import Text
-
-    from gradcli.render.graph import short
 
     p = options.precision
     cells = [[STRUCTURAL if s else short(x, p) for x, s in zip(row, srow)] for row, srow in zip(h.matrix, h.structural)]
@@ -46,7 +41,7 @@ def _hessian_table(h, options: OutputOptions, out: TextIO) -> None:
     parts.append(Text(f"{h.definiteness}{_meaning(h.definiteness)}", style="bold"))
     if any(s for row in h.structural for s in row):
         parts.append(Text(f"{STRUCTURAL} = zero by structure: no path joins the two inputs", style="dim"))
-    _print(parts, options, out)
+    print_all(parts, options, out)
 
 
 def _meaning(verdict: str) -> str:
@@ -57,17 +52,13 @@ def _meaning(verdict: str) -> str:
     }.get(verdict, "")
 
 
-@register("json", "hessian")
-def _hessian_json(h, options: OutputOptions, out: TextIO) -> None:
+def hessian_json(h, options: OutputOptions, out: TextIO) -> None:
     out.write(json.dumps(h.to_dict(), allow_nan=False) + "\n")
 
 
-@register("csv", "hessian")
-def _hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
+def hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
     """One row per input: its name, the gradient, then the row of the Hessian (full precision)."""
-    import csv  # here, not at the top: gradcli.cli imports this module on every start-up
-
-    from gradcli.render.graph import full
+    import csv  # here, not at the top: the format table imports this module on every start-up
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["input", f"d{h.output}", *h.inputs])
@@ -75,6 +66,5 @@ def _hessian_csv(h, options: OutputOptions, out: TextIO) -> None:
         writer.writerow([name, full(g), *[full(x) for x in row]])
 
 
-@register("program", "diff")
-def _diff_program(text: str, options: OutputOptions, out: TextIO) -> None:
+def diff_program(text: str, options: OutputOptions, out: TextIO) -> None:
     out.write(text)

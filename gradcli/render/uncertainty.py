@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 
-from gradcli.render.writers import OutputOptions
+from gradcli.render.text import OutputOptions, fits, short
 
 
 def json_text(graph_json: str, result) -> str:
@@ -57,8 +57,6 @@ def _verdict(mc):
 
 def _budget(result, options: OutputOptions):
     """The budget table; without its distribution column when the width is too small."""
-    from gradcli.render.graph import fits
-
     table = _budget_table(result, options, with_distribution=True)
     return table if fits(table, options.width) else _budget_table(result, options, with_distribution=False)
 
@@ -66,8 +64,6 @@ def _budget(result, options: OutputOptions):
 def _budget_table(result, options: OutputOptions, with_distribution: bool):
     from rich.table import Table
     from rich.text import Text
-
-    from gradcli.render.graph import short
 
     p = options.precision
     out = result.output if len(result.output) <= 12 else "y"
