@@ -127,7 +127,7 @@ def in_process(fn, rounds: int) -> float:
 
 def graph_memory(source: str) -> tuple[int, int]:
     """(nodes, bytes allocated for parse + build + backward that stay alive with the graph)."""
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     gc.collect()
     tracemalloc.start()
@@ -142,7 +142,7 @@ def mlp_section(rounds: int, tmp: Path) -> None:
     matrix, unrolled = tmp / "mlp_matrix.grad", tmp / "mlp_unrolled.grad"
     matrix.write_text(matrix_program(layers, X, Y))
     unrolled.write_text(unrolled_program(layers, X, Y))
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     g_matrix, g_unrolled = evaluate(matrix.read_text()), evaluate(unrolled.read_text())
     print("1. MLP 3-16-16-1, relu, MSE over 40 points")

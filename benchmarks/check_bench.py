@@ -34,7 +34,7 @@ def run(quick: bool) -> dict[str, Any]:
     if not callable(check):
         note("skipped: gradcli.analysis.check has no check(graph, ...) function")
         return {"skipped": "no check()"}
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     gen = programs.generate(statements)
     graph = evaluate(gen.text)

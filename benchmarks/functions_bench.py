@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gradcli.build.builder import build  # noqa: E402
+from gradcli.build.standard import build  # noqa: E402
 from gradcli.core.engine import paused_gc  # noqa: E402
 from gradcli.lang.parser import parse  # noqa: E402
 

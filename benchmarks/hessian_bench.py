@@ -40,7 +40,7 @@ def cli(n: int, rounds: int) -> tuple[float, float]:
 
 def ours(n: int, rounds: int) -> float:
     from gradcli.analysis.hessian import hessian
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
 
     source = rosenbrock(n)
     return best(lambda: hessian(evaluate(source)), rounds)

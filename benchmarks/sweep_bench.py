@@ -111,7 +111,7 @@ def compute_only(points: int, rounds: int) -> None:
     import numpy as np
 
     from gradcli.analysis.batch import ArrayGraph
-    from gradcli.build.builder import build
+    from gradcli.build.standard import build
     from gradcli.lang.parser import parse
 
     rng = np.random.default_rng(0)

@@ -19,8 +19,9 @@ import pytest
 import sympy as sp
 
 from gradcli import Value
-from gradcli.build.arrays import ShapeError
-from gradcli.build.builder import build, evaluate, parse_bindings
+from gradcli.build.array_values import ShapeError
+from gradcli.build.standard import build, evaluate
+from gradcli.build.bindings import parse_bindings
 from gradcli.core.errors import BindingError, GradcliError, NameError_, UsageError
 from gradcli.lang.parser import parse
 

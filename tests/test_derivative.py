@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gradcli.analysis.diff import derivative_name, nth_derivative, to_program
 from gradcli.analysis.hessian import hessian
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.ops import OPS
 from gradcli.lang.parser import parse

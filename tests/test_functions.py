@@ -10,7 +10,7 @@ import sys
 import pytest
 import sympy as sp
 
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 from gradcli.core.errors import GradcliError, MathError, NameError_, SyntaxError_
 
 a_, b_ = sp.symbols("a b")
@@ -284,7 +284,7 @@ def test_a_function_returning_an_array_labels_its_elements_as_the_call():
 
 
 def test_scalar_calls_of_a_body_with_arrays_still_replay_a_template():
-    from gradcli.build.builder import build
+    from gradcli.build.standard import build
     from gradcli.lang.parser import parse
 
     program = parse("f(a) = sum([a, 2*a]) + softmax([a, 0])[0]\ny = f(x) * f(x + 1)")

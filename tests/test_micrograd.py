@@ -4,7 +4,7 @@ results (which it checks against PyTorch), as gradcli programs and through the P
 import pytest
 
 from gradcli import Value
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 
 SANITY = """
 x = -4.0

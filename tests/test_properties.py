@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli import MathError
-from gradcli.build.builder import evaluate
+from gradcli.build.standard import evaluate
 
 SYMBOLS = {name: sp.Symbol(name, real=True) for name in ("x", "y", "z")}
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from gradcli.build.builder import build, evaluate
+from gradcli.build.standard import build, evaluate
 from gradcli.core.errors import MathError
 from gradcli.core.ops import OPS
 from gradcli.lang.parser import parse

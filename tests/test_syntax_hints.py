@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.core.errors import SyntaxError_
-from gradcli.lang.parser import number_hint, parse, parse_number, tokenize, underflows
+from gradcli.lang.numbers import number_hint, parse_number, underflows
+from gradcli.lang.parser import parse, tokenize
 from gradcli.lang.program import NUM, OP, VAR
 
 

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from gradcli.analysis.uncertainty import Spec, plus_minus, propagate, round_gum, second_order_variance, tolerance
-from gradcli.build.builder import evaluate, parse_bindings
+from gradcli.build.standard import evaluate
+from gradcli.build.bindings import parse_bindings
 
 
 def run(source, *bindings, **options):

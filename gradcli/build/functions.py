@@ -31,12 +31,20 @@ once, replayed per call, exact, and its nodes are ordinary nodes (differentiable
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from gradcli.core.engine import Value
-from gradcli.core.errors import NameError_, SyntaxError_, UsageError
-from gradcli.core.ops import CONST, CONSTANTS, FUNCTIONS, INPUT
-from gradcli.lang.program import CALL, END, KIND, NAME, START, VAR, Program, line_column, line_starts
+from gradcli.build.array_values import Array, paren, suffixes
+from gradcli.build.arrays import array_call, uses_arrays
+from gradcli.build.arrays import step as array_step
+from gradcli.build.extension import Extension
+from gradcli.core.engine import Value, apply, lift, reaching
+from gradcli.core.errors import NameError_, UsageError
+from gradcli.core.ops import ARRAY_FUNCTIONS, CONST, CONSTANTS, FUNCTIONS, INPUT, MATMUL
+from gradcli.core.transform import Builder, gradient
+from gradcli.lang.definitions import Definition
+from gradcli.lang.located import located
+from gradcli.lang.program import CALL, INDEX, LIST, OP, SLICE, VAR, Program
+from gradcli.lang.suggest import suggest
 
 # A call's nodes are labelled with its key, "f#1." (the first call of f), "f'#2.": see call().
 _CALL_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
@@ -50,50 +58,6 @@ def call_key(label: str) -> str | None:
 
 MAX_ORDER = 10  # as gradcli.derivative's: beyond this, expressions swell past anything readable
 MAX_DEPTH = 200  # functions calling functions, nested deeper than this, are refused (no deep recursion)
-
-
-@dataclass(slots=True)
-class Definition:
-    """`name(params) = body`: the body's equations are code[lo:hi]."""
-
-    name: str
-    params: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]  # each parameter's (start, end) in the source
-    lo: int
-    hi: int
-    start: int  # of the definition (its name)
-    end: int
-    templates: dict = field(default_factory=dict, repr=False, compare=False)  # order -> Template, built once
-
-    def signature(self) -> str:
-        return f"{self.name}({', '.join(self.params)})"
-
-
-# -- parsing: the grammar's `define` rule -------------------------------------------------------
-
-
-def define(source: str, code: list, functions: dict, lo: int, name: tuple, args: list, body: tuple) -> None:
-    """The parser's callback for `NAME ( args ) = expr`: the arguments were parsed as a call's
-    (code[lo:...]); each must be a plain name.  Records the Definition in `functions`."""
-    params, spans, k = [], [], lo
-    for start, end in args:
-        entry = code[k] if k < len(code) else None
-        if entry is None or entry[KIND] != VAR or (entry[START], entry[END]) != (start, end):
-            raise _syntax(source, "a function's parameters must be names", start, end,
-                          f"write {name[1]}(x) = ... and use x in the body")  # fmt: skip
-        params.append(entry[NAME])
-        spans.append((start, end))
-        k += 1
-    if name[1] in functions:
-        line, _ = line_column(line_starts(source), functions[name[1]].start)
-        raise _syntax(source, f"'{name[1]}' is already defined (line {line})", name[2], name[3],
-                      "give the new function another name")  # fmt: skip
-    functions[name[1]] = Definition(name[1], tuple(params), tuple(spans), k, len(code), name[2], body[1])
-
-
-def _syntax(source: str, message: str, start: int, end: int, hint: str | None = None) -> SyntaxError_:
-    line, column = line_column(line_starts(source), start)
-    return SyntaxError_(message, line=line, column=column, end_column=column + max(end - start, 1), hint=hint)
 
 
 # -- pass 1: names, scopes, arity -----------------------------------------------------------
@@ -118,43 +82,42 @@ def _check_name(program: Program, d: Definition, targets: dict, bindings) -> Non
     where = (d.start, d.start + len(d.name))
     if d.name in FUNCTIONS or d.name in CONSTANTS:
         kind = "function" if d.name in FUNCTIONS else "constant"
-        raise _name(program, f"'{d.name}' is a built-in {kind} and cannot be redefined", *where,
+        raise located(NameError_, program, f"'{d.name}' is a built-in {kind} and cannot be redefined", *where,
                     f"give your function another name, such as my_{d.name}")  # fmt: skip
     if d.name in targets:
         line, _ = program.position(targets[d.name].start)
-        raise _name(program, f"'{d.name}' is both a function and a variable (assigned on line {line})", *where,
+        raise located(NameError_, program, f"'{d.name}' is both a function and a variable (assigned on line {line})", *where,
                     "a name is either a function or a variable: rename one of them")  # fmt: skip
     if d.name in bindings:
-        raise _name(program, f"'{d.name}' is a function, so it cannot be given a value on the command line", *where,
+        raise located(NameError_, program, f"'{d.name}' is a function, so it cannot be given a value on the command line", *where,
                     f"remove {d.name}=... from the bindings")  # fmt: skip
 
 
 def _check_params(program: Program, d: Definition) -> None:
     if not d.params:
-        raise _name(program, f"{d.name}() has no parameters: a function needs at least one", d.start, d.end,
+        raise located(NameError_, program, f"{d.name}() has no parameters: a function needs at least one", d.start, d.end,
                     f"for a constant, assign it: {d.name} = ...")  # fmt: skip
     seen = set()
     for p, (start, end) in zip(d.params, d.spans):
         if p in seen:
-            raise _name(program, f"parameter '{p}' appears twice in {d.signature()}", start, end,
+            raise located(NameError_, program, f"parameter '{p}' appears twice in {d.signature()}", start, end,
                         "give each parameter its own name")  # fmt: skip
         seen.add(p)
         clash = "function" if p in FUNCTIONS or p in program.functions else ("constant" if p in CONSTANTS else None)
         if clash:
-            raise _name(program, f"parameter '{p}' of {d.name} is named like the {clash} {p}", start, end,
+            raise located(NameError_, program, f"parameter '{p}' of {d.name} is named like the {clash} {p}", start, end,
                         f"rename the parameter, e.g. {p}_")  # fmt: skip
 
 
 def _check_body(program: Program, d: Definition, depth: dict) -> int:
     """Free variables, calls (earlier functions only, so no recursion), arity; the nesting depth."""
-    from gradcli.build.builder import array_call
 
     deepest = 0
     for kind, name, arg, start, end in program.code[d.lo : d.hi]:
         if kind == VAR and name not in d.params and name not in CONSTANTS:
             if name in FUNCTIONS or name in program.functions:
-                raise _name(program, f"'{name}' is a function: call it as {name}(...)", start, end)
-            raise _name(program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
+                raise located(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
+            raise located(NameError_, program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
                         "pi, tau and earlier functions", start, end,
                         f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
         if kind == CALL and array_call(program, name, arg, start, end):
@@ -163,7 +126,9 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
             callee = check_call(program, name, arg, start, end, inside=d)
             deepest = max(deepest, depth.get(callee, 0))
     if deepest + 1 > MAX_DEPTH:
-        raise _name(program, f"{d.name} nests calls {deepest + 1} deep, more than {MAX_DEPTH}", d.start, d.end)
+        raise located(
+            NameError_, program, f"{d.name} nests calls {deepest + 1} deep, more than {MAX_DEPTH}", d.start, d.end
+        )
     return deepest + 1
 
 
@@ -174,10 +139,10 @@ def check_call(program: Program, fn: str, nargs: int, start: int, end: int, insi
     order = len(fn) - len(base)
     here = (start, start + len(fn))
     if base in CONSTANTS:
-        raise _name(program, f"'{base}' is a constant, not a function", *here)
+        raise located(NameError_, program, f"'{base}' is a constant, not a function", *here)
     d = program.functions.get(base)
     if d is None and base not in FUNCTIONS:
-        raise _name(program, f"unknown function '{base}'", *here, _suggestion(base, program))
+        raise located(NameError_, program, f"unknown function '{base}'", *here, _suggestion(base, program))
     if d is not None and (d is inside or d.start > start):
         raise _order_error(program, d, inside, here)
     arity = len(d.params) if d is not None else FUNCTIONS[base].arity
@@ -185,41 +150,36 @@ def check_call(program: Program, fn: str, nargs: int, start: int, end: int, insi
         _check_derivative(program, fn, base, order, arity, nargs, here)
     elif nargs != arity:
         params = f" ({', '.join(d.params)})" if d is not None else ""
-        raise _name(program, f"{base} takes {arity} argument{'s' * (arity != 1)}{params}, got {nargs}", start, end)
+        raise located(
+            NameError_, program, f"{base} takes {arity} argument{'s' * (arity != 1)}{params}, got {nargs}", start, end
+        )
     return base
 
 
 def _check_derivative(program, fn: str, base: str, order: int, arity: int, nargs: int, here: tuple) -> None:
     if arity != 1:
-        raise _name(program, f"{fn}(...) differentiates a function of one argument, but {base} takes {arity}", *here,
+        raise located(NameError_, program, f"{fn}(...) differentiates a function of one argument, but {base} takes {arity}", *here,
                     "for several inputs, :grad and :hessian in the repl, or gradcli hessian / diff --wrt")  # fmt: skip
     if order > MAX_ORDER:
-        raise _name(program, f"{fn}: derivatives of order above {MAX_ORDER} are not supported", *here)
+        raise located(NameError_, program, f"{fn}: derivatives of order above {MAX_ORDER} are not supported", *here)
     if nargs != 1:
-        raise _name(program, f"{fn} takes 1 argument, got {nargs}", here[0], here[1])
+        raise located(NameError_, program, f"{fn} takes 1 argument, got {nargs}", here[0], here[1])
 
 
 def _order_error(program: Program, d: Definition, inside: Definition | None, here: tuple) -> NameError_:
     line, _ = program.position(d.start)
     why = "a body may call only functions defined before it, so recursion, direct or mutual, cannot be written"
     if d is inside:
-        return _name(program, f"{d.name} calls itself: there is no recursion", *here, why)
+        return located(NameError_, program, f"{d.name} calls itself: there is no recursion", *here, why)
     if inside is not None:
-        return _name(program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
+        return located(NameError_, program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
                      f"define {d.name} before {inside.name} ({why})")  # fmt: skip
-    return _name(program, f"'{d.name}' is called before its definition (line {line})", *here,
+    return located(NameError_, program, f"'{d.name}' is called before its definition (line {line})", *here,
                  "move the definition above its first use")  # fmt: skip
 
 
 def _suggestion(name: str, program: Program) -> str | None:
-    from gradcli.build.builder import _suggest
-
-    return _suggest(name, [*FUNCTIONS, *program.functions])
-
-
-def _name(program: Program, message: str, start: int, end: int, hint: str | None = None) -> NameError_:
-    line, column = program.position(start)
-    return NameError_(message, line=line, column=column, end_column=column + max(end - start, 1), hint=hint)
+    return suggest(name, [*FUNCTIONS, *program.functions])
 
 
 # -- pass 2: calls build nodes ---------------------------------------------------------------
@@ -264,12 +224,12 @@ def call(b, fn: str, args: tuple, start: int, end: int):
     the body's equations run again with the parameters bound to the arguments."""
     base = fn.rstrip("'")
     order = len(fn) - len(base)
-    with_arrays = b.arrays is not None and not all(isinstance(a, Value) for a in args)  # no arrays: no scan
+    with_arrays = b.step is not None and not all(isinstance(a, Value) for a in args)  # no arrays: no scan
     if order and with_arrays:
         return _derivative_elementwise(b, fn, base, order, args[0], start, end)
-    template = None if with_arrays else _template(b.program, base, order)
+    template = None if with_arrays else _template(b, base, order)
     if template is None and order:
-        raise _name(b.program, f"{fn}(...): {base} returns an array, so it has no derivative {fn}", start, end,
+        raise located(NameError_, b.program, f"{fn}(...): {base} returns an array, so it has no derivative {fn}", start, end,
                     "reduce it to a scalar (sum, mean, norm), or differentiate with eval's gradients")  # fmt: skip
     calls = b.calls
     calls[fn] = k = calls.get(fn, 0) + 1
@@ -282,21 +242,19 @@ def call(b, fn: str, args: tuple, start: int, end: int):
 def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
     """The body's equations run with the parameters bound to `args` (arrays or scalars), through
     the interpreter, so arrays lower as in a statement; its new nodes are labelled `f#k.`."""
-    from gradcli.build import arrays
-    from gradcli.build.builder import _Build, _evaluate
-
     first = len(b.nodes)
-    scope = _Build(b.program, b.nodes, dict(zip(d.params, args)), b.inputs, b.allow_nonfinite, arrays=arrays)
-    out = _evaluate(scope, d)
+    scope = b.scope(dict(zip(d.params, args)))
+    scope.step = array_step
+    out = scope.evaluate(d)
     fresh = set()
     for node in b.nodes[first:]:
         fresh.add(id(node))
         if node.op is not CONST:
             node.label = prefix + node.label
     text = b.program.text(start, end)
-    if out.__class__ is arrays.Array:  # its new elements read as the call's: f(x)[0], f(x)[1], ...
-        base = arrays._paren(text)
-        for node, suffix in zip(out.items, arrays.suffixes(out.shape)):
+    if out.__class__ is Array:  # its new elements read as the call's: f(x)[0], f(x)[1], ...
+        base = paren(text)
+        for node, suffix in zip(out.items, suffixes(out.shape)):
             if id(node) in fresh:
                 node.label = base + suffix
     elif id(out) in fresh:
@@ -306,14 +264,14 @@ def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
 
 def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, end: int):
     """f'(v) for an array v: f' applied to each element (as tanh(v) is), for a function of a scalar."""
-    from gradcli.build.arrays import Array, _paren, suffixes
-
     d = b.program.functions.get(base)
     if d is not None and not _scalar_body(b.program, d):
         message = f"{fn}(...) of an array: {base}'s body uses arrays, so {fn} is not elementwise"
-        raise _name(b.program, message, start, end, "differentiate a scalar output with eval's gradients instead")
-    template = _template(b.program, base, order)
-    text, calls, items = _paren(b.program.text(start, end)), b.calls, []
+        raise located(
+            NameError_, b.program, message, start, end, "differentiate a scalar output with eval's gradients instead"
+        )
+    template = _template(b, base, order)
+    text, calls, items = paren(b.program.text(start, end)), b.calls, []
     for node, suffix in zip(x.items, suffixes(x.shape)):
         calls[fn] = k = calls.get(fn, 0) + 1
         out = _replay(b, template, (node,), f"{fn}#{k}.", start, end)
@@ -326,26 +284,20 @@ def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, en
 def _scalar_body(program: Program, d: Definition) -> bool:
     """Whether a body is a function of scalars: no literal, subscript, @ or array function in it
     (nor in the functions it calls)."""
-    from gradcli.build.arrays import ARITY
-    from gradcli.lang.program import INDEX, LIST, OP, SLICE
-
     for kind, name, arg, _, _ in program.code[d.lo : d.hi]:
-        if kind in (LIST, INDEX, SLICE) or (kind == OP and name == "matmul"):
+        if kind in (LIST, INDEX, SLICE) or (kind == OP and name == MATMUL):
             return False
         if kind == CALL:
             callee = program.functions.get(name.rstrip("'"))
             op = FUNCTIONS.get(name)
             if callee is not None and not _scalar_body(program, callee):
                 return False
-            if callee is None and name in ARITY and (op is None or op.arity != arg):
+            if callee is None and name in ARRAY_FUNCTIONS and (op is None or op.arity != arg):
                 return False
     return True
 
 
 def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
-    from gradcli.core.engine import lift
-    from gradcli.build.builder import _apply
-
     nodes, made = b.nodes, list(args)
     push = made.append
     for op, operands, label in t.plan:
@@ -355,48 +307,41 @@ def _replay(b, t: Template, args: tuple, prefix: str, start: int, end: int):
             nodes.append(node)
             push(node)
         else:
-            push(_apply(b, op, [made[i] for i in operands], start, end, prefix + label))
+            push(b.apply(op, [made[i] for i in operands], start, end, prefix + label))
     result = made[t.result]
     if t.result >= len(args):  # a body that is just a parameter returns the argument itself
         result.label = b.program.text(start, end)
     return result
 
 
-def _template(program: Program, base: str, order: int) -> Template | None:
+def _template(b, base: str, order: int) -> Template | None:
+    program = b.program
     d = program.functions.get(base)
-    cache = d.templates if d is not None else _BUILTIN_TEMPLATES
+    cache = d.templates if d is not None else program.templates  # tanh'(x): built once per program
     key = order if d is not None else (base, order)
     if key in cache:
         return cache[key]  # None: a body whose value is an array (every call expands it)
     if order == 0:
-        t = _body(program, d) if d is not None else _builtin(base)
+        t = _body(b, d) if d is not None else _builtin(base)
     else:
-        below = _template(program, base, order - 1)
+        below = _template(b, base, order - 1)
         t = _derivative(below) if below is not None else None
     cache[key] = t
     return t
 
 
-_BUILTIN_TEMPLATES: dict = {}  # tanh'(x): the same for every program (built once, read only after)
-
-
-def _body(program: Program, d: Definition) -> Template:
+def _body(b, d: Definition) -> Template:
     """The body on parameter leaves, through the interpreter (nested calls replay their templates)."""
-    from gradcli.build import arrays
-    from gradcli.build.builder import _Build, _evaluate
-
     params = [Value(0.5, label=p) for p in d.params]  # values unused: every call recomputes
-    lowered = arrays if arrays.uses_arrays(program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
-    scratch = _Build(program, [], dict(zip(d.params, params)), {}, allow_nonfinite=True, arrays=lowered)
-    out = _evaluate(scratch, d)
+    scratch = b.scope(dict(zip(d.params, params)), nodes=[], allow_nonfinite=True)
+    scratch.step = array_step if uses_arrays(b.program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
+    out = scratch.evaluate(d)
     if not isinstance(out, Value):
         return None  # an array: not a template (calls expand the body)
     return Template(params, scratch.nodes, out)
 
 
 def _builtin(base: str) -> Template:
-    from gradcli.core.engine import Value, apply
-
     x = Value(0.5, label="x")
     out = apply(FUNCTIONS[base], x, label=f"{base}(x)", allow_nonfinite=True)
     return Template([x], [out], out)
@@ -404,66 +349,24 @@ def _builtin(base: str) -> Template:
 
 def _derivative(t: Template) -> Template:
     """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
-    from gradcli.core.transform import Builder, gradient
-    from gradcli.core.engine import reaching
-
     builder = Builder()
     (d,) = gradient(t.nodes, t.output, t.params, builder)
     nodes = [n for n in reaching([*t.nodes, *builder.nodes], d) if n.op is not INPUT]
     return Template(t.params, nodes, d)
 
 
-# -- libraries: several files, one program -------------------------------------------------
+class UserFunctions(Extension):
+    """The build's extension for `f(x) = ...` definitions and calls `f(a)`, `f'(a)`, `tanh'(a)`."""
 
+    def check(self, program: Program, bindings: dict) -> None:
+        if program.functions:
+            check(program, bindings)
 
-def join(programs: list[Program]) -> Program:
-    """One program from programs parsed separately (`-f lib.grad -f main.grad`, the repl's
-    inputs): their sources end to end (a newline between), offsets and equations shifted.
-    A function defined twice is an error at its second definition."""
-    sources, code, stmts, functions, offset = [], [], [], {}, 0
-    for i, p in enumerate(programs):
-        text = p.source if p.source.endswith("\n") or i == len(programs) - 1 else p.source + "\n"
-        base = len(code)
-        code.extend(e._replace(start=e.start + offset, end=e.end + offset) for e in p.code)
-        stmts.extend(_moved_stmt(st, base, offset) for st in p.stmts)
-        for d in p.functions.values():
-            if d.name in functions:
-                joined = Program("".join(sources) + text, [], [])
-                line, _ = joined.position(functions[d.name].start)
-                at = d.start + offset
-                raise _name(joined, f"'{d.name}' is already defined (line {line})", at, at + len(d.name),
-                            "give the new function another name")  # fmt: skip
-            functions[d.name] = _moved_definition(d, base, offset)
-        sources.append(text)
-        offset += len(text)
-    return Program("".join(sources), stmts, code, functions=functions)
+    def claims_call(self, program: Program, fn: str, nargs: int, start: int, end: int) -> bool:
+        if FUNCTIONS.get(fn) is not None or not (program.functions or fn.endswith("'")):
+            return False
+        check_call(program, fn, nargs, start, end)
+        return True
 
-
-def _moved_stmt(st, base: int, offset: int):
-    moved = replace(st, lo=st.lo + base, hi=st.hi + base, start=st.start + offset, end=st.end + offset)
-    u = getattr(st, "uncertainty", None)
-    if u is not None:  # `L = 1 ± 0.1`: (lo, hi, start, end) of the uncertainty's equations
-        moved.uncertainty = (u[0] + base, u[1] + base, u[2] + offset, u[3] + offset)
-    return moved
-
-
-def _moved_definition(d: Definition, base: int, offset: int) -> Definition:
-    spans = tuple((s + offset, e + offset) for s, e in d.spans)
-    lo, hi, start, end = d.lo + base, d.hi + base, d.start + offset, d.end + offset
-    return replace(d, spans=spans, lo=lo, hi=hi, start=start, end=end, templates={})
-
-
-def first_lines(texts: list[str]) -> list[int]:
-    """The line of the joined source on which each text starts (1-based), as join() lays them out."""
-    out, line = [], 1
-    for text in texts:
-        out.append(line)
-        line += text.count("\n") + (0 if text.endswith("\n") else 1)
-    return out
-
-
-def locate(files: list[tuple[str, str]], line: int) -> tuple[int, int]:
-    """(index of the file, line within it) of a line of the joined source; files: (path, text)."""
-    starts = first_lines([text for _, text in files])
-    index = max(i for i, s in enumerate(starts) if s <= line) if line >= 1 else 0
-    return index, line - starts[index] + 1
+    def call(self, b, fn: str, args: tuple, start: int, end: int):
+        return call(b, fn, args, start, end)

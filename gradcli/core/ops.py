@@ -439,6 +439,24 @@ CONST = Op("const", 0, float, lambda g, out, P: (), "leaf", exact=True)
 
 PRIMITIVES: tuple[Op, ...] = tuple(op for op in OPS if op.expand is None)
 
+# The array functions (gradcli.build.array_functions lowers them to the ops above) and their
+# numbers of arguments; min and max with one argument reduce (with two they are the elementwise
+# min and max above).  `sum(W, 0)`: an axis.  `@` (the grammar's matmul) is the matrix product.
+ARRAY_FUNCTIONS: dict[str, tuple[int, ...]] = {
+    "sum": (1, 2),
+    "mean": (1, 2),
+    "prod": (1, 2),
+    "norm": (1,),
+    "dot": (2,),
+    "transpose": (1,),
+    "len": (1,),
+    "softmax": (1, 2),
+    "logsumexp": (1, 2),
+    "min": (1,),
+    "max": (1,),
+}
+MATMUL = "matmul"  # the equation `A @ B` emits (an array operation, lowered to mul and add)
+
 
 class IEEEFloat(float):
     """A float whose arithmetic never raises: x / 0 and overflowing ** give IEEE's inf/NaN.

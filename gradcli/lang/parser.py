@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import re
 
-from gradcli.build.functions import define as _define
-from gradcli.core.errors import SyntaxError_
-from gradcli.core.ops import CONSTANTS, FUNCTIONS
+from gradcli.core.ops import CONSTANTS, OPS
 from gradcli.lang._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
-from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt, line_column, line_starts
+from gradcli.lang.definitions import define as _define
+from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt
+from gradcli.lang.syntax_errors import bad_character, constant_called, error, unexpected
 
-AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
-# A COMPARE token's text -> the op it emits: 1.0 if true, else 0.0.
-COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+# The op table's binary operators by symbol: `a < b` emits lt, `x += 1` emits add (the symbol
+# before '='). The grammar's aliases (add, sub, ...) are op names already.
+BINARY = {op.symbol: op.name for op in OPS if op.syntax == "operator" and op.arity == 2}
 
 # A token is a tuple: (type, text, start offset, end offset).
 TYPE, TEXT, START, END = range(4)
@@ -73,7 +73,7 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
 
     def compare(c):  # named by its token: < is lt, <= le, ...
         start, end = c[0][0], c[2][1]
-        emit(_eq(Eq, (OP, COMPARISONS[c[1][TEXT]], 2, start, end)))
+        emit(_eq(Eq, (OP, BINARY[c[1][TEXT]], 2, start, end)))
         return (start, end)
 
     def neg(c):
@@ -107,7 +107,7 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
         **_array_callbacks(emit),
         "compare": compare,
         "assign": lambda c: statement(c[0][TEXT], None, c[0][START], c[1][1]),
-        "augassign": lambda c: statement(c[0][TEXT], AUG[c[1][TEXT]], c[0][START], c[2][1]),
+        "augassign": lambda c: statement(c[0][TEXT], BINARY[c[1][TEXT][:-1]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
         "uncertain": lambda c: _uncertain(source, code, statement(c[0][TEXT], None, c[0][START], c[3][1]), c[3]),
         "start": lambda c: [s for s in c if s is not None] if functions else c,  # a definition is None
@@ -121,7 +121,7 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
     def call(c):
         name, rpar = c[0], c[-1]
         if name[TEXT] in CONSTANTS:
-            raise _constant_called(source, name, c[1], rpar)
+            raise constant_called(source, name, c[1], rpar)
         span = (name[START], rpar[END])
         emit(_eq(Eq, (CALL, name[TEXT], len(c) - 3, *span)))
         return span
@@ -144,7 +144,7 @@ def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
     mid = next(i for i in range(stmt.lo, stmt.hi) if code[i][3] >= u_span[0])  # code[i][3]: its start offset
     for kind, name, _, start, end in code[stmt.lo : stmt.hi]:
         if kind == VAR and name not in CONSTANTS:
-            raise _error(source, f"both sides of ± must be constant expressions, but '{name}' is a name",
+            raise error(source, f"both sides of ± must be constant expressions, but '{name}' is a name",
                          start, end, "an uncertainty belongs to an input: write L = 1.0 ± 0.1")  # fmt: skip
     stmt.uncertainty = (mid, stmt.hi, *u_span)
     stmt.hi = mid
@@ -284,7 +284,7 @@ def tokenize(source: str) -> list[tuple]:
             elif layout.reference:  # the common case, fast: text at column 0 starts a statement
                 layout.reference = 0
         elif kind == "ERROR":
-            raise _bad_character(source, m.start(kind))
+            raise bad_character(source, m.start(kind))
         start, end = m.span(kind)
         append((kind, m.group(kind), start, end))
     n = len(source)
@@ -344,7 +344,7 @@ def parse(source: str) -> Program:
         while True:
             act = actions[state].get(kind)
             if act is None:
-                raise _unexpected(source, tokens, i, actions[state])
+                raise unexpected(source, tokens, i, actions[state])
             if act >= 0:  # shift
                 states.append(state)
                 state = act
@@ -380,234 +380,3 @@ def _unit_chain(actions: list, rules: list, below: int, top: int, kind: str) -> 
         top = actions[below][rules[~act][1]]
         act = actions[top].get(kind)
     return top
-
-
-# -- numbers ---------------------------------------------------------------------------------
-
-# The grammar's NUMBER, optionally signed (a binding `x=-3` means what the expression -3 does).
-_NUMBER_RE = re.compile(f"[+-]?(?:{dict(TERMINALS)['NUMBER']})")
-# What a user may have meant as a number: digit separators, non-ASCII decimal digits.
-_NUMBERISH = re.compile(r"[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?")
-
-
-def parse_number(text: str) -> float | None:
-    """The value of `text` if it is exactly a number of the language (the grammar's NUMBER,
-    optionally signed), else None.  Unlike float(), refuses `1_000`, non-ASCII digits,
-    surrounding blanks, `inf` and `nan`."""
-    if _NUMBER_RE.fullmatch(text) is None:
-        return None
-    return float(text)
-
-
-def underflows(text: str) -> bool:
-    """True when a number written as `text` is not zero but its double is (`1e-400`)."""
-    value = parse_number(text)
-    if value is None or value != 0.0:
-        return False
-    mantissa = text.lstrip("+-").partition("e")[0].partition("E")[0]
-    return any(ch in "123456789" for ch in mantissa)
-
-
-def number_hint(text: str) -> str | None:
-    """How to write `text` as a number of the language, when it looks like one written
-    otherwise (`1_000` -> "write 1000", Arabic-Indic digits -> ASCII ones); else None."""
-    if parse_number(text) is not None or _NUMBERISH.fullmatch(text) is None:
-        return None
-    plain = "".join(str(int(ch)) if ch.isdecimal() else ch for ch in text.replace("_", ""))
-    if parse_number(plain) is None:
-        return None
-    why = "" if text.isascii() else " (with ASCII digits)"
-    return f"write {plain}{why}"
-
-
-# -- syntax errors, in the user's words -----------------------------------------------------
-
-_OPERAND = {"NAME", "NUMBER"}  # expected only where an expression must start
-_LOOKALIKES = {
-    "×": "use * to multiply",
-    "·": "use * to multiply",
-    "÷": "use / to divide",
-    "−": "use - (the ASCII minus)",
-    "–": "use - (the ASCII minus)",
-    "²": "use **2 for a square",
-    "³": "use **3 for a cube",
-    "√": "use sqrt(x)",
-    "π": "write pi",
-    "≤": "write <=",
-    "≥": "write >=",
-    "≠": "write !=",
-    "'": "there are no strings: write the formula itself",
-    '"': "there are no strings: write the formula itself",
-    "[": "use ( and ) for grouping",
-    "{": "use ( and ) for grouping",
-    "!": "there is no factorial or 'not'; != compares",
-}
-
-
-def _where(source: str, offset: int) -> tuple[int, int]:
-    return line_column(line_starts(source), offset)
-
-
-def _error(source: str, message: str, start: int, end: int, hint: str | None = None) -> SyntaxError_:
-    line, column = _where(source, start)
-    return SyntaxError_(message, line=line, column=column, end_column=column + max(end - start, 1), hint=hint)
-
-
-def _bad_character(source: str, pos: int) -> SyntaxError_:
-    ch = source[pos]
-    hint = _LOOKALIKES.get(ch)
-    if ch.isdecimal():  # a non-ASCII digit, such as Arabic-Indic ٣
-        m = _NUMBERISH.match(source, pos)
-        hint = number_hint(m.group()) if m else None
-    shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
-    return _error(source, f"unexpected character {shown}", pos, pos + 1, hint)
-
-
-def _constant_called(source: str, name: tuple, lpar: tuple, rpar: tuple) -> SyntaxError_:
-    """`pi(2)`: a constant used as a function."""
-    inside = source[lpar[END] : rpar[START]].strip()
-    if not inside:
-        hint = f"write {name[TEXT]}"
-    elif re.fullmatch(r"[A-Za-z_]\w*|[0-9.]+(?:[eE][+-]?[0-9]+)?", inside, re.ASCII):
-        hint = f"write {name[TEXT]}*{inside} to multiply"
-    else:
-        hint = f"write {name[TEXT]}*({inside}) to multiply"
-    return _error(source, f"'{name[TEXT]}' is a constant, not a function", name[START], rpar[END], hint)
-
-
-def _describe(tok: tuple) -> str:
-    kind, text = tok[TYPE], tok[TEXT]
-    if kind == "$END":
-        return "the end of the program"
-    if kind == "_NL":
-        return "the end of the line"
-    if kind == "NAME":
-        return f"name '{text}'"
-    if kind == "NUMBER":
-        return f"number {text}"
-    return f"'{text}'"
-
-
-def _open_paren(tokens: list, i: int) -> tuple | None:
-    """The '(' left open before token i, if any."""
-    opened: list = []
-    for tok in tokens[:i]:
-        if tok[TYPE] == "LPAR":
-            opened.append(tok)
-        elif tok[TYPE] == "RPAR" and opened:
-            opened.pop()
-        elif tok[TYPE] in ("_NL", "SEMICOLON"):
-            opened.clear()
-    return opened[-1] if opened else None
-
-
-def _continued_line(source: str, tokens: list, i: int) -> str | None:
-    """If token i starts a line that the layout rule joined to the line before, a hint saying so."""
-    tok, prev = tokens[i], tokens[i - 1] if i else None
-    line_start = source.rfind("\n", 0, tok[START]) + 1
-    indented = line_start < tok[START] and not source[line_start : tok[START]].strip()
-    if not indented or prev is None or prev[END] >= line_start or prev[TYPE] in ("_NL", "SEMICOLON"):
-        return None
-    if _open_paren(tokens, i) is not None:
-        return None  # joined by the parentheses, not by the indentation
-    line, _ = _where(source, tok[START])
-    return f"line {line} is indented, so it continues the line before; unindent it to start a new statement"
-
-
-def _unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxError_:
-    tok = tokens[i]
-    prev = tokens[i - 1] if i else None
-    kind = tok[TYPE]
-    expected_terms = {t for t in expected if t.isupper() or t.startswith("$") or t.startswith("_")}
-    start, end = tok[START], tok[END]
-    ends_statement = kind in ("$END", "_NL", "SEMICOLON")
-    if ends_statement:
-        # Point just after the last thing written, not at the (invisible) end.
-        start = end = prev[END] if prev else 0
-    opened = _open_paren(tokens, i)
-    if ends_statement and opened is not None and "RPAR" in expected_terms:
-        line, column = _where(source, opened[START])
-        here, _ = _where(source, start)
-        at = f"column {column}" if line == here else f"line {line}, column {column}"
-        return _error(source, f"missing ')' to close the '(' at {at}", start, end)
-    if expected_terms & _OPERAND:
-        return _operand_expected(source, tok, prev, start, end)
-    if kind == "RPAR":
-        return _error(source, "unmatched ')'", start, end)
-    if kind in ("NAME", "NUMBER", "LPAR") and prev is not None:
-        return _missing_operator(source, tokens, i)
-    if kind in ("EQUAL", "AUGOP"):
-        after = tokens[i + 1]
-        hint = f"write {after[TEXT]}= to compare" if after[TEXT] in ("<", ">") and after[START] == end else None
-        return _error(source, f"cannot assign here: the left of '{tok[TEXT]}' must be a single name", start, end, hint)
-    if kind == "COMMA":
-        return _error(source, "',' outside a function call", start, end, "write max(a, b) to call a function")
-    if kind == "PM":
-        msg = "'±' gives an input its uncertainty: it must be the whole right side of an assignment"
-        return _error(source, msg, start, end, "write L = 1.0 ± 0.1 as its own statement")
-    if kind == "COMPARE":  # after a complete operand, a comparison is refused only in a comparison
-        hint = "write (a < b) * (b < c) for 'a < b and b < c', or add parentheses"
-        return _error(source, f"comparisons cannot be chained: '{tok[TEXT]}' follows a comparison", start, end, hint)
-    words = sorted({_WORDS.get(t, t.lower()) for t in expected_terms})
-    more = f"; expected {' or '.join(words)}" if words else ""
-    return _error(source, f"unexpected {_describe(tok)}{more}", start, end)
-
-
-def _operand_expected(source: str, tok: tuple, prev: tuple | None, start: int, end: int) -> SyntaxError_:
-    """An expression must start here: at the start of a statement, or after an operator."""
-    if prev is None or prev[TYPE] in ("_NL", "SEMICOLON"):
-        return _error(source, f"expected a statement, found {_describe(tok)}", start, end)
-    found = "" if tok[TYPE] in ("$END", "_NL", "SEMICOLON") else f", found {_describe(tok)}"
-    hint = None
-    if prev[TYPE] == "EQUAL" and tok[TEXT] in ("<", ">") and prev[END] == tok[START]:
-        hint = f"write {tok[TEXT]}= to compare"  # `=<` and `=>`
-    return _error(source, f"expected an expression after {_describe(prev)}{found}", start, end, hint)
-
-
-def _missing_operator(source: str, tokens: list, i: int) -> SyntaxError_:
-    """Two operands side by side: `2x`, `exp x`, `1_000`, `2(x+1)`, `a = 1 b = 2`."""
-    tok, prev = tokens[i], tokens[i - 1]
-    kind, start, end = tok[TYPE], tok[START], tok[END]
-    following = tokens[i + 1][TYPE] if i + 1 < len(tokens) else "$END"
-    adjacent = prev[END] == start
-    if prev[TYPE] == "NUMBER" and kind == "NAME" and adjacent and re.match(r"_[0-9]", tok[TEXT]):
-        written = _NUMBERISH.match(source, prev[START]).group()
-        return _error(source, f"'_' cannot separate digits: {written}", prev[START], prev[START] + len(written),
-                      number_hint(written))  # fmt: skip
-    hint = _continued_line(source, tokens, i)
-    if hint is not None:
-        pass
-    elif kind == "NAME" and following in ("EQUAL", "AUGOP"):
-        hint = "separate statements with a new line or ';'"
-    elif prev[TYPE] == "NUMBER" and kind == "NAME" and adjacent:
-        hint = f"write {prev[TEXT]}*{tok[TEXT]} to multiply"
-    elif prev[TYPE] == "NAME" and prev[TEXT] in FUNCTIONS and kind in ("NAME", "NUMBER"):
-        hint = f"write {prev[TEXT]}({tok[TEXT]})"
-    elif kind == "LPAR" and prev[TYPE] in ("NUMBER", "RPAR"):
-        hint = "write * to multiply"
-    return _error(source, f"missing operator before {_describe(tok)}", start, end, hint)
-
-
-_WORDS = {
-    "NAME": "a name",
-    "NUMBER": "a number",
-    "LPAR": "'('",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "AT": "'@'",
-    "COLON": "':'",
-    "RPAR": "')'",
-    "PLUS": "'+'",
-    "MINUS": "'-'",
-    "STAR": "'*'",
-    "SLASH": "'/'",
-    "POW": "'**'",
-    "COMPARE": "a comparison",
-    "AUGOP": "'+='",
-    "EQUAL": "'='",
-    "COMMA": "','",
-    "PM": "'±'",
-    "SEMICOLON": "';'",
-    "_NL": "a new line",
-    "$END": "the end of the program",
-}

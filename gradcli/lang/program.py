@@ -76,8 +76,9 @@ class Program:
     source: str
     stmts: list[Stmt]
     code: list[tuple] = field(default_factory=list)
-    functions: dict = field(default_factory=dict)  # name -> gradcli.functions.Definition, in order
-    array_calls: bool = False  # pass 1 saw sum(x), max(x), ... (gradcli.arrays)
+    functions: dict = field(default_factory=dict)  # name -> gradcli.lang.definitions.Definition, in order
+    array_calls: bool = False  # pass 1 saw sum(x), max(x), ... (gradcli.build.arrays)
+    templates: dict = field(default_factory=dict, repr=False)  # built-in f'(x) templates, built once (build.functions)
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:

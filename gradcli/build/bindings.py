@@ -1,0 +1,121 @@
+"""Bindings: `NAME=VALUE` from the command line and `--bindings FILE` (a JSON object), read into
+the values a build takes (floats, nested lists for arrays, Uncertain for `1.0±0.1`)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gradcli.build.array_values import ShapeError, value_shape
+from gradcli.build.standard import build
+from gradcli.build.uncertain import parse_uncertain_binding
+from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
+from gradcli.core.ops import CONSTANTS, FUNCTIONS
+from gradcli.lang.numbers import number_hint, parse_number, underflows
+from gradcli.lang.program import Program
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]:
+    """'a=2', 'x=-1e-3', 'theta=pi/4' -> (name, value).  VALUE is a number or a constant
+    expression of the language (numbers, pi, tau, operators, functions)."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not name or not raw:
+        raise BindingError(
+            f"bad binding {text!r}: expected NAME=VALUE, e.g. a=2.0",
+            hint="the program itself is the first argument; with -f/--file every argument is a binding",
+        )
+    if not _NAME.match(name):
+        raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
+    if name in CONSTANTS or name in FUNCTIONS:
+        raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
+    if "±" in raw or "+/-" in raw:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
+        return name, parse_uncertain_binding(text, name, raw, allow_nonfinite, value_of=parse_binding)
+    number = parse_number(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
+    value = number if number is not None else _constant_expression(text, raw)
+    if value.__class__ is not list and not math.isfinite(value) and not allow_nonfinite:  # a list: x=[1, 2]
+        raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
+    if number == 0.0 and underflows(raw):
+        raise BindingError(f"bad binding {text!r}: {raw} is too small for a double and would become 0")
+    return name, value
+
+
+def parse_expression(text: str) -> Program:
+    """A program that is exactly one bare expression (a binding's value, a claim)."""
+    from gradcli.lang.parser import parse  # lazily: plain numbers never need the parser
+
+    program = parse(text)
+    if len(program.stmts) != 1 or program.stmts[0].target is not None:
+        raise UsageError("expected one expression, such as f*b or pi/4")
+    return program
+
+
+def _constant_expression(text: str, raw: str) -> float:
+    try:
+        graph = build(parse_expression(raw))
+        array = graph.arrays.output if graph.arrays is not None else None
+        return graph.output.data if array is None else array.data  # x=[1, 2, 3]: nested lists
+    except (MathError, ShapeError) as exc:
+        raise BindingError(f"bad binding {text!r}: {exc.message}") from None
+    except GradcliError:
+        raise BindingError(
+            f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4",
+            hint=number_hint(raw),  # 1_000 -> "write 1000"; Arabic-Indic digits -> ASCII
+        ) from None
+
+
+def parse_bindings(texts, allow_nonfinite: bool = False) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for text in texts:
+        name, value = parse_binding(text, allow_nonfinite)
+        if name in out:
+            raise BindingError(f"'{name}' is bound twice on the command line")
+        out[name] = value
+    return out
+
+
+def read_bindings_file(path, allow_nonfinite: bool = False) -> dict:
+    """A JSON object of bindings: numbers, nested lists of numbers, or strings read as a
+    command-line binding's value (`"1.0±0.1"`, `"pi/4"`, `"[1, 2]"`)."""
+    import json  # lazily, as pathlib: only --bindings needs them
+    from pathlib import Path
+
+    where = f"--bindings {path}"
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise BindingError(f"{where}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise BindingError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise BindingError(f"{where}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(doc, dict):
+        raise BindingError(f'{where}: expected a JSON object of bindings, such as {{"x": [1, 2], "a": 0.5}}')
+    out = {}
+    for name, value in doc.items():
+        if isinstance(value, str):
+            key, parsed = parse_binding(f"{name}={value}", allow_nonfinite)
+        else:
+            key, _ = parse_binding(f"{name}=0")  # the name's checks
+            parsed = _json_value(value, f"{where}: '{name}'", allow_nonfinite)
+            value_shape(parsed, f"{where}: '{name}': ")
+        out[key] = parsed
+    return out
+
+
+def _json_value(value, where: str, allow_nonfinite: bool):
+    import json
+
+    if isinstance(value, list):
+        return [_json_value(v, where, allow_nonfinite) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BindingError(f"{where}: expected a number or a list of numbers, got {json.dumps(value)[:40]}")
+    try:
+        x = float(value)
+    except OverflowError:
+        raise BindingError(f"{where}: {value} is too large for a double") from None
+    if not math.isfinite(x) and not allow_nonfinite:
+        raise BindingError(f"{where}: the value is not finite (use --allow-nonfinite)")
+    return x
