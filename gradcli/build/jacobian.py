@@ -4,7 +4,8 @@ Jacobian (one reverse sweep per output element), and their JSON form."""
 from __future__ import annotations
 
 from gradcli.build.array_values import Array, nest, shape_text, suffixes
-from gradcli.core.engine import number, reaching, topological_order
+from gradcli.core.formula import number
+from gradcli.core.engine import reaching, topological_order
 from gradcli.core.errors import UsageError
 from gradcli.core.ops import INPUT
 

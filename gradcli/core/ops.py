@@ -29,6 +29,11 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from gradcli.core import _float_rules
+from gradcli.core.floatmath import cbrt as _cbrt
+from gradcli.core.floatmath import rounded as _round
+from gradcli.core.floatmath import sigmoid as _sigmoid
+from gradcli.core.floatmath import sign as _sign
+from gradcli.core.floatmath import softplus as _softplus
 
 inf = math.inf
 nan = math.nan
@@ -73,38 +78,6 @@ class Namespace:
     def __init__(self, make: Callable[[Op], Callable]) -> None:
         for op in OPS:
             setattr(self, op.name, make(op))
-
-
-# -- forward rules that need more than one `math` call --------------------------------
-
-
-def _sigmoid(x: float) -> float:
-    # Two branches so that exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _softplus(x: float) -> float:
-    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact and overflow-free.
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (x if x != x else 0.0))
-
-
-def _cbrt(x: float) -> float:
-    # The real cube root, negative arguments too (math.cbrt is new in Python 3.11).
-    r = abs(x) ** (1.0 / 3.0)
-    if r:
-        r -= (r * r * r - abs(x)) / (3.0 * r * r)  # one Newton step: correctly rounded in practice
-    return math.copysign(r, x)
-
-
-def _round(x: float) -> float:
-    return float(round(x))  # half to even, as PyTorch and numpy
 
 
 def _step_branch(f: Callable[[float], float], at: Callable[[float], bool]):

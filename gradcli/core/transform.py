@@ -15,8 +15,9 @@ import math
 from collections.abc import Sequence
 from functools import partial
 
-from gradcli.core.engine import Value, apply, backward_sweep, compute, describe, fmt, lift, reaching
+from gradcli.core.engine import Value, apply, backward_sweep, compute, lift, reaching
 from gradcli.core.errors import UsageError
+from gradcli.core.formula import describe, fmt
 from gradcli.core.ops import CONST, Namespace, Op
 
 MAX_NODES = 2_000_000  # a derivative graph larger than this is refused, never a hang
