@@ -17,7 +17,6 @@ The builder calls in through the extension interface (gradcli.build.extension), 
 from __future__ import annotations
 
 import math
-import re
 from itertools import product as _grid
 
 from gradcli.build.array_functions import function, matmul
@@ -40,6 +39,7 @@ from gradcli.build.jacobian import Info
 from gradcli.core.engine import Value
 from gradcli.core.errors import BindingError, NameError_, UsageError
 from gradcli.core.ops import ARRAY_FUNCTIONS, BY_NAME, CONST, FUNCTIONS, MATMUL
+from gradcli.lang.elements import element_label, flat_index, split_element
 from gradcli.lang.located import located
 from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE
 
@@ -240,22 +240,20 @@ def add_input(b, name: str, value, default_stmt) -> bool:
 
 def pick(b, of: str):
     """`--of y[0]`, `--of W[1,-1]`: one element of an array as the scalar output, or None."""
-    m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\[([-+\d,\s]+)\]\s*", of)
-    if m is None or m[1] not in b.env:
+    element = split_element(of)
+    if element is None or element[0] not in b.env:
         return None
-    array, name = b.env[m[1]], m[1]
+    name, index = element
+    array = b.env[name]
     if array.__class__ is not Array:
         raise UsageError(f"--of {of}: '{name}' is a scalar, not an array", hint=f"write --of {name}")
-    index = [int(t) for t in m[2].split(",")]
     shape = array.shape
     if len(index) != len(shape):
         raise UsageError(f"--of {of}: '{name}' has {shape_text(shape)}: give {len(shape)} index(es)")
     for axis, (i, dim) in enumerate(zip(index, shape)):
         if not -dim <= i < dim:
             raise UsageError(f"--of {of}: index {i} is out of range for axis {axis} of '{name}' ({shape_text(shape)})")
-    index = [i % dim for i, dim in zip(index, shape)]
-    flat = sum(i * math.prod(shape[a + 1 :]) for a, i in enumerate(index))
-    return array.items[flat], name + "[" + ",".join(map(str, index)) + "]"
+    return array.items[flat_index(index, shape)], element_label(name, index, shape)
 
 
 def array_call(program, fn: str, nargs: int, start: int, end: int) -> bool:
