@@ -7,6 +7,7 @@ import math
 import re
 from itertools import product as _grid
 
+from gradcli.core.brackets import CLOSE, OPEN, levels
 from gradcli.core.engine import Value, apply, fold, lift
 from gradcli.core.errors import BindingError, MathError, UsageError
 from gradcli.core.ops import BY_NAME, CONST
@@ -74,28 +75,26 @@ def error(b, message: str, start: int, end: int, hint: str | None = None, cls=Sh
     return located(cls, b.program, message, start, end, hint)
 
 
+BRACKETS = OPEN + CLOSE
+
+
 def operator_span(source: str, start: int, end: int, symbol: str) -> tuple[int, int]:
     """Where a binary operator's symbol is in `source[start:end]`: the last one outside
     brackets (the first for the right-associative ** and ^), skipping `**` for `*` and unary
     minus; the whole span if there is none (a function call)."""
-    depth, found, i = 0, None, start
-    while i < end:
-        ch = source[i]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and source.startswith(symbol, i):
-            if symbol == "*" and source.startswith("**", i):
-                i += 2
-                continue
-            before = source[start:i].rstrip()
-            if before and before[-1] not in "+-*/@^(,=<>":
-                found = i
-                if symbol in ("**", "^"):
-                    break
-            i += len(symbol) - 1
-        i += 1
+    found, skip = None, start
+    for i, ch, depth in levels(source, start, end):
+        if i < skip or depth or ch in BRACKETS or not source.startswith(symbol, i):
+            continue
+        if symbol == "*" and source.startswith("**", i):
+            skip = i + 2
+            continue
+        skip = i + len(symbol)
+        before = source[start:i].rstrip()
+        if before and before[-1] not in "+-*/@^(,=<>":
+            found = i
+            if symbol in ("**", "^"):
+                break
     return (found, found + len(symbol)) if found is not None else (start, end)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from gradcli.core.brackets import CLOSE, levels
 from gradcli.core.ops import Op
 
 
@@ -46,12 +47,10 @@ def _operand(text: str) -> str:
         return text if float(text) >= 0 else f"({text})"
     except ValueError:
         pass
-    depth = 0
     head = text.find("(")
     if head < 0 or not text.endswith(")") or not (head == 0 or text[:head].replace("_", "").isalnum()):
         return f"({text})"
-    for i, ch in enumerate(text[head:], head):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and i != len(text) - 1:
+    for i, ch, depth in levels(text, head):
+        if ch in CLOSE and depth == 0 and i != len(text) - 1:
             return f"({text})"  # `f(a)+g(b)`: the first call closes early
     return text
