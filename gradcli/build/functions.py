@@ -37,7 +37,7 @@ from gradcli.build.array_values import Array, paren, suffixes
 from gradcli.build.arrays import array_call, uses_arrays
 from gradcli.build.arrays import step as array_step
 from gradcli.build.extension import Extension
-from gradcli.core.engine import Value, apply, lift, reaching
+from gradcli.core.engine import Value, apply, lift, positions, reaching
 from gradcli.core.errors import NameError_, UsageError
 from gradcli.core.ops import ARRAY_FUNCTIONS, CONST, CONSTANTS, FUNCTIONS, INPUT, MATMUL
 from gradcli.core.transform import Builder, gradient
@@ -198,7 +198,7 @@ class Template:
     result: int = 0  # the slot of the output
 
     def __post_init__(self) -> None:
-        slot = {id(p): i for i, p in enumerate(self.params)}
+        slot = positions(self.params)
         plan = self.plan
 
         def slot_of(node) -> int:

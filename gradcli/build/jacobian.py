@@ -4,9 +4,9 @@ Jacobian (one reverse sweep per output element), and their JSON form."""
 from __future__ import annotations
 
 from gradcli.build.array_values import Array, nest, shape_text, suffixes
-from gradcli.core.formula import number
-from gradcli.core.engine import reaching, topological_order
+from gradcli.core.engine import positions, reaching, topological_order
 from gradcli.core.errors import UsageError
+from gradcli.core.formula import number
 from gradcli.core.ops import INPUT
 
 
@@ -33,7 +33,7 @@ def backward(graph, allow_nonfinite: bool = False) -> None:
     info = graph.arrays
     outputs = info.output.items
     inputs = list(graph.inputs.values())
-    column = {id(x): j for j, x in enumerate(inputs)}
+    column = positions(inputs)
     rows = []
     for y in outputs:
         order = topological_order(y)

@@ -229,6 +229,11 @@ def _is_literal(node: Value) -> bool:
     return node.op is CONST and node.label not in ("pi", "tau")
 
 
+def positions(nodes: Sequence[Value]) -> dict[int, int]:
+    """id() of each node -> its position in `nodes` (a node is not hashable by value: its id)."""
+    return {id(node): i for i, node in enumerate(nodes)}
+
+
 # -- the backward pass ------------------------------------------------------------------
 
 
