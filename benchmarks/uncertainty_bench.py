@@ -9,7 +9,7 @@ Monte Carlo, two figures:
     samples the same inputs, evaluates the formula, and takes mean, standard deviation and the
     two percentiles (both pay interpreter and numpy start-up; gradcli also builds its graph and
     prints the node table);
-  - in process: gradcli.analysis.uncertainty.monte_carlo + summarize against the script's function.
+  - in process: gradcli.analysis.monte_carlo.monte_carlo + summarize against the script's function.
 Orders: time of the first-order budget (eval's gradient, already computed: the budget itself),
 of one float gradient, and of second_order_variance, for a chain of n inputs.
 """
@@ -73,7 +73,7 @@ def processes(n: int, rounds: int) -> tuple[float, float]:
 
 
 def in_process(n: int, rounds: int) -> tuple[float, float]:
-    from gradcli.analysis.uncertainty import monte_carlo, summarize
+    from gradcli.analysis.monte_carlo import monte_carlo, summarize
     from gradcli.build.standard import evaluate
     from gradcli.build.bindings import parse_bindings
 

@@ -10,9 +10,11 @@ import sys
 
 import pytest
 
-from gradcli.analysis.uncertainty import Spec, plus_minus, propagate, round_gum, second_order_variance, tolerance
-from gradcli.build.standard import evaluate
+from gradcli.analysis.gum import plus_minus, round_gum, tolerance
+from gradcli.analysis.uncertainty import propagate, second_order_variance
 from gradcli.build.bindings import parse_bindings
+from gradcli.build.standard import evaluate
+from gradcli.build.uncertain import Spec
 
 
 def run(source, *bindings, **options):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from gradcli.analysis.diff import nth_derivative
 from gradcli.analysis.hessian import Hessian, hessian
-from gradcli.build.builder import Graph
+from gradcli.build.graph import Graph
 from gradcli.core.engine import Value
 
 
 def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) -> Graph:
     """A Graph from program text (`"y = x*x"`) or a Python function of Values (`lambda x: x*x`,
     called with one Value per name of `point`, by keyword)."""
-    from gradcli.build.builder import evaluate
+    from gradcli.build.standard import evaluate
     from gradcli.core.engine import topological_order
 
     point = dict(point or {})

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcli.build.builder import Graph
+from gradcli.build.graph import Graph
 from gradcli.core.engine import compute
 from gradcli.core.errors import MathError
 from gradcli.core.ops import CONST, array_forward, numpy_namespace

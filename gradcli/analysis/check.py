@@ -26,8 +26,9 @@ from gradcli.analysis.check_claims import Claim, evaluate_claim, parse_claim
 from gradcli.analysis.numdiff import Estimate
 from gradcli.analysis.probe import Probe, needed_ids
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value, _finite, number
+from gradcli.core.engine import Value, _finite
 from gradcli.core.errors import MathError, UsageError
+from gradcli.core.formula import number
 
 ROUGH = 1e-3  # relative error up to which an imprecise estimate may still show a clear failure
 

@@ -7,7 +7,6 @@ same numerical derivative as the input's own row.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from gradcli.build.graph import Graph
@@ -27,8 +26,8 @@ class Claim:
 
 def parse_claim(graph: Graph, name: str, text: str) -> Claim:
     """A hand-derived dL/dNAME: a number or an expression in the program's names."""
-    from gradcli.build.standard import check_names
     from gradcli.build.bindings import parse_expression
+    from gradcli.build.standard import check_names
 
     where = f"expect {name}={text}"
     if name not in graph.inputs and graph.arrays is not None:  # x[0], x[-1], W[1, 0]: an array input's element
@@ -71,17 +70,19 @@ def _bindings(graph: Graph) -> dict[str, float]:
 
 def _element_label(graph: Graph, name: str, where: str) -> str:
     """`x[-1]` or `W[1, 0]` as the input's label (`x[2]`, `W[1,0]`); `x` alone is refused."""
-    from gradcli.build.arrays import shape_text
+    from gradcli.build.array_values import shape_text
+    from gradcli.lang.elements import element_label, in_range, split_element
 
     shapes = graph.arrays.shapes
     if name in shapes:
         first = ",".join("0" * len(shapes[name]))
         raise UsageError(f"{where}: '{name}' is an array of {shape_text(shapes[name])}: claim one element's gradient",
                          hint=f"for example --expect '{name}[{first}]=...'")  # fmt: skip
-    m = re.fullmatch(r"([A-Za-z_]\w*)\[\s*([-+]?\d+(?:\s*,\s*[-+]?\d+)*)\s*\]", name)
-    if m is None or m[1] not in shapes:
+    element = split_element(name)
+    if element is None or element[0] not in shapes:
         return name
-    shape, index = shapes[m[1]], [int(t) for t in m[2].split(",")]
-    if len(index) != len(shape) or not all(-n <= i < n for i, n in zip(index, shape)):
-        raise UsageError(f"{where}: no element {name} in '{m[1]}' ({shape_text(shape)})")
-    return m[1] + "[" + ",".join(str(i % n) for i, n in zip(index, shape)) + "]"
+    array, index = element
+    shape = shapes[array]
+    if not in_range(index, shape):
+        raise UsageError(f"{where}: no element {name} in '{array}' ({shape_text(shape)})")
+    return element_label(array, index, shape)

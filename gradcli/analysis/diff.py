@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 
-from gradcli.build.builder import Graph
-from gradcli.core.engine import Value, fmt, reaching
+from gradcli.build.graph import Graph
+from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
+from gradcli.core.formula import fmt
 from gradcli.core.transform import Builder, gradient
 
 MAX_ORDER = 10  # beyond this, expressions swell past anything readable (and memory)
@@ -22,7 +23,7 @@ MAX_ORDER = 10  # beyond this, expressions swell past anything readable (and mem
 def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:
     """d^order output / d wrt^order as a node (with the builder holding the nodes it made)."""
     if wrt not in graph.inputs:
-        from gradcli.build.builder import _suggest
+        from gradcli.lang.suggest import suggest as _suggest
 
         inputs = ", ".join(graph.inputs) or "none"
         raise UsageError(

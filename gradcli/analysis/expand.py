@@ -8,9 +8,10 @@ is fine, its expansion (e^800 - 1)/(e^800 + 1) is not).
 
 from __future__ import annotations
 
-from gradcli.build.builder import Graph
-from gradcli.core.engine import Value, apply, describe, fmt, lift
+from gradcli.build.graph import Graph
+from gradcli.core.engine import Value, apply, lift
 from gradcli.core.errors import MathError
+from gradcli.core.formula import describe, fmt
 from gradcli.core.ops import BY_NAME, Op
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-from gradcli.build.builder import Graph
-from gradcli.core.engine import Value, backward_sweep, describe, fmt, local_derivatives, number
+from gradcli.build.graph import Graph
+from gradcli.core.engine import Value, backward_sweep, local_derivatives
+from gradcli.core.formula import describe, fmt, number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z")
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z|[0-9.]+([eE][-+]?[0-9]+)?\Z")

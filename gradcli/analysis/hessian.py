@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gradcli.build.builder import Graph
+from gradcli.build.graph import Graph
 from gradcli.core.errors import MathError
 from gradcli.core.transform import Builder, gradient, partials
 
@@ -26,7 +26,7 @@ class Hessian:
     definiteness: str = ""
 
     def to_dict(self) -> dict:
-        from gradcli.core.engine import number
+        from gradcli.core.formula import number
 
         return {
             "output": self.output,

@@ -20,7 +20,10 @@ import numpy as np
 import orjson
 
 from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
-from gradcli.build.builder import Graph, build, check_names, is_constant, parse_binding
+from gradcli.build.bindings import parse_binding
+from gradcli.build.graph import Graph
+from gradcli.build.names import is_constant
+from gradcli.build.standard import build, check_names
 from gradcli.core.errors import BindingError, GradcliError, UsageError
 from gradcli.core.ops import CONST
 from gradcli.lang.program import Program
@@ -342,7 +345,7 @@ def prepare(
 ) -> Sweep:
     """Parse the bindings, build the graph once (its structure holds at every point) and
     compile it for arrays.  Raises GradcliError for anything eval would refuse up front."""
-    from gradcli.build.builder import parse_bindings
+    from gradcli.build.bindings import parse_bindings
 
     axes = [parse_axis(t, allow_nonfinite, default_count) for t in binding_texts if is_swept(t)]
     plain = parse_bindings([t for t in binding_texts if not is_swept(t)], allow_nonfinite)
@@ -361,7 +364,7 @@ def prepare(
         bindings.update({c: 1.0 for c in candidates if c not in computed and c not in bindings})
     check_names(program, bindings, allow_nonfinite)  # eval's name errors, with the user's option
     graph = build(program, bindings, of, allow_nonfinite=True)  # values do not matter, only structure
-    from gradcli.build.arrays import needs_scalar
+    from gradcli.build.jacobian import needs_scalar
 
     needs_scalar(graph)  # an array output: one element with --of y[0]
     if not allow_nonfinite:
@@ -560,8 +563,8 @@ def failure_summary(sweep: Sweep) -> GradcliError | None:
     first = sweep.first_failure
     if not sweep.failed or first is None:
         return None
-    from gradcli.core.engine import fmt
     from gradcli.core.errors import MathError
+    from gradcli.core.formula import fmt
 
     at = ", ".join(f"{k} = {fmt(v)}" for k, v in first.point.items())
     rows = "row" if sweep.done == 1 else "rows"

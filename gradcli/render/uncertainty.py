@@ -20,7 +20,7 @@ def renderables(result, options: OutputOptions) -> list:
     """The headline, the budget and Monte Carlo's summary, as rich renderables."""
     from rich.text import Text
 
-    from gradcli.analysis.uncertainty import K95, plus_minus
+    from gradcli.analysis.gum import K95, plus_minus
 
     name = result.output
     order = "second order, GUM 5.1.2 note" if result.order == 2 else "first order, GUM 5.1.2"
