@@ -2,8 +2,8 @@
 
 The float interpreter (gradcli.interpreter + engine) runs each equation on one float.  This
 one runs the same equations on arrays of shape (points,): the forward pass applies each op's
-numpy form (`ops.array_forward`) in creation order, and the backward pass runs the op table's
-own vjp rules with `P = ops.numpy_namespace(np)` in a reverse sweep over the nodes the output
+numpy form (`numpy_rules.array_forward`) in creation order, and the backward pass runs the op table's
+own vjp rules with `P = numpy_rules.numpy_namespace(np)` in a reverse sweep over the nodes the output
 needs, so the derivative rules (kinks, ties, where-pieces) are the very same code as `eval`'s.
 There is no per-point Python loop: a block of 32,768 points costs one numpy call per edge.
 
@@ -26,7 +26,8 @@ import numpy as np
 from gradcli.build.graph import Graph
 from gradcli.core.engine import compute
 from gradcli.core.errors import MathError
-from gradcli.core.ops import CONST, array_forward, numpy_namespace
+from gradcli.core.numpy_rules import array_forward, numpy_namespace
+from gradcli.core.ops import CONST
 
 P = numpy_namespace(np)
 

@@ -32,3 +32,56 @@ def cbrt(x: float) -> float:
 
 def rounded(x: float) -> float:
     return float(round(x))  # half to even, as PyTorch and numpy
+
+
+# -- IEEE-754 results where `math` raises (--allow-nonfinite, and the rules' SAFE floats) --
+
+inf = math.inf
+nan = math.nan
+
+
+def overflow_or_nan(xs: tuple, exc: Exception) -> float:
+    """The default IEEE result where `math` raised: inf for an overflow, else NaN."""
+    return inf if isinstance(exc, OverflowError) else nan
+
+
+def div_failure(xs: tuple, exc: Exception) -> str | None:
+    return "division by zero" if xs[1] == 0.0 else None
+
+
+def pow_failure(xs: tuple, exc: Exception) -> str | None:
+    x, y = xs
+    if x == 0.0 and y < 0.0:
+        return "zero to a negative power"
+    if x < 0.0 and isinstance(exc, ValueError) and y != 0.0:
+        return "negative base with a fractional exponent"
+    return None
+
+
+def ieee_div(xs: tuple, exc: Exception) -> float:
+    x, y = xs
+    if y == 0.0:
+        return nan if x == 0.0 or x != x else math.copysign(inf, x) * math.copysign(1.0, y)
+    return overflow_or_nan(xs, exc)
+
+
+def ieee_log(xs: tuple, exc: Exception) -> float:
+    return -inf if xs[0] == 0.0 else nan  # log 0 = -inf; log of a negative number = NaN
+
+
+def ieee_log1p(xs: tuple, exc: Exception) -> float:
+    return -inf if xs[0] == -1.0 else nan
+
+
+def ieee_pow(xs: tuple, exc: Exception) -> float:
+    x, y = xs
+    odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+    if x == 0.0:  # 0 ** negative: inf, signed like x for odd y
+        return math.copysign(inf, x) if odd else inf
+    if isinstance(exc, OverflowError):
+        return -inf if x < 0.0 and odd else inf
+    return nan
+
+
+def ieee_odd(xs: tuple, exc: Exception) -> float:
+    return math.copysign(inf, xs[0]) if isinstance(exc, OverflowError) else nan  # sinh

@@ -30,6 +30,14 @@ from typing import NamedTuple
 
 from gradcli.core import _float_rules
 from gradcli.core.floatmath import cbrt as _cbrt
+from gradcli.core.floatmath import div_failure as _div_failure
+from gradcli.core.floatmath import ieee_div as _ieee_div
+from gradcli.core.floatmath import ieee_log as _ieee_log
+from gradcli.core.floatmath import ieee_log1p as _ieee_log1p
+from gradcli.core.floatmath import ieee_odd as _ieee_odd
+from gradcli.core.floatmath import ieee_pow as _ieee_pow
+from gradcli.core.floatmath import overflow_or_nan as _overflow_or_nan
+from gradcli.core.floatmath import pow_failure as _pow_failure
 from gradcli.core.floatmath import rounded as _round
 from gradcli.core.floatmath import sigmoid as _sigmoid
 from gradcli.core.floatmath import sign as _sign
@@ -38,11 +46,6 @@ from gradcli.core.floatmath import softplus as _softplus
 inf = math.inf
 nan = math.nan
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
-
-
-def _overflow_or_nan(xs: tuple, exc: Exception) -> float:
-    """The default IEEE result where `math` raised: inf for an overflow, else NaN."""
-    return inf if isinstance(exc, OverflowError) else nan
 
 
 class Op(NamedTuple):
@@ -66,6 +69,9 @@ class Op(NamedTuple):
     array: Callable[..., object] | None = None  # forward on numpy arrays, as array(np, *xs); None: np.<name>
     failure: Callable[[tuple, Exception], str | None] | None = None  # why forward failed, in words
     floats: Callable[..., tuple] | None = None  # vjp compiled for floats (set below the namespaces)
+    # Algebraic identities for the derivative transform (x*1 = x, x+0 = x, --x = x): simplify(P,
+    # *operands) returns an equal node without building one, or None (gradcli.core.transform).
+    simplify: Callable[..., object] | None = None
 
     def local(self, out: float, *xs: float) -> tuple:
         """The local partial derivatives d out / d x_i (the vjp of an upstream 1)."""
@@ -180,51 +186,6 @@ def _x_hypot(P, x, y):
     return P.sqrt(P.add(P.mul(x, x), P.mul(y, y)))
 
 
-# -- IEEE-754 results where `math` raises (--allow-nonfinite, and the rules' SAFE floats) --
-
-
-def _div_failure(xs: tuple, exc: Exception) -> str | None:
-    return "division by zero" if xs[1] == 0.0 else None
-
-
-def _pow_failure(xs: tuple, exc: Exception) -> str | None:
-    x, y = xs
-    if x == 0.0 and y < 0.0:
-        return "zero to a negative power"
-    if x < 0.0 and isinstance(exc, ValueError) and y != 0.0:
-        return "negative base with a fractional exponent"
-    return None
-
-
-def _ieee_div(xs: tuple, exc: Exception) -> float:
-    x, y = xs
-    if y == 0.0:
-        return nan if x == 0.0 or x != x else math.copysign(inf, x) * math.copysign(1.0, y)
-    return _overflow_or_nan(xs, exc)
-
-
-def _ieee_log(xs: tuple, exc: Exception) -> float:
-    return -inf if xs[0] == 0.0 else nan  # log 0 = -inf; log of a negative number = NaN
-
-
-def _ieee_log1p(xs: tuple, exc: Exception) -> float:
-    return -inf if xs[0] == -1.0 else nan
-
-
-def _ieee_pow(xs: tuple, exc: Exception) -> float:
-    x, y = xs
-    odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
-    if x == 0.0:  # 0 ** negative: inf, signed like x for odd y
-        return math.copysign(inf, x) if odd else inf
-    if isinstance(exc, OverflowError):
-        return -inf if x < 0.0 and odd else inf
-    return nan
-
-
-def _ieee_odd(xs: tuple, exc: Exception) -> float:
-    return math.copysign(inf, xs[0]) if isinstance(exc, OverflowError) else nan  # sinh
-
-
 def _gt(P, x, y):
     return P.gt(x, y)
 
@@ -235,6 +196,67 @@ def _lt(P, x, y):
 
 def _compare(fn):
     return lambda x, y: 1.0 if fn(x, y) else 0.0
+
+
+# -- algebraic identities: what the derivative transform's builder need not build -----------
+# Operands are nodes; a rule returns an equal node (an operand, a constant P.const(v), or one
+# built with P: `.node` unwraps P's result), or None to build the op as it is.
+
+
+def _is(node, value: float) -> bool:
+    return node.op is CONST and node.data == value
+
+
+def _is_neg(node) -> bool:
+    return node.op.name == "neg"
+
+
+def _s_add(P, x, y):
+    if _is(x, 0.0) or _is(y, 0.0):
+        return y if _is(x, 0.0) else x
+    if _is_neg(y) or _is_neg(x):  # a + -b = a - b
+        return P.sub(x, y.a).node if _is_neg(y) else P.sub(y, x.a).node
+    return None
+
+
+def _s_sub(P, x, y):
+    if _is(y, 0.0):
+        return x
+    if _is_neg(y):
+        return P.add(x, y.a).node
+    return P.neg(y).node if _is(x, 0.0) else None
+
+
+def _s_mul(P, x, y):
+    if _is(x, 0.0) or _is(y, 0.0):
+        return P.const(0.0)
+    if _is(x, 1.0) or _is(y, 1.0):
+        return y if _is(x, 1.0) else x
+    if _is(x, -1.0) or _is(y, -1.0):
+        return P.neg(y if _is(x, -1.0) else x).node
+    if _is_neg(x) or _is_neg(y):  # -a*b = -(a*b), so that sums read a - b
+        return P.neg(P.mul(x.a, y) if _is_neg(x) else P.mul(x, y.a)).node
+    return None
+
+
+def _s_div(P, x, y):
+    return x if _is(y, 1.0) else (P.const(0.0) if _is(x, 0.0) else None)
+
+
+def _s_pow(P, x, y):
+    return x if _is(y, 1.0) else (P.const(1.0) if _is(y, 0.0) else None)
+
+
+def _s_neg(P, x):
+    return x.a if _is_neg(x) else None
+
+
+def _s_where(P, c, a, b):
+    if c.op is CONST or a is b:
+        return a if c.data else b
+    if _is(a, 1.0) and _is(b, 0.0) and c.op.precedence == 2:
+        return c  # a comparison is already 1 or 0
+    return None
 
 
 _NO_GRAD2 = lambda g, out, x, y, P: (0.0, 0.0)  # noqa: E731 - comparisons: zero almost everywhere
@@ -248,16 +270,17 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 #   name, arity, forward,  vjp (g, out, *xs, P) -> contributions,  then what else it needs
 
 OPS: tuple[Op, ...] = (
-    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4, shown="+"),
-    Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub, shown="-"),
-    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5, shown="×"),
+    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4, shown="+", simplify=_s_add),
+    Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub, shown="-",
+       simplify=_s_sub),
+    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5, shown="×", simplify=_s_mul),
     Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div, shown="/",
-       failure=_div_failure),
-    Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True),
+       failure=_div_failure, simplify=_s_div),
+    Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True, simplify=_s_neg),
     Op("id",       1, lambda x: x,      lambda g, out, x, P: (g,), "operator", "=", exact=True,
        array=lambda np, x: x),
     Op("pow",      2, math.pow,         _vjp_pow, "function", "**", 7, ieee=_ieee_pow, shown="^", failure=_pow_failure,
-       array=lambda np, x, y: np.power(x, y)),
+       array=lambda np, x, y: np.power(x, y), simplify=_s_pow),
     Op("exp",      1, math.exp,         lambda g, out, x, P: (g * out,)),
     Op("log",      1, math.log,         lambda g, out, x, P: (g / x,), domain="x > 0", ieee=_ieee_log),
     Op("sqrt",     1, math.sqrt,        lambda g, out, x, P: (g / (2.0 * out),), domain="x >= 0", expand=_x_sqrt),
@@ -323,7 +346,7 @@ OPS: tuple[Op, ...] = (
        array=lambda np, x, y: (x != y).astype(float)),
     # where(c, a, b): a where c is nonzero, else b.  Both branches are computed (as numpy's).
     Op("where",    3, _where,           lambda g, out, c, a, b, P: (0.0, P.where(c, g, 0.0), P.where(c, 0.0, g)),
-       exact=True, array=lambda np, c, a, b: np.where(c != 0.0, a, b)),
+       exact=True, array=lambda np, c, a, b: np.where(c != 0.0, a, b), simplify=_s_where),
 )  # fmt: skip
 
 
@@ -333,29 +356,6 @@ def _np_erf(np, x, fn):
 
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "tau": math.tau}
-
-
-def array_forward(op: Op, np) -> Callable:
-    """op's forward on numpy arrays: its `array` form, an `operator` function (which numpy
-    arrays support as they are), or numpy's function of the same name."""
-    if op.array is not None:
-        return lambda *xs: op.array(np, *xs)
-    if getattr(op.forward, "__module__", None) in ("_operator", "operator") or op.forward is abs:
-        return op.forward
-    return getattr(np, op.name)
-
-
-def numpy_namespace(np) -> Namespace:
-    """`P` for arrays of points: numpy's forms; comparisons give boolean masks for P.where."""
-
-    def make(op: Op) -> Callable:
-        if op.name == "where":
-            return lambda c, a, b: np.where(c, a, b)
-        if op.name in ("lt", "le", "gt", "ge", "eq", "ne"):
-            return getattr(operator, op.name)
-        return array_forward(op, np)
-
-    return Namespace(make)
 
 
 # -- the float namespaces of the rules ----------------------------------------------------

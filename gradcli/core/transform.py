@@ -117,43 +117,9 @@ class Builder(Namespace):
 
 
 def _simplify(P: Builder, op: Op, args: list[Value]) -> Value | None:
-    """x+0, x-0, x*1, x*0, x/1, 0/x, --x, x**1, x**0 and where(constant, a, b), without building."""
-    name = op.name
-    if len(args) == 2:
-        x, y = args
-        if name == "add":
-            if _const(x, 0.0) or _const(y, 0.0):
-                return y if _const(x, 0.0) else x
-            if y.op.name == "neg" or x.op.name == "neg":  # a + -b = a - b
-                return P.sub(x, y.a).node if y.op.name == "neg" else P.sub(y, x.a).node
-        if name == "sub":
-            if _const(y, 0.0):
-                return x
-            if y.op.name == "neg":
-                return P.add(x, y.a).node
-            return P.neg(y).node if _const(x, 0.0) else None
-        if name == "mul":
-            if _const(x, 0.0) or _const(y, 0.0):
-                return P.const(0.0)
-            if _const(x, 1.0) or _const(y, 1.0):
-                return y if _const(x, 1.0) else x
-            if _const(x, -1.0) or _const(y, -1.0):
-                return P.neg(y if _const(x, -1.0) else x).node
-            if x.op.name == "neg" or y.op.name == "neg":  # -a*b = -(a*b), so that sums read a - b
-                return P.neg(P.mul(x.a, y) if x.op.name == "neg" else P.mul(x, y.a)).node
-        if name == "div":
-            return x if _const(y, 1.0) else (P.const(0.0) if _const(x, 0.0) else None)
-        if name == "pow":
-            return x if _const(y, 1.0) else (P.const(1.0) if _const(y, 0.0) else None)
-    elif name == "neg" and args[0].op.name == "neg":
-        return args[0].a
-    elif name == "where":
-        c, a, b = args
-        if c.op is CONST or a is b:
-            return a if c.data else b
-        if _const(a, 1.0) and _const(b, 0.0) and c.op.precedence == 2:
-            return c  # a comparison is already 1 or 0
-    return None
+    """The op table's algebraic identities (x+0, x*1, x*0, x/1, 0/x, --x, x**1, x**0, where(c, a, a)):
+    an equal node without building one, or None."""
+    return op.simplify(P, *args) if op.simplify is not None else None
 
 
 # -- the reverse sweep, emitting nodes -------------------------------------------------------
