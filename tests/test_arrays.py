@@ -524,7 +524,7 @@ def test_pretty_output_groups_each_array_on_one_row(gradcli):
 
 
 def test_is_swept_reads_a_bracketed_value_as_an_array():
-    from gradcli.analysis.sweep import is_swept
+    from gradcli.analysis.points import is_swept
 
     texts = ("x=[1,2]", "W=[[1, 2], [3, 4]]", "a=1,2", "a=0:1:3", "a=max(1,2)", "a=sum([1,2])")
     assert [is_swept(t) for t in texts] == [False, False, True, True, False, False]

@@ -304,7 +304,8 @@ def test_csv_numbers_are_reprs_text_across_every_decade():
     # (1e-10..1e-4: '1e-05', '1e-07'), NaN/Infinity and failed rows included
     from types import SimpleNamespace
 
-    from gradcli.analysis.sweep import Chunk, CsvWriter
+    from gradcli.analysis.sweep import Chunk
+    from gradcli.render.sweep_writers import CsvWriter
 
     rng = np.random.default_rng(3)
     n = 20_000

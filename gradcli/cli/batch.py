@@ -130,12 +130,14 @@ def sweep_command(
 
 def _sweep(reporter, args, file, of, points, fmt, precision, max_rows, no_color, allow_nonfinite, chunk) -> None:
     from gradcli.analysis import sweep as sw
+    from gradcli.analysis.points import CsvPoints
+    from gradcli.render.sweep_writers import WRITERS
 
     program, texts = _program(args, file, reporter)
     source = None
     if points is not None:
         from_stdin = any(str(f) == "-" for f in file or []) or not file and (args or [""])[0] == "-"
-        source = sw.CsvPoints(_open_points(points, from_stdin), "standard input" if points == "-" else points)
+        source = CsvPoints(_open_points(points, from_stdin), "standard input" if points == "-" else points)
         source.allow_nonfinite = allow_nonfinite
     plan = sw.prepare(program, texts, source, of, allow_nonfinite)
     for message in plan.graph.warnings:
@@ -144,7 +146,7 @@ def _sweep(reporter, args, file, of, points, fmt, precision, max_rows, no_color,
     if fmt == "table":
         writer = _TableWriter(out, plan, precision, max_rows, no_color)
     else:
-        writer = sw.WRITERS[fmt](out, plan)
+        writer = WRITERS[fmt](out, plan)
     interrupted = _stream(plan, writer, out, chunk)
     if interrupted:
         reporter.warn(f"interrupted: {plan.done:,} complete rows written")
@@ -260,7 +262,7 @@ class _TableWriter:
         self.tail: deque = deque(maxlen=self.tail_size or None)
 
     def _cells(self, chunk) -> list[list[str]]:
-        from gradcli.analysis.sweep import number_texts
+        from gradcli.render.sweep_writers import number_texts
 
         p = self.precision
         cols = [[_short(t, p) for t in number_texts(c, None)] for c in chunk.inputs]
@@ -340,7 +342,8 @@ def _plot(reporter, args, file, of, output, width, height) -> None:
     import numpy as np
 
     from gradcli.analysis import plot as pl
-    from gradcli.analysis.sweep import CHUNK, is_swept, prepare
+    from gradcli.analysis.points import is_swept
+    from gradcli.analysis.sweep import CHUNK, prepare
     from gradcli.render.text import terminal_width
 
     program, texts = _program(args, file, reporter)

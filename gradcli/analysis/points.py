@@ -1,0 +1,219 @@
+"""Where a sweep's points come from: swept bindings (`x=0:1:11`, `x=1,2,5`; several make a grid,
+the first varying slowest) or a CSV file whose header names inputs.  Either way they are
+produced a chunk at a time (`chunks(size)` yields (n, one column per name)), so 10^7 points
+never need 10^7 rows in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+
+from gradcli.build.bindings import parse_binding
+from gradcli.core.brackets import split_top_level
+from gradcli.core.errors import BindingError, UsageError
+
+MAX_POINTS = 2**53  # a grid larger than this is surely a typo (and row numbers stay exact)
+_COUNT = re.compile(r"[0-9]+\Z")
+
+# -- swept bindings: x=START:STOP:N and x=v1,v2,... ---------------------------------------
+
+
+@dataclass
+class Axis:
+    """One swept name: a range START + k (STOP - START) / (N - 1), or a list of values."""
+
+    name: str
+    size: int
+    start: float = 0.0
+    stop: float = 0.0
+    values: np.ndarray | None = None  # a list's values; None for a range
+
+    def at(self, k: np.ndarray) -> np.ndarray:
+        """The values at indices k (a range is computed, never stored: 10^7 points cost nothing)."""
+        if self.values is not None:
+            return self.values[k]
+        span = self.stop - self.start
+        if math.isfinite(span):
+            x = self.start + (k * span) / (self.size - 1)  # 0:1:11 gives 0.3, not 0.30000000000000004
+        else:  # -1e308:1e308: the span overflows, the weights do not
+            t = k / (self.size - 1)
+            x = self.start * (1.0 - t) + self.stop * t
+        return np.where(k == self.size - 1, self.stop, x)  # the last point is STOP exactly
+
+    @property
+    def first(self) -> float:
+        return float(self.at(np.zeros(1, dtype=np.int64))[0])
+
+
+def is_swept(text: str) -> bool:
+    """`x=0:1:5` or `x=1,2` (a comma outside brackets: `x=atan2(1,2)` is one value); a value
+    starting with `[` is an array (`x=[1,2]`), bound as in eval, not swept."""
+    _, _, raw = text.partition("=")
+    if raw.lstrip().startswith("["):
+        return False
+    return ":" in raw or len(split_top_level(raw)) > 1
+
+
+def parse_axis(text: str, allow_nonfinite: bool = False, default_count: int | None = None) -> Axis:
+    """`x=START:STOP:N` (N >= 2, both ends included; STOP < START runs backwards) or
+    `x=v1,v2,...`; START, STOP and the values may be constant expressions (`0:pi:50`).
+    With default_count (plot), `x=START:STOP` is allowed too."""
+    name, _, raw = text.partition("=")
+    name = name.strip()
+    if re.fullmatch(r"\w+\s*\[.*\]", name):  # x[0]=0:1:5
+        raise BindingError(f"bad sweep {text!r}: sweeping one element of an array is not supported",
+                           hint="bind the array (x=[...]) and sweep a scalar input instead")  # fmt: skip
+    if ":" not in raw:
+        parts = [p.strip() for p in split_top_level(raw)]
+        if any(not p for p in parts):
+            raise BindingError(f"bad sweep {text!r}: an empty value in the list (expected x=v1,v2,...)")
+        values = [_number(text, name, p, "value", allow_nonfinite) for p in parts]
+        return Axis(name, len(values), values=np.array(values, dtype=float))
+    parts = [p.strip() for p in raw.split(":")]
+    if len(parts) == 2 and default_count is not None:
+        parts.append(str(default_count))
+    if len(parts) != 3:
+        example = "x=0:1" if default_count is not None else "x=0:1:11"
+        raise BindingError(f"bad sweep {text!r}: expected NAME=START:STOP:N, e.g. {example}")
+    start = _number(text, name, parts[0], "START", allow_nonfinite)
+    stop = _number(text, name, parts[1], "STOP", allow_nonfinite)
+    return Axis(name, _count(text, parts[2]), start, stop)
+
+
+def _number(text: str, name: str, part: str, what: str, allow_nonfinite: bool) -> float:
+    try:
+        return parse_binding(f"{name}={part}", allow_nonfinite)[1]
+    except BindingError as exc:
+        detail = exc.message.split(": ", 1)[-1] if exc.message.startswith("bad binding") else exc.message
+        if not part:
+            detail = "it is missing"
+        raise BindingError(f"bad sweep {text!r}: {what} {part!r}: {detail}") from None
+
+
+def _count(text: str, part: str) -> int:
+    if not _COUNT.match(part):
+        raise BindingError(
+            f"bad sweep {text!r}: N, the number of points, must be a whole number >= 2, got {part!r}",
+            hint="x=START:STOP:N gives N evenly spaced points, both ends included, e.g. x=0:1:11",
+        )
+    n = int(part)
+    if n < 2:
+        raise BindingError(
+            f"bad sweep {text!r}: N must be at least 2 (both ends are included), got {n}",
+            hint="for one point, bind the value: x=START",
+        )
+    return n
+
+
+# -- where the points come from -------------------------------------------------------------
+
+
+class Grid:
+    """Every combination of the axes' values, the first axis varying slowest."""
+
+    def __init__(self, axes: Sequence[Axis]) -> None:
+        self.axes = list(axes)
+        self.names = [a.name for a in axes]
+        self.total = math.prod(a.size for a in axes)
+        if self.total > MAX_POINTS:
+            raise UsageError(f"the sweep has {self.total:.3g} points, more than gradcli will run (2^53)")
+
+    def chunks(self, size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
+        for lo in range(0, self.total, size):
+            index = np.arange(lo, min(lo + size, self.total), dtype=np.int64)
+            columns = []
+            for axis in reversed(self.axes):
+                index, k = np.divmod(index, axis.size)
+                columns.append(axis.at(k))
+            yield len(index), columns[::-1]
+
+
+class CsvPoints:
+    """Points from a CSV file: a header of input names, then one point a row, read a chunk at
+    a time.  Every malformed row is an error naming its line and column (exit 2)."""
+
+    def __init__(self, stream: TextIO, where: str, allow_nonfinite: bool = False) -> None:
+        self.where = where
+        self.allow_nonfinite = allow_nonfinite
+        self.reader = csv.reader(stream)
+        self.header = self._header()
+        self.names: list[str] = []  # the input columns, set by use()
+        self.columns: list[int] = []
+        self.total = None  # unknown until read
+
+    def _header(self) -> list[str]:
+        row = next((r for r in self._rows() if r), None)
+        if row is None:
+            raise UsageError(f"{self.where} is empty: expected a header of input names, then one point a row")
+        header = [cell.strip() for cell in row]
+        for i, name in enumerate(header):
+            if not name:
+                raise UsageError(f"{self.where}, line {self.reader.line_num}: column {i + 1} of the header has no name")
+            if name in header[:i]:
+                raise UsageError(f"{self.where}: the header names the column '{name}' twice")
+        return header
+
+    def _rows(self) -> Iterator[list[str]]:
+        try:
+            yield from self.reader
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{self.where} is not UTF-8 text (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise UsageError(f"{self.where}, line {self.reader.line_num}: {exc}") from None
+
+    def use(self, names: Sequence[str]) -> None:
+        """Read these columns (the others are the sweep's own output columns, skipped)."""
+        self.names = list(names)
+        self.columns = [self.header.index(n) for n in names]
+
+    def chunks(self, size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
+        width, rows, lines, seen = len(self.header), [], [], False
+        for row in self._rows():
+            if not row:
+                continue  # a blank line
+            if len(row) != width:
+                raise UsageError(
+                    f"{self.where}, line {self.reader.line_num}: {len(row)} fields, but the header has {width}"
+                )
+            rows.append(row)
+            lines.append(self.reader.line_num)
+            if len(rows) == size:
+                yield len(rows), self._convert(rows, lines)
+                rows, lines, seen = [], [], True
+        if rows:
+            yield len(rows), self._convert(rows, lines)
+        elif not seen:
+            raise UsageError(f"{self.where} has a header but no points (no rows after it)")
+
+    def _convert(self, rows: list[list[str]], lines: list[int]) -> list[np.ndarray]:
+        out = []
+        for name, j in zip(self.names, self.columns):
+            cells = [row[j] for row in rows]
+            try:
+                column = np.array(cells, dtype=float)
+            except ValueError:
+                column = None
+            if column is None or not (self.allow_nonfinite or np.isfinite(column).all()):
+                raise self._bad_cell(name, cells, lines, column)
+            out.append(column)
+        return out
+
+    def _bad_cell(self, name: str, cells: list[str], lines: list[int], column) -> UsageError:
+        for cell, line in zip(cells, lines):
+            try:
+                x = float(cell)
+            except ValueError:
+                return UsageError(f"{self.where}, line {line}, column '{name}': {cell.strip()!r} is not a number")
+            if column is not None and not math.isfinite(x):
+                return UsageError(
+                    f"{self.where}, line {line}, column '{name}': {cell.strip()} is not finite",
+                    hint="--allow-nonfinite carries NaN and infinity on",
+                )
+        return UsageError(f"{self.where}, column '{name}': a cell is not a number")  # pragma: no cover
