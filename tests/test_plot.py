@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from gradcli.analysis import plot as pl
+from gradcli.render import plot as pl
 
 
 @pytest.fixture

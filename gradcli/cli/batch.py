@@ -341,7 +341,7 @@ def plot_command(
 def _plot(reporter, args, file, of, output, width, height) -> None:
     import numpy as np
 
-    from gradcli.analysis import plot as pl
+    from gradcli.render import plot as pl
     from gradcli.analysis.points import is_swept
     from gradcli.analysis.sweep import CHUNK, prepare
     from gradcli.render.text import terminal_width

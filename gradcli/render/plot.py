@@ -1,4 +1,6 @@
-"""`gradcli plot`: a function and its derivative over a range, as text or as an SVG/PNG.
+"""`gradcli plot`'s drawing: a function and its derivative over a range, as text or as an SVG/PNG.
+
+The values come from a sweep (gradcli.analysis.sweep); this module only draws them.
 
 The text plot is a small braille renderer (each character cell holds 2 x 4 dots), plain
 Unicode text, so it reads the same in a terminal and in a pipe or a file: one panel for the
