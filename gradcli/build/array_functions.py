@@ -56,7 +56,7 @@ def function(b, name: str, args: list, start: int, end: int):
     axis = _axis(b, args[1], x, start, end) if len(args) == 2 else (-1 if name == "softmax" else None)
     shape, groups = _groups(x, axis)
     if name == "softmax":
-        return _softmax(b, x, shape, groups, text, start, end)
+        return _softmax(b, x, (shape, groups), text, (start, end))
     reduce, elements = _REDUCERS[name], _Items(x).items
     labels = [paren(text) + s for s in suffixes(shape)] if shape else [text]
     items = [reduce(b, [elements[k] for k in group], label, start, end) for group, label in zip(groups, labels)]
@@ -126,8 +126,10 @@ def _logsumexp(b, items, label, start, end):
     return make(b, ADD, (m, make(b, LOG, (total,), f"{label}: log", start, end)), label, start, end)
 
 
-def _softmax(b, x, shape, groups, text: str, start: int, end: int):
-    """exp(x - max) / sum(exp(x - max)) along an axis: exp never overflows."""
+def _softmax(b, x, grouping: tuple, text: str, span: tuple[int, int]):
+    """exp(x - max) / sum(exp(x - max)) along an axis (grouping: the result's shape and the
+    element groups, from _groups): exp never overflows."""
+    (shape, groups), (start, end) = grouping, span
     items = _Items(x).items
     out: list = [None] * len(items)
     full = suffixes(shape_of(x)) if x.__class__ is Array else ("",)
@@ -184,12 +186,13 @@ def matmul(b, x, y, start: int, end: int, symbol: str):
     labels = [paren(text) + s for s in suffixes(shape)] if shape else [text]
     # Each element's label as a product's operand, once: `W[0,1]` as is, a compound label as None.
     names = {id(v): v.label if _ATOMIC.fullmatch(v.label) else None for v in (*x.items, *y.items)}
-    items = [_dot(b, r, c, label, names, start, end) for (r, c), label in zip(_grid(rows, cols), labels)]
+    items = [_dot(b, (r, c), label, names, (start, end)) for (r, c), label in zip(_grid(rows, cols), labels)]
     return Array(shape, items) if shape else items[0]
 
 
-def _dot(b, row: list, col: list, label: str, names: dict, start: int, end: int) -> Value:
+def _dot(b, pair: tuple[list, list], label: str, names: dict, span: tuple[int, int]) -> Value:
     """sum_k row[k] * col[k]: products labelled `W[0,1]*x[1]` (or `label: term k`), then a chain of sums."""
+    (row, col), (start, end) = pair, span
     n = len(row)
     if n == 1:
         return make(b, MUL, (row[0], col[0]), label, start, end)

@@ -10,8 +10,9 @@ need no second engine.  Shapes are known at build time, so a shape error is a bu
 The builder calls in through the extension interface (gradcli.build.extension), as `Arrays`:
 `step` for one equation on the value stack, `assign` for a statement whose value is an array,
 `add_input` for an array input, `pick` for `--of y[0]`, `finish` for the Graph (its Info, whose
-`backward` computes the Jacobian of an array output: gradcli.build.jacobian).  NumPy conventions throughout: broadcasting, `@`, negative indices, slices;
-`softmax` along the last axis and `logsumexp` over all elements (as JAX's defaults).
+`backward` computes the Jacobian of an array output: gradcli.build.jacobian).  NumPy conventions
+throughout: broadcasting, `@`, negative indices, slices; `softmax` along the last axis and
+`logsumexp` over all elements (as JAX's defaults).
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def uses_arrays(program, bindings: dict) -> bool:
     return program.array_calls or "[" in source or "@" in source or any(v.__class__ is list for v in bindings.values())
 
 
-def step(b, values: list, kind: str, name, arg: int, start: int, end: int) -> bool:
-    """Run one equation if it involves arrays (pops its operands, pushes its value); False
-    leaves a scalar equation to the builder."""
+def step(b, values: list, eq: tuple) -> bool:
+    """Run one equation (an Eq: kind, name, arg, start, end) if it involves arrays (pops its
+    operands, pushes its value); False leaves a scalar equation to the builder."""
+    kind, name, arg, start, end = eq
     if kind == OP or kind == CALL:
         if kind == CALL and name in ARRAY_FUNCTIONS and name not in b.program.functions:
             op = FUNCTIONS.get(name)

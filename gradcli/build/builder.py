@@ -88,8 +88,9 @@ class Build:
         push = values.append
         step = self.step  # arrays: literals, x[i], @, broadcasting
         # Unpacked by position in this hot loop (Eq's fields, in order): arg is a NUM's value, else a count.
-        for kind, name, arg, start, end in program.code[stmt.lo : stmt.hi]:
-            if step is not None and kind != NUM and kind != VAR and step(self, values, kind, name, arg, start, end):
+        for eq in program.code[stmt.lo : stmt.hi]:
+            kind, name, arg, start, end = eq
+            if step is not None and kind != NUM and kind != VAR and step(self, values, eq):
                 continue
             if kind == OP or kind == CALL:
                 op = BY_NAME[name] if kind == OP else FUNCTIONS.get(name)

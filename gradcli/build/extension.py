@@ -21,8 +21,8 @@ from collections.abc import Callable
 class Extension:
     """Every hook, with the default that leaves the work to the builder."""
 
-    #: pass 2's per-equation hook, or None: step(b, values, kind, name, arg, start, end) -> bool runs
-    #: one equation on the value stack when it is the extension's (True), else leaves it (False).
+    #: pass 2's per-equation hook, or None: step(b, values, eq) -> bool runs the equation `eq`
+    #: (kind, name, arg, start, end) on the value stack when it is the extension's (True), else leaves it (False).
     #: A plain attribute, not a method: the builder's hot loop calls it without a bound-method lookup.
     step: Callable[..., bool] | None = None
 

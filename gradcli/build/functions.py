@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from gradcli.build.array_values import Array, paren, suffixes
 from gradcli.build.arrays import array_call, uses_arrays
@@ -45,6 +46,8 @@ from gradcli.lang.definitions import Definition
 from gradcli.lang.located import located
 from gradcli.lang.program import CALL, INDEX, LIST, OP, SLICE, VAR, Program
 from gradcli.lang.suggest import suggest
+
+_name = partial(located, NameError_)  # a NameError_ pointing at the program
 
 # A call's nodes are labelled with its key, "f#1." (the first call of f), "f'#2.": see call().
 _CALL_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
@@ -82,30 +85,30 @@ def _check_name(program: Program, d: Definition, targets: dict, bindings) -> Non
     where = (d.start, d.start + len(d.name))
     if d.name in FUNCTIONS or d.name in CONSTANTS:
         kind = "function" if d.name in FUNCTIONS else "constant"
-        raise located(NameError_, program, f"'{d.name}' is a built-in {kind} and cannot be redefined", *where,
+        raise _name(program, f"'{d.name}' is a built-in {kind} and cannot be redefined", *where,
                     f"give your function another name, such as my_{d.name}")  # fmt: skip
     if d.name in targets:
         line, _ = program.position(targets[d.name].start)
-        raise located(NameError_, program, f"'{d.name}' is both a function and a variable (assigned on line {line})", *where,
+        raise _name(program, f"'{d.name}' is both a function and a variable (assigned on line {line})", *where,
                     "a name is either a function or a variable: rename one of them")  # fmt: skip
     if d.name in bindings:
-        raise located(NameError_, program, f"'{d.name}' is a function, so it cannot be given a value on the command line", *where,
+        raise _name(program, f"'{d.name}' is a function, so it cannot be given a value on the command line", *where,
                     f"remove {d.name}=... from the bindings")  # fmt: skip
 
 
 def _check_params(program: Program, d: Definition) -> None:
     if not d.params:
-        raise located(NameError_, program, f"{d.name}() has no parameters: a function needs at least one", d.start, d.end,
+        raise _name(program, f"{d.name}() has no parameters: a function needs at least one", d.start, d.end,
                     f"for a constant, assign it: {d.name} = ...")  # fmt: skip
     seen = set()
     for p, (start, end) in zip(d.params, d.spans):
         if p in seen:
-            raise located(NameError_, program, f"parameter '{p}' appears twice in {d.signature()}", start, end,
+            raise _name(program, f"parameter '{p}' appears twice in {d.signature()}", start, end,
                         "give each parameter its own name")  # fmt: skip
         seen.add(p)
         clash = "function" if p in FUNCTIONS or p in program.functions else ("constant" if p in CONSTANTS else None)
         if clash:
-            raise located(NameError_, program, f"parameter '{p}' of {d.name} is named like the {clash} {p}", start, end,
+            raise _name(program, f"parameter '{p}' of {d.name} is named like the {clash} {p}", start, end,
                         f"rename the parameter, e.g. {p}_")  # fmt: skip
 
 
@@ -116,8 +119,8 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
     for kind, name, arg, start, end in program.code[d.lo : d.hi]:
         if kind == VAR and name not in d.params and name not in CONSTANTS:
             if name in FUNCTIONS or name in program.functions:
-                raise located(NameError_, program, f"'{name}' is a function: call it as {name}(...)", start, end)
-            raise located(NameError_, program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
+                raise _name(program, f"'{name}' is a function: call it as {name}(...)", start, end)
+            raise _name(program, f"'{name}' is not a parameter of {d.name}: a body sees only its parameters, "
                         "pi, tau and earlier functions", start, end,
                         f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
         if kind == CALL and array_call(program, name, arg, start, end):
@@ -139,15 +142,15 @@ def check_call(program: Program, fn: str, nargs: int, start: int, end: int, insi
     order = len(fn) - len(base)
     here = (start, start + len(fn))
     if base in CONSTANTS:
-        raise located(NameError_, program, f"'{base}' is a constant, not a function", *here)
+        raise _name(program, f"'{base}' is a constant, not a function", *here)
     d = program.functions.get(base)
     if d is None and base not in FUNCTIONS:
-        raise located(NameError_, program, f"unknown function '{base}'", *here, _suggestion(base, program))
+        raise _name(program, f"unknown function '{base}'", *here, _suggestion(base, program))
     if d is not None and (d is inside or d.start > start):
         raise _order_error(program, d, inside, here)
     arity = len(d.params) if d is not None else FUNCTIONS[base].arity
     if order:
-        _check_derivative(program, fn, base, order, arity, nargs, here)
+        _check_derivative(program, fn, (arity, nargs), here)
     elif nargs != arity:
         params = f" ({', '.join(d.params)})" if d is not None else ""
         raise located(
@@ -156,25 +159,29 @@ def check_call(program: Program, fn: str, nargs: int, start: int, end: int, insi
     return base
 
 
-def _check_derivative(program, fn: str, base: str, order: int, arity: int, nargs: int, here: tuple) -> None:
+def _check_derivative(program, fn: str, counts: tuple[int, int], here: tuple) -> None:
+    """f'(x) (any number of primes): f takes one argument, and so does the call.  counts: (f's
+    arity, the call's argument count)."""
+    (arity, nargs), base = counts, fn.rstrip("'")
+    order = len(fn) - len(base)
     if arity != 1:
-        raise located(NameError_, program, f"{fn}(...) differentiates a function of one argument, but {base} takes {arity}", *here,
+        raise _name(program, f"{fn}(...) differentiates a function of one argument, but {base} takes {arity}", *here,
                     "for several inputs, :grad and :hessian in the repl, or gradcli hessian / diff --wrt")  # fmt: skip
     if order > MAX_ORDER:
-        raise located(NameError_, program, f"{fn}: derivatives of order above {MAX_ORDER} are not supported", *here)
+        raise _name(program, f"{fn}: derivatives of order above {MAX_ORDER} are not supported", *here)
     if nargs != 1:
-        raise located(NameError_, program, f"{fn} takes 1 argument, got {nargs}", here[0], here[1])
+        raise _name(program, f"{fn} takes 1 argument, got {nargs}", here[0], here[1])
 
 
 def _order_error(program: Program, d: Definition, inside: Definition | None, here: tuple) -> NameError_:
     line, _ = program.position(d.start)
     why = "a body may call only functions defined before it, so recursion, direct or mutual, cannot be written"
     if d is inside:
-        return located(NameError_, program, f"{d.name} calls itself: there is no recursion", *here, why)
+        return _name(program, f"{d.name} calls itself: there is no recursion", *here, why)
     if inside is not None:
-        return located(NameError_, program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
+        return _name(program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
                      f"define {d.name} before {inside.name} ({why})")  # fmt: skip
-    return located(NameError_, program, f"'{d.name}' is called before its definition (line {line})", *here,
+    return _name(program, f"'{d.name}' is called before its definition (line {line})", *here,
                  "move the definition above its first use")  # fmt: skip
 
 
@@ -226,10 +233,10 @@ def call(b, fn: str, args: tuple, start: int, end: int):
     order = len(fn) - len(base)
     with_arrays = b.step is not None and not all(isinstance(a, Value) for a in args)  # no arrays: no scan
     if order and with_arrays:
-        return _derivative_elementwise(b, fn, base, order, args[0], start, end)
+        return _derivative_elementwise(b, fn, args[0], start, end)
     template = None if with_arrays else _template(b, base, order)
     if template is None and order:
-        raise located(NameError_, b.program, f"{fn}(...): {base} returns an array, so it has no derivative {fn}", start, end,
+        raise _name(b.program, f"{fn}(...): {base} returns an array, so it has no derivative {fn}", start, end,
                     "reduce it to a scalar (sum, mean, norm), or differentiate with eval's gradients")  # fmt: skip
     calls = b.calls
     calls[fn] = k = calls.get(fn, 0) + 1
@@ -262,8 +269,10 @@ def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
     return out
 
 
-def _derivative_elementwise(b, fn: str, base: str, order: int, x, start: int, end: int):
+def _derivative_elementwise(b, fn: str, x, start: int, end: int):
     """f'(v) for an array v: f' applied to each element (as tanh(v) is), for a function of a scalar."""
+    base = fn.rstrip("'")
+    order = len(fn) - len(base)
     d = b.program.functions.get(base)
     if d is not None and not _scalar_body(b.program, d):
         message = f"{fn}(...) of an array: {base}'s body uses arrays, so {fn} is not elementwise"

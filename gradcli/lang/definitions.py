@@ -35,9 +35,11 @@ class Definition:
 # -- parsing: the grammar's `define` rule -------------------------------------------------------
 
 
-def define(source: str, code: list, functions: dict, lo: int, name: tuple, args: list, body: tuple) -> None:
-    """The parser's callback for `NAME ( args ) = expr`: the arguments were parsed as a call's
+def define(source: str, code: list, functions: dict, lo: int, children: list) -> None:
+    """The parser's callback for `NAME ( args ) = expr` (its children: the NAME token, '(', the
+    arguments' spans, ')', '=', the body's span): the arguments were parsed as a call's
     (code[lo:...]); each must be a plain name.  Records the Definition in `functions`."""
+    name, args, body = children[0], children[2:-2], children[-1]
     params, spans, k = [], [], lo
     for start, end in args:
         entry = code[k] if k < len(code) else None

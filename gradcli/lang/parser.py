@@ -132,7 +132,7 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
         return (name[START], rpar[END])
 
     def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
-        _define(source, code, functions, stmts_mark[0], c[0], c[2:-2], c[-1])
+        _define(source, code, functions, stmts_mark[0], c)
         stmts_mark[0] = len(code)
 
     return {"call": call, "dcall": dcall, "define": define}
