@@ -100,7 +100,7 @@ def main(root: Path) -> None:
         for node in tree.body:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, (ast.Dict, ast.List, ast.Set)):
                 target = node.targets[0] if isinstance(node, ast.Assign) else node.target
-                if isinstance(target, ast.Name) and not target.id.isupper() and not (target.id[1:].isupper()):
+                if isinstance(target, ast.Name) and not target.id.isupper() and not target.id[1:].isupper() and not target.id.startswith("__"):
                     state.append(f"{name}.{target.id}")
     layers = ["core", "lang", "build", "analysis", "session|api|", "render", "cli"]
 
