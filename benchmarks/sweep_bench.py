@@ -26,9 +26,8 @@ from common import best as _best  # noqa: E402
 
 PROGRAM = "y = a*sin(b) + exp(-c*c)*b + log(1 + a*a)*c"
 
-# The CLI with sweep registered (cli.py registers it once the CLI owner adds the line; the
-# register call is idempotent).
-LAUNCH = "from gradcli.cli.app import app, main; from gradcli.cli.batch import register; register(app); main()"
+# The CLI (sweep is one of its commands).
+LAUNCH = "from gradcli.cli.app import main; main()"
 
 NUMPY_SCRIPT = textwrap.dedent(
     """

@@ -3,13 +3,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from gradcli.cli.app import app
+from gradcli.cli.app import make_app
 
 
 @pytest.fixture
 def gradcli():
     """Run `gradcli ARGS...` in-process; returns the click Result (exit_code, stdout, stderr)."""
-    runner = CliRunner()
+    runner, app = CliRunner(), make_app()
 
     def run(*args, input=None, env=None):
         return runner.invoke(app, [str(a) for a in args], input=input, env=env)

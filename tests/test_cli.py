@@ -249,10 +249,10 @@ def named():
     """Like the gradcli fixture, with the program named `gradcli` as the console script is."""
     from typer.testing import CliRunner
 
-    from gradcli.cli.app import app
+    from gradcli.cli.app import make_app
 
     def run(*args, env=None):
-        return CliRunner().invoke(app, [str(a) for a in args], prog_name="gradcli", env=env)
+        return CliRunner().invoke(make_app(), [str(a) for a in args], prog_name="gradcli", env=env)
 
     return run
 

@@ -12,11 +12,9 @@ from gradcli.render import plot as pl
 
 @pytest.fixture
 def plot():
-    from gradcli.cli.app import app
-    from gradcli.cli.batch import register
+    from gradcli.cli.app import make_app
 
-    register(app)
-    runner = CliRunner()
+    runner, app = CliRunner(), make_app()
 
     def run(*args):
         return runner.invoke(app, ["plot", *[str(a) for a in args]])

@@ -21,12 +21,10 @@ from gradcli.lang.parser import parse
 
 @pytest.fixture
 def sweep():
-    """Run `gradcli sweep ARGS...` in-process (sweep registered on the app once)."""
-    from gradcli.cli.app import app
-    from gradcli.cli.batch import register
+    """Run `gradcli sweep ARGS...` in-process."""
+    from gradcli.cli.app import make_app
 
-    register(app)
-    runner = CliRunner()
+    runner, app = CliRunner(), make_app()
 
     def run(*args, input=None):
         return runner.invoke(app, ["sweep", *[str(a) for a in args]], input=input)

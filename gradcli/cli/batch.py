@@ -1,32 +1,24 @@
-"""The `sweep` and `plot` commands (typer), added to the app by `register(app)`.
-
-They reuse the CLI's reporter, guard and program reader (gradcli.cli), imported when a
-command runs, so importing this module costs nothing; numpy comes in with gradcli.sweep,
-only when one of these commands runs.
-"""
+"""`sweep` and `plot`: the program at many points (gradcli.session.sweep; numpy comes in with
+it, only when one of these commands runs), streamed a chunk at a time, or drawn."""
 
 import io
 import signal
 import sys
 import time
 from collections import deque
-from enum import Enum
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
 
+from gradcli import session
+from gradcli.cli.errors import OutputError, Reporter, discard_stdout
+from gradcli.cli.io import read_source, stdout
+from gradcli.cli.options import Options, Spec, command, one
 from gradcli.core.errors import EXIT_INTERRUPTED, UsageError
 
 PLOT_POINTS = 200  # x=START:STOP without N, in plot
-
-
-class SweepFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-    json = "json"
-    table = "table"
-
+SWEEP_FORMATS = ("csv", "jsonl", "json", "table")
 
 Args = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer 0.28 needs Optional here
@@ -38,77 +30,31 @@ Args = Annotated[
         show_default=False,
     ),
 ]
-FileOpt = Annotated[
-    Optional[list[Path]],  # noqa: UP045
-    typer.Option(
-        "--file",
-        "-f",
-        help="Read the program from this file; repeat it to read a library first.",
-        dir_okay=False,
-        show_default=False,
-    ),
-]
-OfOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--of", help="Differentiate this name (default: the last statement).", show_default=False),
-]
-NonfiniteOpt = Annotated[
-    bool, typer.Option("--allow-nonfinite", help="Print NaN and infinity in failed rows instead of exit 3.")
-]
 
 
-def register(app: typer.Typer) -> None:
-    """Add `sweep` and `plot` to the app (once)."""
-    if any(info.name in ("sweep", "plot") for info in app.registered_commands):
-        return
-    app.command("sweep")(sweep_command)
-    app.command("plot")(plot_command)
-
-
-def _run(json_errors: bool, body) -> None:
-    """The CLI's guard: every failure becomes a message and an exit code."""
-    from gradcli.cli import app as cli
-
-    reporter = cli.Reporter(json_errors=json_errors)
-    cli._guard(reporter, lambda: body(reporter))
-
-
-def _program(args, files, reporter):
+def _program(args, opts: Options, reporter: Reporter):
     """The program (several -f files joined, as eval reads them) and the binding texts."""
-    from gradcli.cli import app as cli
-    from gradcli.lang.parser import parse
-
-    if files:
-        return cli._parse_files(files, reporter), list(args or [])
-    source, texts = cli.read_program(args or [], None, reporter)
-    reporter.source = source
-    return parse(source), texts
+    source, texts = read_source(args or [], opts.files, reporter)
+    return session.load(source), texts
 
 
 # -- sweep --------------------------------------------------------------------------------
 
 
-def sweep_command(
-    args: Args = None,
-    file: FileOpt = None,
-    of: OfOpt = None,
-    points: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--points",
-            metavar="FILE|-",
-            help="A CSV of points: a header of input names, one point a row ('-': stdin). "
-            "A sweep's own CSV output can be read back (its output columns are skipped).",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: Annotated[SweepFormat, typer.Option("--format", help="Output format.")] = SweepFormat.csv,
-    precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Digits in the table.")] = 6,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=0, help="Most rows the table draws (0: all).")] = 200,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")] = False,
-    allow_nonfinite: NonfiniteOpt = False,
-    chunk: Annotated[int, typer.Option("--chunk", min=1, hidden=True, help="Points per array pass.")] = 65_536,
-) -> None:
+@dataclass(frozen=True)
+class SweepOptions:
+    points: one(
+        str,
+        None,
+        "--points",
+        metavar="FILE|-",
+        help="A CSV of points: a header of input names, one point a row ('-': stdin). "
+        "A sweep's own CSV output can be read back (its output columns are skipped).",
+    ) = None
+    chunk: one(int, 65_536, "--chunk", min=1, hidden=True, help="Points per array pass.") = 65_536
+
+
+def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Reporter) -> None:
     """Evaluate PROGRAM and its gradient at many points: ranges, grids or a CSV of points.
 
     One row a point: the inputs, the output, d output / d input for every input, and
@@ -121,37 +67,24 @@ def sweep_command(
       gradcli sweep 'L = (a*b + c) * f' a=1,2 b=-3:3:3 c=5 f=-2 --format table
       gradcli sweep -f model.grad --points points.csv --format jsonl
     """
-
-    def body(reporter) -> None:
-        _sweep(reporter, args, file, of, points, fmt.value, precision, max_rows, no_color, allow_nonfinite, chunk)
-
-    _run(fmt in (SweepFormat.json, SweepFormat.jsonl), body)
-
-
-def _sweep(reporter, args, file, of, points, fmt, precision, max_rows, no_color, allow_nonfinite, chunk) -> None:
-    from gradcli.analysis import sweep as sw
     from gradcli.analysis.points import CsvPoints
     from gradcli.render.sweep_writers import WRITERS
 
-    program, texts = _program(args, file, reporter)
-    source = None
-    if points is not None:
-        from_stdin = any(str(f) == "-" for f in file or []) or not file and (args or [""])[0] == "-"
-        source = CsvPoints(_open_points(points, from_stdin), "standard input" if points == "-" else points)
-        source.allow_nonfinite = allow_nonfinite
-    plan = sw.prepare(program, texts, source, of, allow_nonfinite)
-    for message in plan.graph.warnings:
-        reporter.warn(message)
-    out = sys.stdout
-    if fmt == "table":
-        writer = _TableWriter(out, plan, precision, max_rows, no_color)
-    else:
-        writer = WRITERS[fmt](out, plan)
-    interrupted = _stream(plan, writer, out, chunk)
-    if interrupted:
+    program, texts = _program(args, opts, reporter)
+    points = None
+    if own.points is not None:
+        from_stdin = any(str(f) == "-" for f in opts.files) or not opts.files and (args or [""])[0] == "-"
+        where = "standard input" if own.points == "-" else own.points
+        points = CsvPoints(_open_points(own.points, from_stdin), where)
+        points.allow_nonfinite = opts.allow_nonfinite
+    plan = session.sweep(program, texts, points, opts.request())
+    reporter.warn_all(plan.graph.warnings)
+    out = stdout()
+    writer = _TableWriter(out, plan, opts) if opts.fmt == "table" else WRITERS[opts.fmt](out, plan)
+    if _stream(plan, writer, out, own.chunk):
         reporter.warn(f"interrupted: {plan.done:,} complete rows written")
         raise typer.Exit(EXIT_INTERRUPTED)
-    error = sw.failure_summary(plan)
+    error = session.sweep_failure(plan)
     if error is not None:
         raise error
 
@@ -172,8 +105,6 @@ def _open_points(points: str, program_from_stdin: bool):
 
 def _stream(plan, writer, out, chunk_size: int) -> bool:
     """Write every chunk; True if Ctrl-C stopped it (after a complete chunk: no half rows)."""
-    from gradcli.cli import app as cli
-
     progress = _Progress(plan.total)
     try:
         with _Interrupt() as interrupt:
@@ -185,11 +116,11 @@ def _stream(plan, writer, out, chunk_size: int) -> bool:
         writer.close(plan)
         out.flush()
     except BrokenPipeError:  # `gradcli sweep ... | head`: the reader has what it wanted
-        cli._discard_stdout()
+        discard_stdout()
         return False
     except OSError as exc:
-        cli._discard_stdout()
-        raise cli.OutputError(f"cannot write output: {exc.strerror or exc}") from None
+        discard_stdout()
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
     finally:
         progress.clear()
     return interrupt.requested
@@ -254,9 +185,9 @@ class _Progress:
 class _TableWriter:
     """A rich table of the first and last rows (capped like eval's table: --max-rows)."""
 
-    def __init__(self, out, plan, precision: int, max_rows: int, no_color: bool) -> None:
-        self.out, self.plan, self.precision, self.no_color = out, plan, precision, no_color
-        self.max_rows = max_rows
+    def __init__(self, out, plan, opts: Options) -> None:
+        self.out, self.plan, self.precision, self.no_color = out, plan, opts.precision, opts.no_color
+        self.max_rows = max_rows = opts.max_rows
         self.tail_size = max(1, min(5, max_rows // 2)) if max_rows else 0
         self.head: list[list[str]] = []
         self.tail: deque = deque(maxlen=self.tail_size or None)
@@ -308,23 +239,21 @@ def _short(text: str, precision: int) -> str:
 # -- plot --------------------------------------------------------------------------------
 
 
-def plot_command(
-    args: Args = None,
-    file: FileOpt = None,
-    of: OfOpt = None,
-    output: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE.svg|FILE.png",
-            help="Draw to an SVG or PNG file (needs matplotlib: pip install 'gradcli[plot]').",
-            show_default=False,
-        ),
-    ] = None,
-    width: Annotated[int, typer.Option("--width", min=0, help="Characters wide (0: the terminal's).")] = 0,
-    height: Annotated[int, typer.Option("--height", min=3, help="Rows of each panel.")] = 10,
-) -> None:
+@dataclass(frozen=True)
+class PlotOptions:
+    output: one(
+        str,
+        None,
+        "--output",
+        "-o",
+        metavar="FILE.svg|FILE.png",
+        help="Draw to an SVG or PNG file (needs matplotlib: pip install 'gradcli[plot]').",
+    ) = None
+    width: one(int, 0, "--width", min=0, help="Characters wide (0: the terminal's).") = 0
+    height: one(int, 10, "--height", min=3, help="Rows of each panel.") = 10
+
+
+def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter) -> None:
     """Plot PROGRAM's output and its derivative over NAME=START:STOP[:N] (default N: 200).
 
     In the terminal as text (also when piped), or to a file with -o. Where the function is
@@ -335,27 +264,22 @@ def plot_command(
       gradcli plot 'y = tanh(x)' x=-3:3
       gradcli plot 'y = log(x)' x=-1:3:400 -o log.svg
     """
-    _run(False, lambda reporter: _plot(reporter, args, file, of, output, width, height))
-
-
-def _plot(reporter, args, file, of, output, width, height) -> None:
     import numpy as np
 
     from gradcli.render import plot as pl
     from gradcli.analysis.points import is_swept
-    from gradcli.analysis.sweep import CHUNK, prepare
+    from gradcli.analysis.sweep import CHUNK
     from gradcli.render.text import terminal_width
 
-    program, texts = _program(args, file, reporter)
+    program, texts = _program(args, opts, reporter)
     swept = [t.partition("=")[0].strip() for t in texts if is_swept(t)]
     if len(swept) != 1:
         got = f"got {len(swept)}: {', '.join(swept)}" if swept else "got none"
         raise UsageError(f"plot needs exactly one swept name, NAME=START:STOP[:N] ({got})", hint="e.g. x=-3:3")
-    if output is not None:
-        pl.check_file(output)
-    plan = prepare(program, texts, None, of, False, default_count=PLOT_POINTS)
-    for message in plan.graph.warnings:
-        reporter.warn(message)
+    if own.output is not None:
+        pl.check_file(own.output)
+    plan = session.sweep(program, texts, None, opts.request(), default_count=PLOT_POINTS)
+    reporter.warn_all(plan.graph.warnings)
     k = plan.names.index(swept[0])
     xs, ys, dys = [], [], []
     for columns, batch in plan.batches(CHUNK):
@@ -367,10 +291,15 @@ def _plot(reporter, args, file, of, output, width, height) -> None:
     out, name = plan.output, swept[0]
     d_label = f"d{out}/d{name}" if out.isidentifier() else f"d({out})/d{name}"
     series = [pl.Series(out, y), pl.Series(d_label, dy)]
-    if output is not None:
-        pl.file_plot(output, x, series, name, f"{out} and {d_label}")
+    if own.output is not None:
+        pl.file_plot(own.output, x, series, name, f"{out} and {d_label}")
         return
-    sys.stdout.write(pl.text_plot(x, series, name, width or terminal_width(), height))
+    stdout().write(pl.text_plot(x, series, name, own.width or terminal_width(), own.height))
 
 
-__all__ = ["register"]
+def add(app: typer.Typer) -> None:
+    """Put sweep and plot on the app."""
+    shared = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite")
+    spec = Spec(shared, SWEEP_FORMATS, SweepOptions, json_formats=("json", "jsonl"))
+    command(app, "sweep", spec)(sweep_command)
+    command(app, "plot", Spec(("files", "of"), own=PlotOptions))(plot_command)

@@ -1,21 +1,19 @@
-"""The `hessian` and `diff` commands (typer), registered on the app by gradcli.cli.
+"""`hessian` and `diff`: eval's options and pipeline (gradcli.session), then the derivative's
+output (gradcli.render.derivative)."""
 
-They share eval's options block and error handling through `cli.command`; the work is
-gradcli.derivative's, the output gradcli.formats.derivative's.
-"""
-
-from __future__ import annotations
-
-from typing import Annotated
+from dataclasses import dataclass
 
 import typer
 
-from gradcli.cli import app as cli
-from gradcli.cli.app import Args, Options, Reporter
+from gradcli import session
+from gradcli.cli.errors import Reporter
+from gradcli.cli.evaluate import Args, graph
+from gradcli.cli.io import write
+from gradcli.cli.options import Options, Spec, command, one
+from gradcli.render.writers import names
 
 
-@cli.command("hessian")
-def hessian_command(args: Args = None, *, opts: Options, reporter: Reporter) -> None:
+def hessian_command(args: Args, opts: Options, own: None, reporter: Reporter) -> None:
     """The gradient and the matrix of second partial derivatives, its eigenvalues and verdict.
 
     \b
@@ -23,21 +21,16 @@ def hessian_command(args: Args = None, *, opts: Options, reporter: Reporter) -> 
       gradcli hessian 'f = (1 - x)**2 + 100*(y - x**2)**2' x=1 y=1
       gradcli hessian -f examples/seed.grad --format json
     """
-    from gradcli.analysis.hessian import hessian
-
-    graph = cli._evaluate(args, opts, reporter)
-    cli.write("hessian", hessian(graph, opts.allow_nonfinite), opts)
+    write("hessian", session.hessian(graph(args, opts, reporter), opts.allow_nonfinite), opts)
 
 
-@cli.command("diff")
-def diff_command(
-    args: Args = None,
-    *,
-    opts: Options,
-    reporter: Reporter,
-    wrt: Annotated[str, typer.Option("--wrt", help="Differentiate with respect to this input.", show_default=False)],
-    order: Annotated[int, typer.Option("--order", help="The order N of the derivative d^N/dNAME^N.")] = 1,
-) -> None:
+@dataclass(frozen=True)
+class DiffOptions:
+    wrt: one(str, None, "--wrt", help="Differentiate with respect to this input.")
+    order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
+
+
+def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter) -> None:
     """Print a gradcli program computing the derivative (the backward pass written out).
 
     \b
@@ -45,11 +38,11 @@ def diff_command(
       gradcli diff -f examples/seed.grad --wrt a
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
     """
-    from gradcli.analysis.diff import derivative_name, nth_derivative, require_finite, to_program
+    text = session.diff(graph(args, opts, reporter), own.wrt, own.order, opts.allow_nonfinite)
+    write("diff", text, opts)
 
-    graph = cli._evaluate(args, opts, reporter)
-    builder, target = nth_derivative(graph, wrt, order)
-    name = derivative_name(graph.output_name, wrt, order)
-    if not opts.allow_nonfinite:
-        require_finite(graph, builder, target, name)
-    cli.write("diff", to_program(graph, builder, target, name), opts)
+
+def add(app: typer.Typer) -> None:
+    """Put hessian and diff on the app."""
+    command(app, "hessian", Spec(formats=tuple(names("hessian"))))(hessian_command)
+    command(app, "diff", Spec(formats=tuple(names("diff")), own=DiffOptions))(diff_command)

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import number
+from gradcli.core.formula import number
 from gradcli.render.text import full, short
 
 

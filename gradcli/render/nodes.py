@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value, describe
+from gradcli.core.engine import Value
+from gradcli.core.formula import describe
 from gradcli.render.export import node_ids
 from gradcli.render.text import DEFAULT, OutputOptions, capped, fits, grad_style, pack, plural, short
 

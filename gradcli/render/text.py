@@ -10,7 +10,7 @@ import io
 import os
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from gradcli.core.engine import fmt, number
+from gradcli.core.formula import fmt, number
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

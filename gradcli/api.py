@@ -1,0 +1,45 @@
+"""The Python API beyond `Value`: the commands as functions of program text (or of a Python
+function of Values) and a point, returning result objects whose fields match the command's
+JSON (DESIGN §4).  Program text goes through the same pipeline as the CLI (gradcli.session).
+
+    >>> from gradcli import hessian, diff
+    >>> hessian("f = (1 - x)**2 + 100*(y - x**2)**2", {"x": 1.0, "y": 1.0}).definiteness
+    'positive definite'
+    >>> diff("y = x**3", "x", {"x": 2.0}, order=3)
+    6.0
+"""
+
+from __future__ import annotations
+
+from gradcli import session
+from gradcli.session import Request, Source
+
+
+def hessian(f, point=None, of=None):
+    """The gradient and Hessian of f at point: f is program text or a function of Values.
+
+    >>> h = hessian(lambda x, y: (1 - x)**2 + 100*(y - x**2)**2, {"x": 1.0, "y": 1.0})
+    >>> h.matrix, h.definiteness
+    ([[802.0, -400.0], [-400.0, 200.0]], 'positive definite')
+    """
+    return session.hessian(_graph(f, point, of))
+
+
+def diff(f, wrt, point=None, order=1, of=None) -> float:
+    """d^order f / d wrt^order at point, exactly: diff("y = x**3", "x", {"x": 2.0}, 3) == 6.0."""
+    from gradcli.analysis.diff import nth_derivative
+
+    _, target = nth_derivative(_graph(f, point, of), wrt, order)
+    return target.data
+
+
+def _graph(f, point, of):
+    """The differentiated graph of program text (the session's pipeline) or of a Python function."""
+    if isinstance(f, str):
+        from gradcli.core.engine import paused_gc
+
+        with paused_gc():
+            return session.graph(session.load(Source(f)), dict(point or {}), Request(of))
+    from gradcli.analysis.at_point import graph_of
+
+    return graph_of(f, point, of)

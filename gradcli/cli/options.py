@@ -1,0 +1,187 @@
+"""Options declared once (as sqlite-utils' shared output options are) and the `command` that
+puts them on a typer command.
+
+Each shared option (-f, --of, --format, --bindings, --precision, ...) has one spelling and one
+help text, here, and reaches a command inside one `Options`; a command's own options are the
+fields of its own dataclass.  A single-value option given twice is refused (exit 2), never
+last-wins: it is declared as a list (`one`) and unwrapped here; options whose meaning is to
+accumulate (-f, --corr, --expect) are lists (`many`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import typing
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gradcli.cli.errors import Reporter, guard
+from gradcli.core.errors import UsageError
+from gradcli.render.text import OutputOptions
+from gradcli.session import Request
+
+
+class One(typing.NamedTuple):
+    """Marks a single-value option declared as a list: its default, and what a repeat means."""
+
+    default: object
+    flag: str
+    repeated: str = "give it once"
+
+
+def one(type_, default, flag: str, *names: str, repeated: str = "give it once", **settings):
+    """A single-value option: a second occurrence is an error (it is collected as a list, then unwrapped)."""
+    if default is None:
+        settings.setdefault("show_default", False)
+    return Annotated[Optional[list[type_]], typer.Option(flag, *names, **settings), One(default, flag, repeated)]  # noqa: UP045
+
+
+def many(type_, flag: str, *names: str, **settings):
+    """An option that accumulates: each occurrence adds a value, in order."""
+    settings.setdefault("show_default", False)
+    return Annotated[Optional[list[type_]], typer.Option(flag, *names, **settings)]  # noqa: UP045
+
+
+def flag(name: str, help: str):
+    return Annotated[bool, typer.Option(name, help=help)]
+
+
+# -- the shared options: name -> (annotation, default) -------------------------------------------
+
+SHARED = {
+    "files": (many(Path, "--file", "-f", dir_okay=False,
+                   help="Read the program from this file; repeat to read a library first (files are read in order)."),
+              None),
+    "of": (one(str, None, "--of", repeated="give one node to differentiate",
+               help="Differentiate this name (default: the last statement)."), None),
+    "precision": (one(int, 6, "--precision", min=1, max=17, help="Significant digits in pretty output."), None),
+    "max_rows": (one(int, 200, "--max-rows", min=0, help="Most rows and tree nodes pretty output draws (0: no limit)."),
+                 None),
+    "no_color": (flag("--no-color", "No colour (also: NO_COLOR)."), False),
+    "allow_nonfinite": (flag("--allow-nonfinite", "Carry NaN and infinity on instead of exit 3."), False),
+    "expand": (flag("--expand", "Break composite ops (tanh, -, /, ...) into primitives first."), False),
+    "bindings_file": (one(Path, None, "--bindings", metavar="FILE", dir_okay=False,
+                          help='Bindings from a JSON object ({"x": [1, 2], "L": "1.0±0.1"}); NAME=VALUE arguments '
+                          "override."), None),
+}  # fmt: skip
+# What eval, explain, check, hessian and diff take.
+EVAL = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite", "expand", "bindings_file")
+SEED = one(int, 0, "--seed", help="Seed of the random numbers: the same seed, the same samples (reproducible).")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The shared options of one call, as one value."""
+
+    files: tuple[Path, ...] = ()  # every -f FILE, in order (a library, then the program)
+    of: str | None = None
+    fmt: str = "pretty"
+    precision: int = 6
+    max_rows: int = 200
+    no_color: bool = False
+    allow_nonfinite: bool = False
+    expand: bool = False
+    bindings_file: Path | None = None
+
+    def output(self, width: int) -> OutputOptions:
+        return OutputOptions(self.precision, self.max_rows, self.no_color, width, open_calls=self.expand)
+
+    def request(self, jacobian: bool = False) -> Request:
+        bindings = str(self.bindings_file) if self.bindings_file is not None else None
+        return Request(self.of, self.allow_nonfinite, self.expand, jacobian, bindings)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a command is put together: its shared options, formats (the first is the default),
+    its own options' dataclass, and which formats report errors as JSON lines."""
+
+    shared: tuple[str, ...] = EVAL
+    formats: tuple[str, ...] = ()
+    own: type | None = None
+    json_formats: tuple[str, ...] = ("json",)
+
+
+def command(app: typer.Typer, name: str, spec: Spec, **settings):
+    """Put `fn(args, opts, own, reporter)` on `app` as command `name`: its signature gets the
+    shared options, --format and the own dataclass's fields; a call collects them into Options
+    and the own dataclass, refuses a repeated single-value option, and runs in the guard."""
+
+    def register(fn):
+        params = [_parameter(n, *SHARED[n]) for n in spec.shared]
+        if spec.formats:
+            params.append(_parameter("fmt", _format_option(name, spec.formats), None))
+        own = _own_fields(spec.own)
+        params += [_parameter(f.name, hint, _default(f, hint)) for f, hint in own]
+        args = next(iter(inspect.signature(fn).parameters.values()))
+
+        @functools.wraps(fn)
+        def run(**kwargs):
+            formats = [f.value for f in kwargs.get("fmt") or []]
+            reporter = Reporter(json_errors=any(f in spec.json_formats for f in formats))
+            guard(reporter, lambda: _call(fn, kwargs, params, spec, reporter))
+
+        run.__signature__ = inspect.Signature([args.replace(default=None), *params])
+        return app.command(name, **settings)(run)
+
+    return register
+
+
+def _call(fn, kwargs: dict, params: list[inspect.Parameter], spec: Spec, reporter: Reporter) -> None:
+    values = {p.name: _single(p, kwargs[p.name]) for p in params}
+    shared = {n: values.pop(n) for n in spec.shared}
+    shared["files"] = tuple(shared["files"] or ())
+    if "fmt" in values:
+        fmt = values.pop("fmt")
+        shared["fmt"] = fmt.value if isinstance(fmt, Enum) else fmt
+    own = spec.own(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}) if spec.own else None
+    fn(kwargs.get("args"), Options(**shared), own, reporter)
+
+
+def _single(param: inspect.Parameter, value):
+    """A single-value option's one value (its default when absent); a repeat is a UsageError."""
+    marker = _one(param.annotation)
+    if marker is None:
+        return value
+    if not value:
+        return marker.default
+    if len(value) > 1:
+        raise UsageError(f"{marker.flag} is given {len(value)} times: {marker.repeated}")
+    return value[0]
+
+
+def _default(field: dataclasses.Field, annotation):
+    """A signature's default for an own option: required (...) when the dataclass has none."""
+    if field.default is dataclasses.MISSING:
+        return ...
+    return None if _one(annotation) else field.default
+
+
+def _one(annotation) -> One | None:
+    return next((m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, One)), None)
+
+
+def _parameter(name: str, annotation, default) -> inspect.Parameter:
+    marker = _one(annotation)
+    if marker is not None and default is None and marker.default is not None:
+        default = [marker.default]  # what click passes when the option is absent (and shows in --help)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _format_option(command: str, formats: tuple[str, ...]):
+    choices = Enum(f"{command.title()}Format", {c: c for c in formats}, type=str)
+    return one(choices, choices(formats[0]), "--format", help="Output format.")
+
+
+def _own_fields(cls: type | None) -> list[tuple[dataclasses.Field, object]]:
+    """A command's own options: its dataclass's fields with their (Annotated) types."""
+    if cls is None:
+        return []
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return [(f, hints[f.name]) for f in dataclasses.fields(cls)]

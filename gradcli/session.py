@@ -1,0 +1,262 @@
+"""The one pipeline: program text -> Program -> bindings -> Graph -> output chosen -> backward.
+
+Every command (eval, explain, check, hessian, diff, sweep, plot), the REPL and the Python API
+go through these functions; a command only chooses the options (a `Request`) and prints the
+result.  Reading files and stdin is the CLI's (I/O); parsing, binding, building, picking the
+output and differentiating happen here and nowhere else.  Errors are GradcliError, raised;
+the CLI turns them into messages and exit codes.
+
+    program = load(Source(text="y = x*x"))
+    graph = evaluate(program, ["x=3"], Request())
+    graph.output.data, graph.gradients()          # 9.0, {"x": 6.0}
+
+Level 4 (DESIGN §1.1): imports core, lang, build and analysis, never render or cli.  Heavy
+modules (numpy for sweep and plot, the analyses) are imported inside the functions that
+use them, so `gradcli eval` pays only for what it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gradcli.core.errors import GradcliError, MathError, UsageError
+
+if TYPE_CHECKING:
+    from gradcli.build.graph import Graph
+    from gradcli.lang.program import Program
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options every command shares: which output, NaN/inf policy, expansion, --bindings FILE."""
+
+    of: str | None = None  # the node to differentiate (default: the last statement)
+    allow_nonfinite: bool = False  # carry NaN and infinity on instead of a MathError
+    expand: bool = False  # break composite ops into primitives before differentiating
+    jacobian: bool = False  # an array output is reported with its Jacobian (eval); else refused
+    bindings_file: str | None = None  # a JSON object of bindings; NAME=VALUE texts override it
+
+
+@dataclass(frozen=True)
+class Source:
+    """The program as read: one text, or several files' (path, text), parsed one by one and
+    joined (a library, then the program)."""
+
+    text: str | None = None
+    path: str | None = None  # the file `text` was read from (-f FILE, "-": stdin); None: the command line
+    files: tuple[tuple[str, str], ...] = ()
+
+
+def load(source: Source) -> Program:
+    """Parse the program.  Several files: each parsed alone, then joined; a syntax error's line
+    is counted in the joined source, as every later error's is (lang.definitions.locate maps
+    it back to its file)."""
+    from gradcli.lang.parser import parse
+
+    if not source.files:
+        return parse(source.text or "")
+    from gradcli.lang.definitions import first_lines, join
+
+    starts = first_lines([text for _, text in source.files])
+    programs = []
+    for start, (_, text) in zip(starts, source.files):
+        try:
+            programs.append(parse(text))
+        except GradcliError as exc:
+            if exc.line:
+                exc.line += start - 1
+            raise
+    return join(programs)
+
+
+def bindings(texts: list[str], request: Request) -> dict:
+    """NAME=VALUE texts as values, over the --bindings file's (the texts win)."""
+    from gradcli.build.bindings import parse_bindings
+
+    try:
+        values = parse_bindings(texts, request.allow_nonfinite)
+    except GradcliError as exc:
+        for text, after in zip(texts, texts[1:]):
+            if text.endswith("=") and "=" not in after:  # `x= 3`: the shell split one binding in two
+                exc.hint = f"no spaces around '=': write {text}{after}"
+        raise
+    if request.bindings_file is None:
+        return values
+    from gradcli.build.bindings import read_bindings_file
+
+    return {**read_bindings_file(request.bindings_file, request.allow_nonfinite), **values}
+
+
+def graph(program: Program, values: dict, request: Request) -> Graph:
+    """Build the graph, expand it if asked, check the output's kind and run backward."""
+    from gradcli.build.standard import build
+
+    g = build(program, values, request.of, allow_nonfinite=request.allow_nonfinite)
+    if request.expand:
+        g = _expanded(g)
+    if not request.jacobian:
+        scalar(g)
+    g.backward(allow_nonfinite=request.allow_nonfinite)
+    return g
+
+
+def scalar(g: Graph) -> Graph:
+    """`g` itself, or a UsageError when its output is an array (check, explain, hessian, diff
+    and the REPL's :check need one scalar output; eval reports the Jacobian instead)."""
+    if g.arrays is not None:
+        from gradcli.build.jacobian import needs_scalar
+
+        needs_scalar(g)
+    return g
+
+
+def _expanded(g: Graph) -> Graph:
+    """The graph with composite ops broken into primitives, keeping what the build attached."""
+    from gradcli.analysis.expand import expand
+
+    arrays, uncertainties = g.arrays, g.uncertainties
+    g = expand(g)
+    g.uncertainties = uncertainties
+    if arrays is not None:
+        from gradcli.build.jacobian import carry
+
+        carry(arrays, g)
+    return g
+
+
+def evaluate(source: Source, texts: list[str], request: Request) -> Graph:
+    """The graph every command starts from: read program + binding texts -> differentiated Graph.
+    One text is parsed after the bindings (a bad binding is reported first, as always); several
+    files are parsed first, each alone."""
+    program = load(source) if source.files else None
+    values = bindings(texts, request)
+    try:
+        return graph(program or load(source), values, request)
+    except MathError:
+        raise
+    except GradcliError as exc:
+        raise _maybe_a_file(exc, source) from None
+
+
+def _maybe_a_file(exc: GradcliError, source: Source) -> GradcliError:
+    """`gradcli eval prog.grad` (forgot -f): the program text that fails to build names a file."""
+    text = source.text
+    if source.files or source.path is not None or text is None or "\n" in text or len(text) >= 4096:
+        return exc
+    from pathlib import Path
+
+    try:
+        is_file = Path(text.strip()).is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        return exc
+    return UsageError(
+        f"{text.strip()!r} is a file, not a program",
+        hint=f"to read a program from a file, use -f: gradcli eval -f {text.strip()}",
+    )
+
+
+# -- what the commands compute on the graph -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """eval's uncertainty options: -k, --corr, --order, --mc, --seed."""
+
+    k: float | None = None
+    corr: tuple[str, ...] = ()
+    order: int | None = None
+    mc: str | None = None
+    seed: int = 0
+
+    def asked(self) -> bool:
+        return self.k is not None or bool(self.corr) or self.order is not None or self.mc is not None
+
+
+def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -> list[str]:
+    """Propagate the inputs' uncertainties to the output when an input has one (or one of the
+    options asks): the result goes to g.uncertainty for the writers; returns its warnings."""
+    if not (g.uncertainties or options.asked()):
+        return []
+    from gradcli.analysis.uncertainty import propagate  # GUM and Monte Carlo
+
+    g.uncertainty = propagate(g, list(options.corr) or None, options.k, options.order, options.mc, options.seed,
+                              allow_nonfinite)  # fmt: skip
+    return g.uncertainty.warnings
+
+
+@dataclass(frozen=True)
+class Check:
+    """check's options: tolerances, random points, claims, intermediate nodes, second order."""
+
+    rtol: float = 1e-6
+    atol: float | None = None
+    samples: int = 0
+    seed: int = 0
+    expect: tuple[str, ...] = ()  # NAME=CLAIM texts
+    nodes: bool = False
+    order: int = 1
+
+
+def check(g: Graph, options: Check, allow_nonfinite: bool = False):
+    """The gradients against numerical derivatives: a gradcli.analysis.check.Report."""
+    from gradcli.analysis.check import check as check_graph
+
+    o = options
+    report = check_graph(g, rtol=o.rtol, atol=o.atol, samples=o.samples, seed=o.seed, expect=claims(o.expect),
+                         nodes=o.nodes, allow_nonfinite=allow_nonfinite)  # fmt: skip
+    if options.order == 2:
+        from gradcli.analysis.check_order2 import second_order_rows
+
+        report.rows += second_order_rows(g, 0, options.rtol, options.atol)
+        report.ok = all(row.status in ("pass", "kink") for row in report.rows)
+    return report
+
+
+def claims(texts) -> dict[str, str]:
+    """--expect NAME=CLAIM texts as {name: claim}; a malformed or repeated one is a UsageError."""
+    out: dict[str, str] = {}
+    for text in texts:
+        name, sep, claim = text.partition("=")
+        name, claim = name.strip(), claim.strip()
+        if not sep or not name or not claim:
+            raise UsageError(f"bad --expect {text!r}: expected NAME=CLAIM, e.g. --expect 'a=f*b'")
+        if name in out:
+            raise UsageError(f"--expect {name}=... is given twice")
+        out[name] = claim
+    return out
+
+
+def hessian(g: Graph, allow_nonfinite: bool = False):
+    """The gradient and the Hessian of the output (gradcli.analysis.hessian.Hessian)."""
+    from gradcli.analysis.hessian import hessian as hessian_of
+
+    return hessian_of(g, allow_nonfinite)
+
+
+def diff(g: Graph, wrt: str, order: int = 1, allow_nonfinite: bool = False) -> str:
+    """A gradcli program computing d^order output / d wrt^order (the backward pass written out)."""
+    from gradcli.analysis.diff import derivative_name, nth_derivative, require_finite, to_program
+
+    builder, target = nth_derivative(g, wrt, order)
+    name = derivative_name(g.output_name, wrt, order)
+    if not allow_nonfinite:
+        require_finite(g, builder, target, name)
+    return to_program(g, builder, target, name)
+
+
+def sweep(program: Program, texts: list[str], points, request: Request, default_count: int | None = None):
+    """The program compiled for many points (gradcli.analysis.sweep.Sweep): swept bindings
+    (x=0:1:11, x=1,2,5) or a CSV of points.  numpy is imported here, by sweep and plot only."""
+    from gradcli.analysis.sweep import prepare
+
+    return prepare(program, texts, points, request.of, request.allow_nonfinite, default_count=default_count)
+
+
+def sweep_failure(plan) -> GradcliError | None:
+    """After a sweep: the error its failed rows add up to (exit 3), or None."""
+    from gradcli.analysis.sweep import failure_summary
+
+    return failure_summary(plan)
