@@ -423,3 +423,53 @@ def test_json_output_imports_no_rich_lark_or_numpy(tmp_path):
     assert proc.returncode == 0
     modules = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert "gradcli" in modules and not {"rich", "lark", "numpy"} & modules
+
+
+# A single-value option given twice is refused (exit 2), never last-wins; the options that
+# mean "more of these" (-f, --corr, --expect) accumulate instead.
+REPEATABLE_LOOKING = [
+    ("eval", ["y = x*x", "x=3"], "--of", ["y", "x"]),
+    ("eval", ["y = x*x", "x=3"], "--seed", ["1", "2"]),
+    ("eval", ["y = x*x", "x=3"], "--format", ["json", "csv"]),
+    ("eval", ["y = x*x", "x=3"], "--precision", ["3", "4"]),
+    ("explain", ["y = x*x", "x=3"], "--max-rows", ["3", "4"]),
+    ("check", ["y = x*x", "x=3"], "--of", ["y", "x"]),
+    ("check", ["y = x*x", "x=3"], "--seed", ["1", "2"]),
+    ("check", ["y = x*x", "x=3"], "--format", ["table", "json"]),
+    ("check", ["y = x*x", "x=3"], "--samples", ["1", "2"]),
+    ("sweep", ["y = x*x", "x=0:1:3"], "--of", ["y", "x"]),
+    ("sweep", ["y = x*x", "x=0:1:3"], "--format", ["csv", "json"]),
+    ("sweep", ["y = x*x", "x=0:1:3"], "--points", ["a.csv", "b.csv"]),
+    ("plot", ["y = x*x", "x=0:1"], "--of", ["y", "x"]),
+    ("plot", ["y = x*x", "x=0:1"], "-o", ["a.svg", "b.svg"]),
+    ("plot", ["y = x*x", "x=0:1"], "--width", ["40", "50"]),
+    ("hessian", ["y = x*x", "x=3"], "--of", ["y", "x"]),
+    ("hessian", ["y = x*x", "x=3"], "--format", ["json", "csv"]),
+    ("diff", ["y = x*x", "x=3", "--wrt", "x"], "--of", ["y", "x"]),
+    ("diff", ["y = x*x", "x=3", "--wrt", "x"], "--format", ["program", "program"]),
+    ("diff", ["y = x*x", "x=3"], "--wrt", ["x", "x"]),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "option", "values"), REPEATABLE_LOOKING)
+def test_a_repeated_single_value_option_is_refused(gradcli, command, args, option, values):
+    repeated = [arg for value in values for arg in (option, value)]
+    result = gradcli(command, *args, *repeated)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    message = result.stderr.splitlines()[0]
+    if "json" in values:  # an error on the way to JSON output is a JSON line
+        message = json.loads(message)["error"]["message"]
+    named = {"-o": "--output"}.get(option, option)  # the message names the long form
+    assert message.removeprefix("error: ").startswith(f"{named} is given 2 times")
+    once = gradcli(command, *args, option, values[0])
+    assert "is given" not in once.stderr  # once is fine
+
+
+def test_options_that_accumulate_still_do(gradcli, tmp_path):
+    lib, main = tmp_path / "lib.grad", tmp_path / "main.grad"
+    lib.write_text("sq(t) = t*t\n")
+    main.write_text("y = sq(x)\n")
+    assert gradcli("eval", "-f", lib, "-f", main, "x=3", "--format", "grads").stdout == "x 6.0\n"
+    result = gradcli("check", "L = a*b", "a=2", "b=3", "--expect", "a=b", "--expect", "b=a", "--format", "json")
+    assert [r["name"] for r in json.loads(result.stdout)["results"]][-2:] == ["expect:a", "expect:b"]
