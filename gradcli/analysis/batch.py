@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import compute
+from gradcli.core.engine import compute, positions
 from gradcli.core.errors import MathError
 from gradcli.core.numpy_rules import array_forward, numpy_namespace
 from gradcli.core.ops import CONST
@@ -52,7 +52,7 @@ class ArrayGraph:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         nodes = graph.nodes
-        index = {id(node): i for i, node in enumerate(nodes)}
+        index = positions(nodes)
         self.names = list(graph.inputs)
         self.input_at = [index[id(graph.inputs[name])] for name in self.names]
         self.constants = [node.data if node.op is CONST else None for node in nodes]

@@ -26,7 +26,7 @@ from gradcli.analysis.check_claims import Claim, evaluate_claim, parse_claim
 from gradcli.analysis.numdiff import Estimate
 from gradcli.analysis.probe import Probe, needed_ids
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value, _finite
+from gradcli.core.engine import Value, positions
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import number
 
@@ -137,7 +137,7 @@ def _targets(graph: Graph, nodes: bool, allow_nonfinite: bool = False) -> list[t
                 hint="check the inputs without --nodes, or a smaller part of the program with --of",
             )
         targets += inner
-    index = {id(n): i for i, n in enumerate(graph.nodes)}
+    index = positions(graph.nodes)
     return [(name, node, Probe(graph, node, needed, index, allow_nonfinite)) for name, node in targets]
 
 
@@ -211,7 +211,7 @@ def verdict(point: int, name: str, value: float, analytic: float, estimate: Esti
     known = atol + rtol * abs(nearest)
     status = _status(analytic, nearest, error, gap, allowed, known, passed)
     note = estimate.note
-    if status == "fail" and _finite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
+    if status == "fail" and math.isfinite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
         status = "inconclusive"
         note = "f changes faster than neighbouring doubles at this value can resolve"
     rel = gap / scale if scale else 0.0
@@ -226,17 +226,17 @@ def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
     the table's first step and |f(x)| / max(1, |x|).  So a gradient of 0 passes as 0 +- rounding
     (cos at 0, a constant piece), a claim of -1e-12 where the gradient is 1e-17 fails, and an
     estimate whose error is large on the problem's scale stays inconclusive."""
-    slope = estimate.slope if _finite(estimate.slope) else 0.0
-    size = estimate.size if _finite(estimate.size) else 0.0
+    slope = estimate.slope if math.isfinite(estimate.slope) else 0.0
+    size = estimate.size if math.isfinite(estimate.size) else 0.0
     return min(error, rtol * max(slope, size))
 
 
 def _status(
     analytic: float, nearest: float, error: float, gap: float, allowed: float, known: float, passed: str
 ) -> str:
-    if not _finite(analytic) and _finite(nearest):
+    if not math.isfinite(analytic) and math.isfinite(nearest):
         return "fail"  # a non-finite gradient or claim never agrees with a finite slope
-    if not _finite(nearest):
+    if not math.isfinite(nearest):
         return "inconclusive"
     if error <= known:
         return passed if gap <= allowed else "fail"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from gradcli.analysis.check import Row, Tolerance, verdict
 from gradcli.analysis.hessian import hessian
 from gradcli.analysis.numdiff import derivative
+from gradcli.analysis.probe import branches
 from gradcli.build.graph import Graph
 from gradcli.core.engine import Value
 
@@ -25,7 +26,7 @@ def second_order_rows(graph: Graph, point: int, rtol: float = 1e-6, atol: float 
     switches = [n for n in graph.needed() if n.op.branch is not None]
 
     def piece(t: float | None = None) -> tuple:
-        return tuple(n.op.branch(*[a.data for a in n.args]) for n in switches)
+        return branches(switches)
 
     rows = []
     for j, xj in enumerate(graph.inputs.values()):

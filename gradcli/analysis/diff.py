@@ -42,11 +42,11 @@ def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Val
 def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
     """MathError if the derivative is not finite at the point, naming the first derivative
     statement that went non-finite from finite operands (the domain error of the derivative)."""
-    if target.data - target.data == 0.0:
+    if math.isfinite(target.data):
         return
     needed = {id(n) for n in reaching(graph.nodes + P.nodes, target)}
     for node in P.nodes:
-        if id(node) in needed and node.data - node.data != 0.0 and all(a.data - a.data == 0.0 for a in node.args):
+        if id(node) in needed and not math.isfinite(node.data) and all(math.isfinite(a.data) for a in node.args):
             what = "undefined" if node.data != node.data else "infinite"
             raise MathError(
                 f"{name} is {what} at this point: its step {node.label} is {what}",
@@ -109,7 +109,7 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
 
 def _number(node: Value) -> tuple[str, int]:
     x = node.data
-    if x - x != 0.0:
+    if not math.isfinite(x):
         raise MathError(f"the derivative contains the non-finite constant {fmt(x)}: it cannot be written as a program")
     return fmt(x), (6 if x < 0 or (x == 0 and math.copysign(1, x) < 0) else 9)
 

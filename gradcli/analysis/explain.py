@@ -13,10 +13,11 @@ gives two steps, 1 then 2).
 
 from __future__ import annotations
 
+import math
 import re
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value, backward_sweep, local_derivatives
+from gradcli.core.engine import Value, backward_sweep, local_derivatives, positions
 from gradcli.core.formula import describe, fmt, number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(#[0-9]+)?\Z")
@@ -34,7 +35,7 @@ def _spell(precision: int | None):
     NaN and infinities spelled as everywhere else (NaN, Infinity, -Infinity)."""
 
     def num(x: float) -> str:
-        if x - x != 0.0:
+        if not math.isfinite(x):
             return str(number(x))
         return fmt(x) if precision is None else f"{x:.{precision}g}"
 
@@ -60,7 +61,7 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
     the numeric fields always carry full precision."""
     num = _spell(precision)
     names = graph.display_names()
-    ids = {id(node): i for i, node in enumerate(graph.nodes)}
+    ids = positions(graph.nodes)
     grad = [0.0] * len(graph.nodes)
     backward = _backward_steps(graph, names, ids, grad, num)
     return {

@@ -72,7 +72,7 @@ def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]
     names = list(graph.inputs)
     for i, row in enumerate(matrix):
         for j, h in enumerate(row):
-            if h - h != 0.0:
+            if not math.isfinite(h):
                 what = "undefined" if h != h else "infinite"
                 raise MathError(
                     f"the second derivative d2{graph.output_name}/d{names[i]}d{names[j]} is {what} at this point",
@@ -84,7 +84,7 @@ def _definiteness(matrix: list[list[float]]) -> tuple[list[float], str]:
     """Eigenvalues (ascending) and the verdict; eigenvalues within rounding of 0 count as 0."""
     if not matrix:
         return [], "positive semidefinite"
-    if any(h - h != 0.0 for row in matrix for h in row):
+    if not all(math.isfinite(h) for row in matrix for h in row):
         return [math.nan] * len(matrix), "indefinite"
     import numpy as np  # only hessian needs it; eigvalsh is LAPACK's symmetric solver
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from gradcli.analysis.correlation import cholesky, correlation_matrix
 from gradcli.build.uncertain import Spec
+from gradcli.core.engine import positions
 from gradcli.core.errors import MathError, UsageError
 
 CHUNK = 65_536  # Monte Carlo samples per array pass
@@ -103,7 +104,7 @@ def _array_plan(graph):
     from gradcli.analysis.batch import forward_plan
 
     needed = graph.needed()
-    index = {id(node): i for i, node in enumerate(needed)}
+    index = positions(needed)
     plan = forward_plan(needed, index)
     columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
     return plan, index[id(graph.output)], columns
@@ -127,8 +128,7 @@ def _sampler(graph, specs: dict[str, Spec], corr: dict, np):
     """draw(rng, m) -> {node index: m samples} for every uncertain input the output needs.
     Order of draws: the correlated normals together (z, then L z), then each other input
     in the order of graph.uncertainties: fixed, so a seed gives the same samples anywhere."""
-    needed = graph.needed()
-    index = {id(node): i for i, node in enumerate(needed)}
+    index = positions(graph.needed())
     names = [n for n, s in specs.items() if s.u > 0 and id(graph.inputs[n]) in index]
     grouped = [n for n in names if any(n in pair for pair in corr)]
     low = np.array(
@@ -167,8 +167,7 @@ def _mc_failure(graph, specs, corr, y, n: int, seed: int) -> MathError:
     # Re-draw up to the failing chunk to recover the inputs of that sample (same seed, same order).
     rng = np.random.default_rng(seed)
     draw = _sampler(graph, specs, corr, np)
-    needed = graph.needed()
-    index = {id(node): i for i, node in enumerate(needed)}
+    index = positions(graph.needed())
     for lo in range(0, first + 1, CHUNK):
         m = min(CHUNK, n - lo)
         drawn = draw(rng, m)

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from gradcli.analysis.richardson import Neville, exact_step, ridders
-from gradcli.core.engine import _finite
 
 EPS = 2.0**-52  # spacing of doubles at 1.0
 TOP = 0.1  # the scan's first step, relative to max(1, |x|)
@@ -87,7 +86,7 @@ def derivative(
     """
     fx = f(x)
     px = piece(x) if piece else None  # right after f(x), as the protocol requires
-    if not (_finite(x) and _finite(fx)):
+    if not (math.isfinite(x) and math.isfinite(fx)):
         return Estimate(math.nan, math.inf, note="f is not finite at x")
     differences = _Differences(f, piece, x, fx, px, noise)
     estimate = differences.estimate(at_kink)
@@ -169,7 +168,7 @@ class _Differences:
             y = self.f(t)
         except (ArithmeticError, ValueError):
             return None
-        if not _finite(y):
+        if not math.isfinite(y):
             return None
         self.variation = max(self.variation, abs(y - self.fx))
         return y, (self.piece(t) if self.piece else None)

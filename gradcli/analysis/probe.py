@@ -15,7 +15,8 @@ import math
 
 from gradcli.analysis.numdiff import EPS, Estimate, derivative
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value, _finite, compute, local_derivatives
+from gradcli.core.engine import Value, compute
+from gradcli.core.transform import tangent_inputs
 
 
 class Probe:
@@ -45,7 +46,7 @@ class Probe:
 
     def piece(self, t: float | None = None) -> tuple[int, ...]:
         """The branch each piecewise op downstream is on, as the last call left them."""
-        return tuple(n.op.branch(*[a.data for a in n.args]) for n in self.switches)
+        return branches(self.switches)
 
     def rounding(self) -> float:
         """The rounding error of the output: each node n that moves with the probed value
@@ -54,12 +55,13 @@ class Probe:
         operand (relu, abs, min, max, neg, id) are exact and add nothing."""
         moving, total = {id(self.node)}, 0.0
         for n in self.downstream:
-            local = local_derivatives(n)
-            if any(id(a) in moving and d != 0.0 for a, d in zip(n.args, local)):  # nan moves too
-                moving.add(id(n))
-                if not n.op.exact:  # a result that is an operand or its negation adds no rounding
-                    total += abs(n.data * n.grad)
-        return EPS * total if _finite(total) else math.inf
+            for a, _ in tangent_inputs(n):
+                if id(a) in moving:
+                    moving.add(id(n))
+                    if not n.op.exact:  # a result that is an operand or its negation adds no rounding
+                        total += abs(n.data * n.grad)
+                    break
+        return EPS * total if math.isfinite(total) else math.inf
 
     def derivative(self) -> Estimate:
         """d output / d node at the node's current value."""
@@ -78,3 +80,9 @@ class Probe:
 def needed_ids(graph: Graph) -> set[int]:
     """ids of the nodes the output depends on, itself included."""
     return {id(node) for node in graph.needed()}
+
+
+def branches(switches: list[Value]) -> tuple[int, ...]:
+    """The piece each piecewise op is on at its operands' current values: a change between two
+    points means a kink between them."""
+    return tuple(n.op.branch(*[a.data for a in n.args]) for n in switches)

@@ -29,6 +29,7 @@ from gradcli.analysis.gum import K95, tolerance
 from gradcli.analysis.monte_carlo import MIN_SAMPLES, MonteCarlo, monte_carlo, parse_samples, summarize
 from gradcli.build.uncertain import Spec
 from gradcli.core.errors import MathError, UsageError
+from gradcli.core.transform import tangent_inputs
 
 SECOND_ORDER_BUDGET = 300_000  # nodes x inputs beyond which eval does not estimate the second order
 WARN_RATIO = 0.10  # warn when second-order terms would change u by more than this
@@ -198,8 +199,6 @@ def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float]
     """Each node's first-order u (forward mode: one tangent per uncertain input, carried through
     the op table's local partials; u^2 = t^T R t), so a reader sees where uncertainty grows.
     None for graphs too big to carry n tangents a node (nodes x inputs > SECOND_ORDER_BUDGET)."""
-    from gradcli.core.engine import local_derivatives
-
     names = list(specs)
     n = len(names)
     if len(graph.nodes) * n > SECOND_ORDER_BUDGET:
@@ -210,14 +209,11 @@ def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float]
     out = []
     for node in graph.nodes:
         t = [0.0] * n
-        if node.a is None:
-            if id(node) in seed:
-                k = seed[id(node)]
-                t[k] = specs[names[k]].u
-        else:
-            for arg, d in zip(node.args, local_derivatives(node)):
-                if d != 0.0:
-                    t = [ti + d * ta for ti, ta in zip(t, tangent[id(arg)])]
+        if id(node) in seed:
+            k = seed[id(node)]
+            t[k] = specs[names[k]].u
+        for arg, d in tangent_inputs(node):
+            t = [ti + d * ta for ti, ta in zip(t, tangent[id(arg)])]
         tangent[id(node)] = t
         if r is None:
             out.append(math.sqrt(sum(ti * ti for ti in t)))

@@ -6,7 +6,8 @@ graph (PyTorch's create_graph=True, Autodidax's transpose as an interpreter).  T
 be evaluated (its nodes carry values at the point), differentiated again (second and higher
 orders), or printed as a gradcli program (`gradcli diff`, gradcli.analysis.diff).  The builder
 simplifies as it goes: constants fold, x*1, x+0 and x*0 disappear, and equal sub-expressions
-are built once.  `partials` is the float sweep over such a graph (one row of a Hessian).
+are built once.  `partials` is the float reverse sweep over such a graph (one row of a
+Hessian); `tangent_inputs` is forward mode's step, for the sweeps that carry tangents.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 from collections.abc import Sequence
 from functools import partial
 
-from gradcli.core.engine import Value, apply, backward_sweep, compute, lift, reaching
+from gradcli.core.engine import Value, apply, backward_sweep, compute, lift, local_derivatives, reaching
 from gradcli.core.errors import UsageError
 from gradcli.core.formula import describe, fmt
 from gradcli.core.ops import CONST, Namespace, Op
@@ -158,3 +159,12 @@ def partials(nodes: Sequence[Value], node: Value, wrt: Sequence[Value]) -> list[
     backward_sweep(order, allow_nonfinite=True)
     marked = {id(n) for n in order}
     return [x.grad if id(x) in marked else None for x in wrt]
+
+
+def tangent_inputs(node: Value) -> list[tuple[Value, float]]:
+    """Forward mode's step into `node`: the operands a tangent flows in from, each with the local
+    partial it flows through, d node / d operand, where that is not 0 (NaN is not 0: an
+    undefined partial carries the tangent on).  A leaf has none."""
+    if node.a is None:
+        return []
+    return [(a, d) for a, d in zip(node.args, local_derivatives(node)) if d != 0.0]

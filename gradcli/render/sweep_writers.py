@@ -15,8 +15,7 @@ import numpy as np
 import orjson
 
 from gradcli.analysis.sweep import Chunk, Sweep
-
-_NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+from gradcli.core.formula import number
 
 
 def number_texts(column: np.ndarray, failed: np.ndarray | None, empty: str = "") -> list[str]:
@@ -38,8 +37,7 @@ def _csv_cell(text: str) -> str:
 
 
 def _cell(x: float) -> str:
-    text = repr(x)
-    return _NONFINITE.get(text, text)
+    return repr(x) if math.isfinite(x) else number(x)
 
 
 def _number_lines(numbers: np.ndarray) -> tuple[str, np.ndarray]:
@@ -85,9 +83,10 @@ class CsvWriter:
 
 
 def _json_numbers(column: np.ndarray, failed: np.ndarray | None) -> list[str]:
-    texts = list(map(repr, column.tolist()))
+    values = column.tolist()
+    texts = list(map(repr, values))
     if not np.isfinite(column).all():
-        texts = [f'"{_NONFINITE[t]}"' if t in _NONFINITE else t for t in texts]
+        texts = [t if math.isfinite(x) else f'"{number(x)}"' for x, t in zip(values, texts)]
     if failed is not None:
         for i in np.flatnonzero(failed).tolist():
             texts[i] = "null"
