@@ -18,7 +18,9 @@ numpy is imported here, and this module is imported only by the commands that ne
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,28 +68,35 @@ class ArrayGraph:
         self.differentiated = [index[id(node)] for node in needed if node.op is not CONST]
         self.output = index[id(graph.output)]
         self.is_const = [node.op is CONST for node in nodes]
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None  # open only inside threads()
+
+    @contextmanager
+    def threads(self) -> Iterator[None]:
+        """Within the with block, run() puts its blocks on one pool of threads (one per core this
+        process may use), closed when the block ends; outside it, each run() opens and closes
+        its own."""
+        with ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0))), "gradcli-block") as self._pool:
+            try:
+                yield
+            finally:
+                self._pool = None
 
     def run(self, columns: Sequence[np.ndarray], n: int, allow_nonfinite: bool = False) -> Batch:
         """Evaluate and differentiate at n points given by one array per input (graph.inputs
         order).  Without allow_nonfinite, rows eval would refuse are marked."""
-        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], np.zeros(n, dtype=bool))
         starts = range(0, n, BLOCK)
+        if len(starts) > 1 and self._pool is None:
+            with self.threads():
+                return self.run(columns, n, allow_nonfinite)
+        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], np.zeros(n, dtype=bool))
         if len(starts) == 1:
             self._run(columns, 0, n, allow_nonfinite, out)
-        else:  # numpy lets go of the GIL inside each op, so blocks run on every core at once
+        elif starts:  # numpy lets go of the GIL inside each op, so blocks run on every core at once
             run = self._run
-            list(self._workers().map(lambda s: run(columns, s, min(s + BLOCK, n), allow_nonfinite, out), starts))
+            list(self._pool.map(lambda s: run(columns, s, min(s + BLOCK, n), allow_nonfinite, out), starts))
         if not out.failed.any():
             out.failed = None
         return out
-
-    def _workers(self):
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0))), "gradcli-block")
-        return self._pool
 
     def _run(self, columns: Sequence[np.ndarray], s: int, e: int, allow_nonfinite: bool, out: Batch) -> None:
         """Points s..e into out's rows s..e."""

@@ -85,10 +85,11 @@ class Sweep:
     def batches(self, size: int = CHUNK) -> Iterator[tuple[list[np.ndarray], Batch]]:
         """(the inputs' columns, the array interpreter's results) a chunk at a time."""
         fixed = {name: node.data for name, node in self.graph.inputs.items()}
-        for n, given in self.source.chunks(size):
-            by_name = dict(zip(self.source.names, given))
-            columns = [by_name[name] if name in by_name else np.full(n, fixed[name]) for name in self.names]
-            yield columns, self.arrays.run(columns, n, self.allow_nonfinite)
+        with self.arrays.threads():  # one pool for every chunk, closed when the chunks end (or stop)
+            for n, given in self.source.chunks(size):
+                by_name = dict(zip(self.source.names, given))
+                columns = [by_name[name] if name in by_name else np.full(n, fixed[name]) for name in self.names]
+                yield columns, self.arrays.run(columns, n, self.allow_nonfinite)
 
     def chunks(self, size: int = CHUNK) -> Iterator[Chunk]:
         """Rows with eval's verdicts: a failed row's status is eval's message at that point."""
