@@ -6,19 +6,18 @@ result.  Reading files and stdin is the CLI's (I/O); parsing, binding, building,
 output and differentiating happen here and nowhere else.  Errors are GradcliError, raised;
 the CLI turns them into messages and exit codes.
 
-    program = load(Source(text="y = x*x"))
-    graph = evaluate(program, ["x=3"], Request())
-    graph.output.data, graph.gradients()          # 9.0, {"x": 6.0}
+    g = evaluate(Source("y = x*x"), ["x=3"], Request())    # or: graph(load(source), {"x": 3.0}, ...)
+    g.output.data, g.gradients()                            # 9.0, {"x": 6.0}
 
-Level 4 (DESIGN §1.1): imports core, lang, build and analysis, never render or cli.  Heavy
-modules (numpy for sweep and plot, the analyses) are imported inside the functions that
-use them, so `gradcli eval` pays only for what it runs.
+Options are NamedTuples (a frozen dataclass costs ~1 ms of start-up each).  Level 4 (DESIGN
+§1.1): imports core, lang, build and analysis, never render or cli.  Heavy modules (numpy for
+sweep and plot, the analyses) are imported inside the functions that use them, so `gradcli
+eval` pays only for what it runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gradcli.core.errors import GradcliError, MathError, UsageError
 
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
     from gradcli.lang.program import Program
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """The options every command shares: which output, NaN/inf policy, expansion, --bindings FILE."""
 
     of: str | None = None  # the node to differentiate (default: the last statement)
@@ -38,8 +36,7 @@ class Request:
     bindings_file: str | None = None  # a JSON object of bindings; NAME=VALUE texts override it
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The program as read: one text, or several files' (path, text), parsed one by one and
     joined (a library, then the program)."""
 
@@ -161,8 +158,7 @@ def _maybe_a_file(exc: GradcliError, source: Source) -> GradcliError:
 # -- what the commands compute on the graph -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Uncertainty:
+class Uncertainty(NamedTuple):
     """eval's uncertainty options: -k, --corr, --order, --mc, --seed."""
 
     k: float | None = None
@@ -187,8 +183,7 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     return g.uncertainty.warnings
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """check's options: tolerances, random points, claims, intermediate nodes, second order."""
 
     rtol: float = 1e-6

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from gradcli.cli.repl import Session, history_path, interactive, open_brackets
+from gradcli.cli.repl import history_path, interactive, open_brackets
+from gradcli.cli.repl_session import Session
 
 
 def _repl(text: str, tmp_path, *args):

@@ -6,8 +6,7 @@ import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional
 
 import typer
 
@@ -41,8 +40,7 @@ def _program(args, opts: Options, reporter: Reporter):
 # -- sweep --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SweepOptions:
+class SweepOptions(NamedTuple):
     points: one(
         str,
         None,
@@ -239,8 +237,7 @@ def _short(text: str, precision: int) -> str:
 # -- plot --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlotOptions:
+class PlotOptions(NamedTuple):
     output: one(
         str,
         None,
@@ -266,9 +263,9 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
     """
     import numpy as np
 
-    from gradcli.render import plot as pl
     from gradcli.analysis.points import is_swept
     from gradcli.analysis.sweep import CHUNK
+    from gradcli.render import plot as pl
     from gradcli.render.text import terminal_width
 
     program, texts = _program(args, opts, reporter)

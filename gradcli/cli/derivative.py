@@ -1,7 +1,7 @@
 """`hessian` and `diff`: eval's options and pipeline (gradcli.session), then the derivative's
 output (gradcli.render.derivative)."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import typer
 
@@ -24,8 +24,7 @@ def hessian_command(args: Args, opts: Options, own: None, reporter: Reporter) ->
     write("hessian", session.hessian(graph(args, opts, reporter), opts.allow_nonfinite), opts)
 
 
-@dataclass(frozen=True)
-class DiffOptions:
+class DiffOptions(NamedTuple):
     wrt: one(str, None, "--wrt", help="Differentiate with respect to this input.")
     order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
 

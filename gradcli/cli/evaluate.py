@@ -1,7 +1,6 @@
 """`eval`, `explain` and `check`: the graph through the session, then its output."""
 
-from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional
 
 import typer
 
@@ -48,8 +47,7 @@ def language_help() -> str:
     )
 
 
-@dataclass(frozen=True)
-class EvalOptions:
+class EvalOptions(NamedTuple):
     """eval's own options: the uncertainty's (session.Uncertainty)."""
 
     k: one(float, None, "-k", help="Coverage factor: also give the expanded uncertainty U = k*u.") = None
@@ -85,8 +83,7 @@ def explain_command(args: Args, opts: Options, own: None, reporter: Reporter) ->
     write("explain", graph(args, opts, reporter), opts)
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """check's own options (session.Check)."""
 
     rtol: one(float, 1e-6, "--rtol", min=0.0, help="Relative tolerance.") = 1e-6
@@ -108,7 +105,7 @@ def check_command(args: Args, opts: Options, own: CheckOptions, reporter: Report
       gradcli check 'L = (a*b + c) * f' a=2 b=-3 c=5 f=-2 --expect 'a=f*b'
       gradcli check -f examples/seed.grad --samples 5 --format json
     """
-    options = session.Check(**vars(own))
+    options = session.Check(**own._asdict())
     session.claims(options.expect)  # a malformed claim is reported before the program is read
     report = session.check(graph(args, opts, reporter), options, opts.allow_nonfinite)
     write("check", report, opts)

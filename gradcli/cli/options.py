@@ -3,18 +3,16 @@ puts them on a typer command.
 
 Each shared option (-f, --of, --format, --bindings, --precision, ...) has one spelling and one
 help text, here, and reaches a command inside one `Options`; a command's own options are the
-fields of its own dataclass.  A single-value option given twice is refused (exit 2), never
-last-wins: it is declared as a list (`one`) and unwrapped here; options whose meaning is to
-accumulate (-f, --corr, --expect) are lists (`many`).
+fields of its own NamedTuple (not a dataclass: a frozen one costs ~1 ms of start-up each).
+A single-value option given twice is refused (exit 2), never last-wins: it is declared as a
+list (`one`) and unwrapped here; options whose meaning is to accumulate (-f, --corr, --expect) are lists (`many`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import typing
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -75,8 +73,7 @@ EVAL = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite", "
 SEED = one(int, 0, "--seed", help="Seed of the random numbers: the same seed, the same samples (reproducible).")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(typing.NamedTuple):
     """The shared options of one call, as one value."""
 
     files: tuple[Path, ...] = ()  # every -f FILE, in order (a library, then the program)
@@ -97,10 +94,9 @@ class Options:
         return Request(self.of, self.allow_nonfinite, self.expand, jacobian, bindings)
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(typing.NamedTuple):
     """How a command is put together: its shared options, formats (the first is the default),
-    its own options' dataclass, and which formats report errors as JSON lines."""
+    its own options' NamedTuple, and which formats report errors as JSON lines."""
 
     shared: tuple[str, ...] = EVAL
     formats: tuple[str, ...] = ()
@@ -110,15 +106,16 @@ class Spec:
 
 def command(app: typer.Typer, name: str, spec: Spec, **settings):
     """Put `fn(args, opts, own, reporter)` on `app` as command `name`: its signature gets the
-    shared options, --format and the own dataclass's fields; a call collects them into Options
-    and the own dataclass, refuses a repeated single-value option, and runs in the guard."""
+    shared options, --format and the own NamedTuple's fields; a call collects them into Options
+    and the own NamedTuple, refuses a repeated single-value option, and runs in the guard."""
 
     def register(fn):
         params = [_parameter(n, *SHARED[n]) for n in spec.shared]
         if spec.formats:
             params.append(_parameter("fmt", _format_option(name, spec.formats), None))
         own = _own_fields(spec.own)
-        params += [_parameter(f.name, hint, _default(f, hint)) for f, hint in own]
+        params += [_parameter(name, hint, None if _one(hint) and default is not ... else default)
+                   for name, hint, default in own]  # fmt: skip
         args = next(iter(inspect.signature(fn).parameters.values()))
 
         @functools.wraps(fn)
@@ -156,13 +153,6 @@ def _single(param: inspect.Parameter, value):
     return value[0]
 
 
-def _default(field: dataclasses.Field, annotation):
-    """A signature's default for an own option: required (...) when the dataclass has none."""
-    if field.default is dataclasses.MISSING:
-        return ...
-    return None if _one(annotation) else field.default
-
-
 def _one(annotation) -> One | None:
     return next((m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, One)), None)
 
@@ -179,9 +169,9 @@ def _format_option(command: str, formats: tuple[str, ...]):
     return one(choices, choices(formats[0]), "--format", help="Output format.")
 
 
-def _own_fields(cls: type | None) -> list[tuple[dataclasses.Field, object]]:
-    """A command's own options: its dataclass's fields with their (Annotated) types."""
+def _own_fields(cls: type | None) -> list[tuple[str, object, object]]:
+    """A command's own options: (name, Annotated type, default or ...) of its NamedTuple's fields."""
     if cls is None:
         return []
     hints = typing.get_type_hints(cls, include_extras=True)
-    return [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    return [(name, hints[name], cls._field_defaults.get(name, ...)) for name in cls._fields]

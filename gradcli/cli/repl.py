@@ -3,21 +3,26 @@
 scripts and tests); an input continues over lines while a bracket is open.  The session
 itself is gradcli.cli.repl_session's."""
 
+from __future__ import annotations
+
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from gradcli.cli.errors import internal_error
+from gradcli.cli.errors import discard_stdout, internal_error
 from gradcli.cli.options import SHARED
-from gradcli.cli.repl_session import COMMANDS, Session
 from gradcli.core.brackets import still_open as open_brackets  # how many ( and [ an input leaves open
 from gradcli.core.errors import EXIT_INTERRUPTED
 
+if TYPE_CHECKING:
+    from gradcli.cli.repl_session import Session
+
 Files = SHARED["files"][0]  # -f FILE, repeatable: as every command declares it
 
-__all__ = ["Session", "history_path", "interactive", "main", "open_brackets", "run_lines"]
+__all__ = ["history_path", "interactive", "main", "open_brackets", "run_lines"]
 
 
 def repl_command(files: Files = None) -> None:
@@ -35,6 +40,9 @@ def repl_command(files: Files = None) -> None:
         code = main([str(f) for f in files or []])
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # `gradcli repl < script | head`: stop quietly, as every command does
+        discard_stdout()
+        code = 0
     except Exception as exc:  # noqa: BLE001 - the last guard
         code = internal_error(exc)
     raise typer.Exit(code)
@@ -70,6 +78,8 @@ def run_lines(session: Session, stream) -> int:
 
 def main(files: list[str] | None = None, stdin=None) -> int:
     """The repl: `files` are loaded first; a terminal gets prompt_toolkit, anything else lines."""
+    from gradcli.cli.repl_session import Session  # the session's modules: imported when it runs
+
     session = Session()
     for path in files or []:
         session.handle(f":load {path}")
@@ -138,6 +148,7 @@ def _completer(session: Session):
 
     from prompt_toolkit.completion import Completer, Completion
 
+    from gradcli.cli.repl_session import COMMANDS
     from gradcli.core.ops import CONSTANTS, FUNCTIONS
 
     word = re.compile(r"[:A-Za-z_][A-Za-z0-9_]*$")

@@ -78,6 +78,8 @@ class Session:
             self.report(exc, Chunk(text, path, first_line, Program(text, [])))
         except RecursionError:
             self.report(UsageError("the input nests too deeply"), Chunk(text, path, first_line, Program(text, [])))
+        except BrokenPipeError:  # the reader of the output went away (`| head`): the session ends
+            raise
         except Exception as exc:  # noqa: BLE001 - a bug must not end the session (nor show a traceback)
             self.err.write(f"internal error: {exc.__class__.__name__}: {exc}; please report this\n")
         return True
