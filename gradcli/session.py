@@ -176,10 +176,10 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     options asks): the result goes to g.uncertainty for the writers; returns its warnings."""
     if not (g.uncertainties or options.asked()):
         return []
-    from gradcli.analysis.uncertainty import propagate  # GUM and Monte Carlo
+    from gradcli.analysis.uncertainty import UncertaintyOptions, propagate  # GUM and Monte Carlo
 
-    g.uncertainty = propagate(g, list(options.corr) or None, options.k, options.order, options.mc, options.seed,
-                              allow_nonfinite)  # fmt: skip
+    o = options
+    g.uncertainty = propagate(g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite))
     return g.uncertainty.warnings
 
 
@@ -197,11 +197,11 @@ class Check(NamedTuple):
 
 def check(g: Graph, options: Check, allow_nonfinite: bool = False):
     """The gradients against numerical derivatives: a gradcli.analysis.check.Report."""
+    from gradcli.analysis.check import CheckOptions
     from gradcli.analysis.check import check as check_graph
 
     o = options
-    report = check_graph(g, rtol=o.rtol, atol=o.atol, samples=o.samples, seed=o.seed, expect=claims(o.expect),
-                         nodes=o.nodes, allow_nonfinite=allow_nonfinite)  # fmt: skip
+    report = check_graph(g, CheckOptions(o.rtol, o.atol, o.samples, o.seed, claims(o.expect), o.nodes, allow_nonfinite))
     if options.order == 2:
         from gradcli.analysis.check_order2 import second_order_rows
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seed import HAND, SEED
 
-from gradcli.analysis.check import STATUSES, check, to_dict
+from gradcli.analysis.check import STATUSES, CheckOptions, check, to_dict
 from gradcli.analysis.numdiff import derivative
 from gradcli.build.standard import evaluate
 from gradcli.core import ops
@@ -149,7 +149,7 @@ def test_nodes_pinpoint_the_wrong_step():
     e = graph.names["e"]
     e.op = ops.with_rule(e.op, times(1.001, e.op.vjp))
     graph.backward()
-    rows = rows_by_name(check(graph, nodes=True))
+    rows = rows_by_name(check(graph, CheckOptions(nodes=True)))
     assert [rows[n].status for n in ("a", "b", "c", "f")] == ["fail", "fail", "pass", "pass"]
     assert rows["node:e"].status == rows["node:d"].status == "pass"
 
@@ -204,7 +204,7 @@ def test_a_kink_that_no_piecewise_op_announces_is_found_from_the_sides():
 
 def test_right_claims_pass():
     claims = {"a": "f*b", "b": "f*a", "c": "f", "f": "d"}
-    report = check(evaluate(SEED), expect=claims)
+    report = check(evaluate(SEED), CheckOptions(expect=claims))
     rows = rows_by_name(report)
     assert report.ok
     for name, grad in HAND.items():
@@ -213,14 +213,14 @@ def test_right_claims_pass():
 
 
 def test_a_wrong_claim_fails():
-    report = check(evaluate(SEED), expect={"a": "f*a"})  # should be f*b
+    report = check(evaluate(SEED), CheckOptions(expect={"a": "f*a"}))  # should be f*b
     row = rows_by_name(report)["expect:a"]
     assert not report.ok
     assert row.status == "fail" and row.analytic == -4.0 and row.numeric == pytest.approx(6.0)
 
 
 def test_number_claims_are_checked_at_the_given_point_only():
-    report = check(evaluate(SEED), expect={"a": "6", "b": "-4.1", "c": "f"}, samples=2)
+    report = check(evaluate(SEED), CheckOptions(expect={"a": "6", "b": "-4.1", "c": "f"}, samples=2))
     expect_rows = [(row.point, row.name, row.status) for row in report.rows if row.name.startswith("expect:")]
     assert expect_rows == [
         (0, "expect:a", "pass"),
@@ -244,13 +244,13 @@ def test_number_claims_are_checked_at_the_given_point_only():
 )
 def test_bad_claims_are_usage_errors(claims, error):
     with pytest.raises(error) as info:
-        check(evaluate(SEED), expect=claims)
+        check(evaluate(SEED), CheckOptions(expect=claims))
     assert info.value.exit_code == 2 and "expect" in info.value.message
 
 
 def test_a_claim_undefined_at_the_point_is_a_math_error():
     with pytest.raises(MathError):
-        check(evaluate(SEED), expect={"a": "log(b)"})  # b = -3
+        check(evaluate(SEED), CheckOptions(expect={"a": "log(b)"}))  # b = -3
 
 
 # -- samples --------------------------------------------------------------------------------
@@ -258,8 +258,8 @@ def test_a_claim_undefined_at_the_point_is_a_math_error():
 
 def test_samples_are_reproducible_for_a_seed_and_differ_across_seeds():
     graph = evaluate("tanh(x) * exp(y) + relu(x - y)", {"x": 0.5, "y": -0.2})
-    first, again = check(graph, samples=3, seed=7), check(graph, samples=3, seed=7)
-    other = check(graph, samples=3, seed=8)
+    first, again = check(graph, CheckOptions(samples=3, seed=7)), check(graph, CheckOptions(samples=3, seed=7))
+    other = check(graph, CheckOptions(samples=3, seed=8))
     assert first.points == again.points and to_dict(first) == to_dict(again)
     assert first.points[0] == other.points[0] == {"x": 0.5, "y": -0.2}
     assert first.points[1:] != other.points[1:]
@@ -268,7 +268,7 @@ def test_samples_are_reproducible_for_a_seed_and_differ_across_seeds():
 
 
 def test_samples_are_redrawn_where_the_program_is_undefined_or_kinked():
-    report = check(evaluate("log(x) + abs(y)", {"x": 0.01, "y": 0.0}), samples=5, seed=1)
+    report = check(evaluate("log(x) + abs(y)", {"x": 0.01, "y": 0.0}), CheckOptions(samples=5, seed=1))
     assert all(point["x"] > 0 for point in report.points)
     assert [row.status for row in report.rows if row.point > 0] == ["pass"] * 10
     assert rows_by_name(report)["y"].status == "kink"  # the given point itself is kept
@@ -276,7 +276,7 @@ def test_samples_are_redrawn_where_the_program_is_undefined_or_kinked():
 
 def test_when_no_sample_point_can_be_found_the_row_says_so():
     # Defined at x = 1 only: (x-1)**2.5 needs x >= 1 and (1-x)**2.5 needs x <= 1.
-    report = check(evaluate("(x - 1) ** 2.5 + (1 - x) ** 2.5", {"x": 1.0}), samples=1)
+    report = check(evaluate("(x - 1) ** 2.5 + (1 - x) ** 2.5", {"x": 1.0}), CheckOptions(samples=1))
     (row,) = [row for row in report.rows if row.point == 1]
     assert row.name == "sample" and row.status == "inconclusive" and "no point" in row.note
     assert not report.ok
@@ -311,7 +311,7 @@ def test_undefined_on_both_sides_is_inconclusive():
 
 
 def test_nodes_checks_every_intermediate_the_output_needs():
-    report = check(evaluate(SEED + "unused = a * 3\n", {}, of="L"), nodes=True)
+    report = check(evaluate(SEED + "unused = a * 3\n", {}, of="L"), CheckOptions(nodes=True))
     rows = rows_by_name(report)
     assert list(rows) == ["a", "b", "c", "f", "node:e", "node:d"]  # not L itself, not `unused`
     assert rows["node:e"].analytic == rows["node:d"].analytic == -2.0
@@ -319,7 +319,7 @@ def test_nodes_checks_every_intermediate_the_output_needs():
 
 
 def test_repeated_labels_get_the_node_id():
-    report = check(evaluate("y = x * x\ny += sin(x)\nz = y * y", {"x": 0.5}), nodes=True)
+    report = check(evaluate("y = x * x\ny += sin(x)\nz = y * y", {"x": 0.5}), CheckOptions(nodes=True))
     names = [row.name for row in report.rows]
     assert "node:y" not in names and sum(name.startswith("node:y#") for name in names) == 2
     assert report.ok
@@ -335,7 +335,7 @@ def snapshot(graph):
 def test_values_and_grads_are_restored():
     graph = evaluate("tanh(x) * log(y) + relu(x)", {"x": 0.0, "y": 2.0})
     before = snapshot(graph)
-    check(graph, samples=3, nodes=True, expect={"y": "tanh(x)/y"})
+    check(graph, CheckOptions(samples=3, nodes=True, expect={"y": "tanh(x)/y"}))
     assert snapshot(graph) == before
 
 
@@ -353,7 +353,7 @@ def test_a_math_error_at_the_given_point_propagates_and_restores():
 
 
 def test_to_dict_has_the_design_keys():
-    report = check(evaluate(SEED), expect={"a": "f*b"})
+    report = check(evaluate(SEED), CheckOptions(expect={"a": "f*b"}))
     document = to_dict(report)
     assert document["output"] == "L" and document["ok"] is True
     keys = ["point", "name", "value", "analytic", "numeric", "error_estimate", "abs_error", "rel_error", "status"]
@@ -369,7 +369,7 @@ def test_bad_options_are_usage_errors():
     graph = evaluate(SEED)
     for options in ({"samples": -1}, {"rtol": -1.0}, {"atol": math.nan}):
         with pytest.raises(GradcliError) as info:
-            check(graph, **options)
+            check(graph, CheckOptions(**options))
         assert info.value.exit_code == 2
 
 

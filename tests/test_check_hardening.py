@@ -9,7 +9,7 @@ import math
 import pytest
 import sympy as sp
 
-from gradcli.analysis.check import check
+from gradcli.analysis.check import CheckOptions, check
 from gradcli.analysis.numdiff import derivative
 from gradcli.build.standard import evaluate
 
@@ -65,20 +65,20 @@ def test_a_flat_table_far_from_the_feature_is_never_a_confident_fail():
 
 def test_a_wrong_claim_on_a_tiny_gradient_fails():
     graph = evaluate("y = c*1e-17*x", {"c": 1.0, "x": 1.0})
-    rows = rows_by_name(check(graph, expect={"c": "-1e-12", "x": "1e-17"}))
+    rows = rows_by_name(check(graph, CheckOptions(expect={"c": "-1e-12", "x": "1e-17"})))
     assert rows["expect:c"].status == "fail"  # truth 1e-17: before, atol 1e-9 let it through
     assert rows["expect:x"].status == "pass" and rows["c"].status == rows["x"].status == "pass"
 
 
 def test_a_claim_of_zero_fails_where_the_gradient_is_6e_12():
     graph = evaluate("y = c*6e-12*x", {"c": 1.0, "x": 1.0})
-    rows = rows_by_name(check(graph, expect={"c": "0"}))
+    rows = rows_by_name(check(graph, CheckOptions(expect={"c": "0"})))
     assert rows["expect:c"].status == "fail" and rows["c"].status == "pass"
 
 
 def test_an_explicit_atol_overrides_the_automatic_one():
     graph = evaluate("y = c*1e-17*x", {"c": 1.0, "x": 1.0})
-    rows = rows_by_name(check(graph, expect={"c": "-1e-12"}, atol=1e-9))
+    rows = rows_by_name(check(graph, CheckOptions(expect={"c": "-1e-12"}, atol=1e-9)))
     assert rows["expect:c"].status == "pass"  # the user asked for 1e-9 absolute
 
 
@@ -132,10 +132,10 @@ def test_a_kink_at_the_point_is_still_a_kink():
 def test_allow_nonfinite_carries_inf_on_and_the_rows_are_inconclusive():
     from gradcli.core.errors import MathError
 
-    report = check(evaluate("y = x*x", {"x": 3.0}), allow_nonfinite=True)
+    report = check(evaluate("y = x*x", {"x": 3.0}), CheckOptions(allow_nonfinite=True))
     assert report.ok and report.rows[0].numeric == pytest.approx(6.0, rel=1e-12)
     graph = evaluate("y = log(x) + z", {"x": 0.0, "z": 1.0}, allow_nonfinite=True)  # y = -inf
-    report = check(graph, allow_nonfinite=True)
+    report = check(graph, CheckOptions(allow_nonfinite=True))
     assert [row.status for row in report.rows] == ["inconclusive", "inconclusive"] and not report.ok
     with pytest.raises(MathError):
         check(graph)
@@ -145,9 +145,9 @@ def test_atol_none_is_the_default_and_negative_atol_is_refused():
     from gradcli.core.errors import UsageError
 
     graph = evaluate("y = x*x", {"x": 3.0})
-    assert check(graph, atol=None).ok
+    assert check(graph, CheckOptions(atol=None)).ok
     with pytest.raises(UsageError):
-        check(graph, atol=-1.0)
+        check(graph, CheckOptions(atol=-1.0))
 
 
 # -- property: every scale from 1e-30 to 1e30 --------------------------------------------------
@@ -167,7 +167,7 @@ def test_scaled_functions_pass_and_wrong_claims_fail_at_every_scale():
             source = shape.replace("@", f"(x/{s!r})")
             graph = evaluate(f"y = {source}", {"x": u * s})
             claim = graph.inputs["x"].grad * 1.001
-            rows = rows_by_name(check(graph, expect={"x": repr(claim)}))
+            rows = rows_by_name(check(graph, CheckOptions(expect={"x": repr(claim)})))
             exact = exact_gradient(source, {"x": u * s})["x"]
             assert rows["x"].status == "pass", (source, u * s, rows["x"])
             assert abs(rows["x"].numeric - exact) <= 1e-9 * abs(exact), (source, u * s, rows["x"], exact)
@@ -177,5 +177,5 @@ def test_scaled_functions_pass_and_wrong_claims_fail_at_every_scale():
 def test_a_huge_claim_at_a_flat_point_of_a_steep_parabola_fails():
     # (x/1e-27)**2 at 0: numeric 0; the slope over a step of 1e-3 is 1e48, which must not
     # become a tolerance.
-    rows = rows_by_name(check(evaluate("y = (x/1e-27)**2", {"x": 0.0}), expect={"x": "1e40"}))
+    rows = rows_by_name(check(evaluate("y = (x/1e-27)**2", {"x": 0.0}), CheckOptions(expect={"x": "1e40"})))
     assert rows["x"].status == "pass" and rows["expect:x"].status == "fail"

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from gradcli.analysis.gum import plus_minus, round_gum, tolerance
-from gradcli.analysis.uncertainty import propagate, second_order_variance
+from gradcli.analysis.uncertainty import UncertaintyOptions, propagate, second_order_variance
 from gradcli.build.bindings import parse_bindings
 from gradcli.build.standard import evaluate
 from gradcli.build.uncertain import Spec
@@ -19,7 +19,7 @@ from gradcli.build.uncertain import Spec
 
 def run(source, *bindings, **options):
     graph = evaluate(source, parse_bindings(bindings))
-    return graph, propagate(graph, **options)
+    return graph, propagate(graph, UncertaintyOptions(**options))
 
 
 def uncertainty(eval_json, *args):
@@ -133,7 +133,7 @@ def test_gum_h2_resistance_and_reactance_with_correlated_inputs():
     published = {"R": (127.732, 0.071), "X": (219.847, 0.295), "Z": (254.260, 0.236)}
     for name, (value, u) in published.items():
         graph = evaluate(program, parse_bindings(bindings), of=name)
-        r = propagate(graph, corr)
+        r = propagate(graph, UncertaintyOptions(corr))
         assert round(r.value, 3) == value
         # R and Z to the published digits; X: the law of propagation gives 0.2956, the GUM's table
         # the 0.2955 of its approach 2 (H.2.4: the two agree to first order)

@@ -71,44 +71,51 @@ class Tolerance(NamedTuple):
     allow_nonfinite: bool = False
 
 
-def check(
-    graph: Graph,
-    *,
-    rtol: float = 1e-6,
-    atol: float | None = None,
-    samples: int = 0,
-    seed: int = 0,
-    expect: dict[str, str] | None = None,
-    nodes: bool = False,
-    allow_nonfinite: bool = False,
-) -> Report:
+@dataclass(frozen=True)
+class CheckOptions:
+    """What check compares, where, and how strictly (the defaults are `gradcli check`'s)."""
+
+    rtol: float = 1e-6
+    atol: float | None = None  # None: scaled with the problem (see verdict); a number overrides it
+    samples: int = 0  # random points near the given one, checked besides it
+    seed: int = 0  # of those points
+    expect: dict[str, str] | None = None  # claims: input name -> a hand-derived d output / d input
+    nodes: bool = False  # every intermediate node's gradient too
+    allow_nonfinite: bool = False  # NaN/inf carried through the forward passes (a row is then inconclusive)
+
+
+class _Plan(NamedTuple):
+    """What is compared at every point: (row name, node, probe) targets, claims, the tolerance."""
+
+    targets: list[tuple[str, Value, Probe]]
+    claims: list[Claim]
+    tolerance: Tolerance
+
+
+def check(graph: Graph, options: CheckOptions = CheckOptions()) -> Report:
     """Compare every input's gradient (and each claim, and with `nodes` every intermediate
     node's) with a numerical derivative, at the graph's point and `samples` points near it.
-
-    `atol` None (the default) scales the absolute tolerance with the problem (see verdict);
-    a number overrides it.  `allow_nonfinite` carries NaN/inf through the forward passes
-    instead of raising MathError (a non-finite value then makes a row inconclusive).
 
     Raises MathError where the program or a claim is undefined at the given point, and
     BindingError/UsageError for a bad claim.  The graph's values are restored afterwards and
     its grads are those of graph.backward() at the given point.
     """
-    if samples < 0:
-        raise UsageError(f"the number of samples must be at least 0, got {samples}")
-    if not (rtol >= 0.0 and (atol is None or atol >= 0.0)):
+    o = options
+    if o.samples < 0:
+        raise UsageError(f"the number of samples must be at least 0, got {o.samples}")
+    if not (o.rtol >= 0.0 and (o.atol is None or o.atol >= 0.0)):
         raise UsageError("the tolerances must be non-negative numbers")
-    claims = [parse_claim(graph, name, text) for name, text in (expect or {}).items()]
-    targets = _targets(graph, nodes, allow_nonfinite)
+    claims = [parse_claim(graph, name, text) for name, text in (o.expect or {}).items()]
+    plan = _Plan(_targets(graph, o.nodes, o.allow_nonfinite), claims, Tolerance(o.rtol, o.atol, o.allow_nonfinite))
     given = {name: node.data for name, node in graph.inputs.items()}
     saved = [(n.data, n.grad) for n in graph.nodes]
-    tolerance = Tolerance(rtol, atol, allow_nonfinite)
     points, rows = [given], []
     try:
-        rows += _check_point(graph, 0, targets, claims, tolerance)
+        rows += _check_point(graph, 0, plan)
         saved = [(n.data, n.grad) for n in graph.nodes]  # grads of backward() at the given point
-        rng = random.Random(seed)
-        for i in range(1, samples + 1):
-            point, point_rows = _check_sample(graph, i, rng, given, targets, claims, tolerance)
+        rng = random.Random(o.seed)
+        for i in range(1, o.samples + 1):
+            point, point_rows = _check_sample(graph, i, rng, given, plan)
             points.append(point)
             rows += point_rows
     finally:
@@ -141,8 +148,9 @@ def _targets(graph: Graph, nodes: bool, allow_nonfinite: bool = False) -> list[t
     return [(name, node, Probe(graph, node, needed, index, allow_nonfinite)) for name, node in targets]
 
 
-def _check_point(graph: Graph, point: int, targets, claims: list[Claim], tolerance: Tolerance) -> list[Row]:
+def _check_point(graph: Graph, point: int, plan: _Plan) -> list[Row]:
     """Rows for the inputs' current values (MathError where the program is undefined)."""
+    targets, claims, tolerance = plan
     graph.forward(tolerance.allow_nonfinite)
     graph.backward(tolerance.allow_nonfinite)
     rows, estimates = [], {}
@@ -159,14 +167,14 @@ def _check_point(graph: Graph, point: int, targets, claims: list[Claim], toleran
     return rows
 
 
-def _check_sample(graph: Graph, point: int, rng: random.Random, given, targets, claims, tolerance):
+def _check_sample(graph: Graph, point: int, rng: random.Random, given: dict[str, float], plan: _Plan):
     """A random point near the given one, redrawn where the program is undefined or on a kink."""
     for draw in range(MAX_DRAWS):
         values = {name: x + SPREAD * max(1.0, abs(x)) * rng.uniform(-1.0, 1.0) for name, x in given.items()}
         for name, x in values.items():
             graph.inputs[name].data = x
         try:
-            rows = _check_point(graph, point, targets, claims, tolerance)
+            rows = _check_point(graph, point, plan)
         except MathError:
             continue
         if draw < KINK_REDRAWS and any(row.status == "kink" for row in rows):
@@ -209,7 +217,9 @@ def verdict(point: int, name: str, value: float, analytic: float, estimate: Esti
     atol = _auto_atol(rtol, estimate, error) if tolerance.atol is None else tolerance.atol
     allowed = atol + rtol * scale
     known = atol + rtol * abs(nearest)
-    status = _status(analytic, nearest, error, gap, allowed, known, passed)
+    status = _status(analytic, nearest, error, gap, allowed, known)
+    if status == "pass":
+        status = passed  # "kink" at a kink
     note = estimate.note
     if status == "fail" and math.isfinite(analytic) and abs(analytic) * math.ulp(value) > estimate.variation:
         status = "inconclusive"
@@ -231,15 +241,13 @@ def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
     return min(error, rtol * max(slope, size))
 
 
-def _status(
-    analytic: float, nearest: float, error: float, gap: float, allowed: float, known: float, passed: str
-) -> str:
+def _status(analytic: float, nearest: float, error: float, gap: float, allowed: float, known: float) -> str:
     if not math.isfinite(analytic) and math.isfinite(nearest):
         return "fail"  # a non-finite gradient or claim never agrees with a finite slope
     if not math.isfinite(nearest):
         return "inconclusive"
     if error <= known:
-        return passed if gap <= allowed else "fail"
+        return "pass" if gap <= allowed else "fail"
     if error <= ROUGH * abs(nearest) and not gap <= allowed + error:
         return "fail"
     return "inconclusive"
@@ -272,4 +280,4 @@ def _row_dict(row: Row) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Report", "Row", "STATUSES", "Tolerance", "check", "to_dict", "verdict"]
+__all__ = ["CheckOptions", "Report", "Row", "STATUSES", "Tolerance", "check", "to_dict", "verdict"]

@@ -126,16 +126,22 @@ class Result:
         return out
 
 
-def propagate(
-    graph,
-    corr: list[str] | None = None,
-    k: float | None = None,
-    order: int | None = None,
-    mc: str | int | None = None,
-    seed: int = 0,
-    allow_nonfinite: bool = False,
-) -> Result:
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    """What propagate adds to the first-order result (by default nothing: u with k = 1)."""
+
+    corr: list[str] | None = None  # `--corr A,B=R` texts
+    k: float | None = None  # the coverage factor of the expanded uncertainty (None: 1)
+    order: int | None = None  # 2: with GUM's second-order terms
+    mc: str | int | None = None  # Monte Carlo's number of samples (`--mc N`), validating the result
+    seed: int = 0  # of Monte Carlo
+    allow_nonfinite: bool = False
+
+
+def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Result:
     """The output's uncertainty; graph.backward() must have run (the sensitivities are its grads)."""
+    o = options
+    corr, k, order, mc, seed, allow_nonfinite = o.corr, o.k, o.order, o.mc, o.seed, o.allow_nonfinite
     specs = graph.uncertainties
     if not specs:
         asked = [opt for opt, v in (("-k", k), ("--order", order), ("--mc", mc), ("--corr", corr)) if v]
@@ -349,4 +355,4 @@ def _disagreement(mc: MonteCarlo, result: Result) -> str:
     return text
 
 
-__all__ = ["Result", "propagate", "second_order_variance", "validate"]
+__all__ = ["Result", "UncertaintyOptions", "propagate", "second_order_variance", "validate"]
