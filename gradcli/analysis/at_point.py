@@ -1,24 +1,16 @@
-"""The Python API's derivatives: `gradcli.hessian` and `gradcli.derivative` at a point, of
-program text or of a Python function of Values."""
+"""A Python function of Values as a graph, for the Python API (`gradcli.hessian(lambda x, y: ...)`,
+`gradcli.diff(...)`): program text goes through the session instead."""
 
 from __future__ import annotations
 
-from gradcli.analysis.diff import nth_derivative
-from gradcli.analysis.hessian import Hessian, hessian
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value
+from gradcli.core.engine import Value, topological_order
 
 
 def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) -> Graph:
-    """A Graph from program text (`"y = x*x"`) or a Python function of Values (`lambda x: x*x`,
-    called with one Value per name of `point`, by keyword)."""
-    from gradcli.build.standard import evaluate
-    from gradcli.core.engine import topological_order
-
-    point = dict(point or {})
-    if isinstance(f, str):
-        return evaluate(f, point, of)
-    inputs = {name: Value(value, label=name) for name, value in point.items()}
+    """The differentiated Graph of a Python function of Values (`lambda x: x*x`), called with
+    one Value per name of `point`, by keyword; `of` is unused (a function has one output)."""
+    inputs = {name: Value(value, label=name) for name, value in dict(point or {}).items()}
     out = f(**inputs)
     if not isinstance(out, Value):
         raise TypeError(f"the function must return a Value, not {type(out).__name__}")
@@ -28,14 +20,3 @@ def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) ->
     graph = Graph(nodes, inputs, out, out.label or "f")
     graph.backward()
     return graph
-
-
-def hessian_at(f, point: dict[str, float] | None = None, of: str | None = None) -> Hessian:
-    """`gradcli.hessian`: the gradient and Hessian of f at point (program text or a function)."""
-    return hessian(graph_of(f, point, of))
-
-
-def derivative_at(f, wrt: str, point: dict[str, float] | None = None, order: int = 1, of: str | None = None) -> float:
-    """`gradcli.derivative`: d^order f / d wrt^order at point, exactly."""
-    _, target = nth_derivative(graph_of(f, point, of), wrt, order)
-    return target.data

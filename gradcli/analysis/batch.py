@@ -1,6 +1,6 @@
 """The array interpreter: a graph's equations evaluated at many points at once with numpy.
 
-The float interpreter (gradcli.interpreter + engine) runs each equation on one float.  This
+The float interpreter (gradcli.build's builder + core.engine) runs each equation on one float.  This
 one runs the same equations on arrays of shape (points,): the forward pass applies each op's
 numpy form (`numpy_rules.array_forward`) in creation order, and the backward pass runs the op table's
 own vjp rules with `P = numpy_rules.numpy_namespace(np)` in a reverse sweep over the nodes the output
@@ -8,7 +8,7 @@ needs, so the derivative rules (kinks, ties, where-pieces) are the very same cod
 There is no per-point Python loop: a block of 32,768 points costs one numpy call per edge.
 
 A row fails where eval would: some node's value is not finite, or some gradient the output
-needs is not finite (from finite inputs).  For the few rows that fail, `explain_row` runs the
+needs is not finite (from finite inputs).  For the few rows that fail, `RowExplainer` runs the
 float interpreter at that point to get eval's own message ("log(x) is undefined at x = -1").
 
 numpy is imported here, and this module is imported only by the commands that need it

@@ -80,10 +80,15 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
     CHUNK samples at a time, over the nodes the output needs."""
     import numpy as np
 
+    from gradcli.analysis.batch import forward_plan  # the array interpreter's own forward plan
+
     _check_mc_correlations(specs, corr)
     rng = np.random.default_rng(seed)
-    plan, output, columns = _array_plan(graph)
-    draw = _sampler(graph, specs, corr, np)
+    needed = graph.needed()
+    index = positions(needed)  # each needed node's slot in `values`
+    plan, output = forward_plan(needed, index), index[id(graph.output)]
+    columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
+    draw = _sampler(graph, specs, corr, index)
     y = np.empty(n)
     with np.errstate(all="ignore"):
         for lo in range(0, n, CHUNK):
@@ -96,18 +101,6 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
     if not allow_nonfinite and not np.isfinite(y).all():
         raise _mc_failure(graph, specs, corr, y, n, seed)
     return y, seed
-
-
-def _array_plan(graph):
-    """(forward plan over node indices, the output's index, {index: constant}) for the nodes
-    the output needs: gradcli.batch's own forward plan."""
-    from gradcli.analysis.batch import forward_plan
-
-    needed = graph.needed()
-    index = positions(needed)
-    plan = forward_plan(needed, index)
-    columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
-    return plan, index[id(graph.output)], columns
 
 
 def _check_mc_correlations(specs: dict[str, Spec], corr: dict) -> None:
@@ -124,11 +117,13 @@ def _check_mc_correlations(specs: dict[str, Spec], corr: dict) -> None:
 _DIST_WORDS = {"normal": "normal", "rect": "rectangular", "tri": "triangular"}
 
 
-def _sampler(graph, specs: dict[str, Spec], corr: dict, np):
-    """draw(rng, m) -> {node index: m samples} for every uncertain input the output needs.
-    Order of draws: the correlated normals together (z, then L z), then each other input
-    in the order of graph.uncertainties: fixed, so a seed gives the same samples anywhere."""
-    index = positions(graph.needed())
+def _sampler(graph, specs: dict[str, Spec], corr: dict, index: dict[int, int]):
+    """draw(rng, m) -> {node index: m samples} for every uncertain input the output needs
+    (`index`: the position of each needed node).  Order of draws: the correlated normals
+    together (z, then L z), then each other input in the order of graph.uncertainties: fixed,
+    so a seed gives the same samples anywhere."""
+    import numpy as np
+
     names = [n for n, s in specs.items() if s.u > 0 and id(graph.inputs[n]) in index]
     grouped = [n for n in names if any(n in pair for pair in corr)]
     low = np.array(
@@ -166,8 +161,8 @@ def _mc_failure(graph, specs, corr, y, n: int, seed: int) -> MathError:
     count = int(bad.sum())
     # Re-draw up to the failing chunk to recover the inputs of that sample (same seed, same order).
     rng = np.random.default_rng(seed)
-    draw = _sampler(graph, specs, corr, np)
     index = positions(graph.needed())
+    draw = _sampler(graph, specs, corr, index)
     for lo in range(0, first + 1, CHUNK):
         m = min(CHUNK, n - lo)
         drawn = draw(rng, m)

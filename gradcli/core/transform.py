@@ -1,6 +1,6 @@
 """The derivative transform: the backward pass as a program transformation.
 
-The reverse sweep is run with graph nodes instead of floats: each op's vjp rule (ops.py),
+The reverse sweep is run with graph nodes instead of floats: each op's vjp rule (core/ops.py),
 given `P = Builder()`, emits new nodes for d output / d node, so a gradient is itself a
 graph (PyTorch's create_graph=True, Autodidax's transpose as an interpreter).  That graph can
 be evaluated (its nodes carry values at the point), differentiated again (second and higher
