@@ -222,3 +222,16 @@ def test_grad_of_an_array_element(tmp_path):
     run = _repl("x = [1, 2]\ny = x*x\n:grad y[0]\n:grad q\n", tmp_path)
     assert run.stdout.splitlines()[-2:] == ["dy[0]/dx[0] = 2", "dy[0]/dx[1] = 0"]
     assert "no value named 'q' in the session" in run.stderr
+
+
+def test_check_explain_and_hessian_refuse_an_array_value_as_eval_s_commands_do():
+    # they need one scalar output, as `gradcli check` does (it checked the last element's
+    # gradient against the whole array's and reported a failure that was not one)
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(out, err)
+    for line in ["x = 3", "y = [1, 2]*x", ":check", ":explain", ":hessian", "s = sum(y)", ":check"]:
+        session.handle(line)
+    errors = [line for line in err.getvalue().splitlines() if line.startswith("error:")]
+    assert errors == ["error: this command needs a scalar output, but y is an array of shape (2,)"] * 3
+    assert "s0 = y[0]" not in err.getvalue() and "y0 = y[0]" in err.getvalue()
+    assert "ok: every gradient confirmed" in out.getvalue()

@@ -272,6 +272,10 @@ class Session:
         hint = exc.hint
         if hint and hint.startswith("give it a value on the command line ("):  # a session has no command line
             hint = "assign it first: " + hint.rsplit("(", 1)[1].rstrip(")")
+        if hint and hint.startswith("pick one element with --of "):  # nor --of: the last value is the output
+            first = hint.removeprefix("pick one element with --of ").split(", or ")[0]
+            name = first.split("[")[0]
+            hint = f"make the last value a scalar: one element ({name}0 = {first}) or a reduction (s = sum({name}))"
         if hint:
             lines.append(f"hint: {hint}")
         self._pending = None
