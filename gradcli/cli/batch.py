@@ -5,7 +5,6 @@ import io
 import signal
 import sys
 import time
-from collections import deque
 from typing import Annotated, NamedTuple, Optional
 
 import typer
@@ -78,7 +77,13 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
     plan = session.sweep(program, texts, points, opts.request())
     reporter.warn_all(plan.graph.warnings)
     out = stdout()
-    writer = _TableWriter(out, plan, opts) if opts.fmt == "table" else WRITERS[opts.fmt](out, plan)
+    if opts.fmt == "table":
+        from gradcli.render.sweep_table import TableWriter
+        from gradcli.render.text import terminal_width
+
+        writer = TableWriter(out, opts.output(terminal_width()))
+    else:
+        writer = WRITERS[opts.fmt](out, plan)
     if _stream(plan, writer, out, own.chunk):
         reporter.warn(f"interrupted: {plan.done:,} complete rows written")
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -178,60 +183,6 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
-
-
-class _TableWriter:
-    """A rich table of the first and last rows (capped like eval's table: --max-rows)."""
-
-    def __init__(self, out, plan, opts: Options) -> None:
-        self.out, self.plan, self.precision, self.no_color = out, plan, opts.precision, opts.no_color
-        self.max_rows = max_rows = opts.max_rows
-        self.tail_size = max(1, min(5, max_rows // 2)) if max_rows else 0
-        self.head: list[list[str]] = []
-        self.tail: deque = deque(maxlen=self.tail_size or None)
-
-    def _cells(self, chunk) -> list[list[str]]:
-        from gradcli.render.sweep_writers import number_texts
-
-        p = self.precision
-        cols = [[_short(t, p) for t in number_texts(c, None)] for c in chunk.inputs]
-        cols.append([_short(t, p) for t in number_texts(chunk.value, chunk.failed)])
-        cols += [[_short(t, p) for t in number_texts(g, chunk.failed)] for g in chunk.grads]
-        cols.append(["ok"] * len(chunk) if chunk.status is None else chunk.status)
-        return [list(row) for row in zip(*cols)]
-
-    def write(self, chunk) -> None:
-        rows = self._cells(chunk)
-        room = self.max_rows - self.tail_size - len(self.head) if self.max_rows else len(rows)
-        self.head += rows[: max(room, 0)]
-        if self.max_rows:
-            self.tail.extend(rows[max(room, 0) :][-self.tail_size :])
-
-    def close(self, plan) -> None:
-        from rich.table import Table
-
-        from gradcli.render.text import console, terminal_width
-
-        table = Table(*plan.header(), show_edge=False, pad_edge=False)
-        for row in self.head:
-            table.add_row(*row)
-        left_out = plan.done - len(self.head) - len(self.tail)
-        if left_out > 0:
-            table.add_row(f"… {left_out:,} rows left out (--max-rows 0 shows all)", *[""] * (len(plan.header()) - 1))
-        for row in self.tail:
-            table.add_row(*row)
-        console(self.out, terminal_width(), self.no_color).print(table)
-
-
-def _short(text: str, precision: int) -> str:
-    """A repr'd number with `precision` significant digits (empty and NaN/Infinity as they are)."""
-    from gradcli.render.text import short
-
-    try:
-        x = float(text)
-    except ValueError:
-        return text
-    return text if x - x != 0.0 else short(x, precision)
 
 
 # -- plot --------------------------------------------------------------------------------
