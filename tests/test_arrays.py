@@ -20,8 +20,8 @@ import sympy as sp
 
 from gradcli import Value
 from gradcli.build.array_values import ShapeError
-from gradcli.build.standard import build, evaluate
 from gradcli.build.bindings import parse_bindings
+from gradcli.build.standard import build, evaluate
 from gradcli.core.errors import BindingError, GradcliError, NameError_, UsageError
 from gradcli.lang.parser import parse
 
