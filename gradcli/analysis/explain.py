@@ -62,15 +62,14 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
     num = _spell(precision)
     names = graph.display_names()
     ids = positions(graph.nodes)
-    grad = [0.0] * len(graph.nodes)
-    backward = _backward_steps(graph, names, ids, grad, num)
+    backward = _backward_steps(graph, names, ids, num)
     return {
         "output": graph.output_name,
         "output_node": names[ids[id(graph.output)]],
         "value": graph.output.data,
         "forward": _name_calls(graph, [_forward_step(graph, i, names, ids, num) for i in range(len(graph.nodes))]),
         "backward": backward,
-        "gradients": {name: grad[ids[id(v)]] for name, v in graph.inputs.items()},
+        "gradients": {name: v.grad for name, v in graph.inputs.items()},  # as the traced sweep left them
     }
 
 
@@ -112,10 +111,10 @@ def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], n
     return step
 
 
-def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], grad: list[float], num) -> list[dict]:
-    """engine.backward_sweep itself, traced: one step per edge; fills `grad`."""
+def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], num) -> list[dict]:
+    """engine.backward_sweep itself, traced: one step per edge; leaves every node's grad."""
     order = graph.needed()
-    for node in graph.nodes:  # all of them: `grad` is read for every node below
+    for node in graph.nodes:  # all of them, needed or not: an unused input's gradient is 0
         node.grad = 0.0
     graph.output.grad = 1.0
     out_d = wrap(names[ids[id(graph.output)]])
@@ -140,6 +139,4 @@ def _backward_steps(graph: Graph, names: list[str], ids: dict[int, int], grad: l
         )  # fmt: skip
 
     backward_sweep(order, allow_nonfinite=True, trace=edge)
-    for i, node in enumerate(graph.nodes):
-        grad[i] = node.grad
     return steps
