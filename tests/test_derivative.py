@@ -182,6 +182,10 @@ def test_random_hessians_match_sympy(text, point):
         got = hessian(graph).matrix
     except MathError:
         assume(False)  # overflows at this point (exp of a tower of powers): nothing to compare
+    # sin and cos of a large argument are ill-conditioned: the argument's own rounding (half an
+    # ulp of |x|) moves sin(x) by about |x| * 1e-16, so a 1e-10 comparison means nothing there
+    # (Hypothesis found sin((1.5 + (a+2)**2)**((1.5 + a**2)**2)) at a=1, argument ~1e8).
+    assume(all(abs(n.args[0].data) < 1e3 for n in graph.nodes if n.op.name in ("sin", "cos")))
     want = sympy_hessian(to_sympy(text), list(graph.inputs), [bindings[n] for n in graph.inputs])
     for row_got, row_want in zip(got, want):
         for g, w in zip(row_got, row_want):
