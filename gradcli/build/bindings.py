@@ -7,8 +7,7 @@ import math
 import re
 
 from gradcli.build.array_values import ShapeError, value_shape
-from gradcli.build.standard import build
-from gradcli.build.uncertain import parse_uncertain_binding
+from gradcli.build.standard import EXTENSIONS, build
 from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
 from gradcli.core.ops import CONSTANTS, FUNCTIONS
 from gradcli.lang.numbers import number_hint, parse_number, underflows
@@ -31,8 +30,10 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
     if name in CONSTANTS or name in FUNCTIONS:
         raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
-    if "±" in raw or "+/-" in raw:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
-        return name, parse_uncertain_binding(text, name, raw, allow_nonfinite, value_of=parse_binding)
+    for extension in EXTENSIONS:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
+        value = extension.binding(text, raw, allow_nonfinite, parse_binding)
+        if value is not None:
+            return name, value
     number = parse_number(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
     value = number if number is not None else _constant_expression(text, raw)
     if value.__class__ is not list and not math.isfinite(value) and not allow_nonfinite:  # a list: x=[1, 2]

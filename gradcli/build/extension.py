@@ -30,6 +30,14 @@ class Extension:
         """Whether this program and these bindings use the extension (after pass 1)."""
         return False
 
+    # -- bindings: NAME=VALUE text, before any build ------------------------------------------
+
+    def binding(self, text: str, raw: str, allow_nonfinite: bool, value_of) -> object | None:
+        """The value of a binding `text` whose value part `raw` is written in the extension's own
+        syntax (`1.0±0.1`), or None.  `value_of(text, allow_nonfinite)` reads a plain NAME=VALUE,
+        for the parts (gradcli.build.bindings.parse_binding)."""
+        return None
+
     # -- pass 1: names (raise a located error; build nothing) --------------------------------
 
     def check(self, program, bindings: dict) -> None:

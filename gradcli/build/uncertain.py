@@ -106,6 +106,12 @@ class UncertainInputs(Extension):
     def applies(self, program, bindings: dict) -> bool:
         return any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values())
 
+    def binding(self, text: str, raw: str, allow_nonfinite: bool, value_of):
+        if "±" not in raw and "+/-" not in raw:
+            return None
+        name = text.partition("=")[0].strip()
+        return parse_uncertain_binding(text, name, raw, allow_nonfinite, value_of=value_of)
+
     def finish(self, graph, b, constants: dict) -> None:
         attach(graph, b, constants)
 
