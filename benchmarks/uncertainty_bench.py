@@ -74,8 +74,8 @@ def processes(n: int, rounds: int) -> tuple[float, float]:
 
 def in_process(n: int, rounds: int) -> tuple[float, float]:
     from gradcli.analysis.monte_carlo import monte_carlo, summarize
-    from gradcli.build.standard import evaluate
     from gradcli.build.bindings import parse_bindings
+    from gradcli.build.standard import evaluate
 
     namespace: dict = {}
     exec(NUMPY_SCRIPT, namespace)
@@ -97,8 +97,8 @@ def chain(n: int) -> tuple[str, list[str]]:
 
 def orders(n: int, rounds: int) -> tuple[float, float, float]:
     from gradcli.analysis.uncertainty import first_order, second_order_variance
-    from gradcli.build.standard import evaluate
     from gradcli.build.bindings import parse_bindings
+    from gradcli.build.standard import evaluate
 
     program, bindings = chain(n)
     graph = evaluate(program, parse_bindings(bindings))

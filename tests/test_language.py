@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from gradcli.build.standard import evaluate
 from gradcli.build.bindings import parse_binding, parse_bindings
+from gradcli.build.standard import evaluate
 from gradcli.core.errors import BindingError, MathError, NameError_, SyntaxError_, UsageError
 
 
