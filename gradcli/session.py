@@ -242,12 +242,20 @@ def diff(g: Graph, wrt: str, order: int = 1, allow_nonfinite: bool = False) -> s
     return to_program(g, builder, target, name)
 
 
-def sweep(program: Program, texts: list[str], points, request: Request, default_count: int | None = None):
+def sweep(program: Program, texts: list[str], csv, request: Request, default_count: int | None = None):
     """The program compiled for many points (gradcli.analysis.sweep.Sweep): swept bindings
-    (x=0:1:11, x=1,2,5) or a CSV of points.  numpy is imported here, by sweep and plot only."""
-    from gradcli.analysis.sweep import prepare
+    (x=0:1:11, x=1,2,5) or a CSV of points (`csv`).  numpy is imported here, by sweep and plot only."""
+    from gradcli.analysis.points import is_swept, parse_axis
+    from gradcli.analysis.sweep import nonfinite_constant, plan_points, prepare
+    from gradcli.build.standard import build, check_names
 
-    return prepare(program, texts, points, request.of, request.allow_nonfinite, default_count=default_count)
+    axes = [parse_axis(t, request.allow_nonfinite, default_count) for t in texts if is_swept(t)]
+    points = plan_points(program, bindings([t for t in texts if not is_swept(t)], request), axes, csv)
+    check_names(program, points.bindings, request.allow_nonfinite)  # eval's name errors, with the user's option
+    g = scalar(build(program, points.bindings, request.of, allow_nonfinite=True))  # the structure, not values
+    if not request.allow_nonfinite and nonfinite_constant(g):
+        build(program, points.bindings, request.of)  # fails at every point: eval's own message (raises)
+    return prepare(g, points, request.allow_nonfinite)
 
 
 def sweep_failure(plan) -> GradcliError | None:

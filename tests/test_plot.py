@@ -78,11 +78,11 @@ def test_kinks_show_as_steps_in_the_derivative(plot):
 
 
 def test_plot_default_points():
-    from gradcli.analysis.sweep import prepare
     from gradcli.cli.batch import PLOT_POINTS
     from gradcli.lang.parser import parse
+    from gradcli.session import Request, sweep
 
-    plan = prepare(parse("y = x"), ["x=0:1"], default_count=PLOT_POINTS)
+    plan = sweep(parse("y = x"), ["x=0:1"], None, Request(), default_count=PLOT_POINTS)
     assert plan.total == 200
 
 

@@ -12,14 +12,14 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
-from gradcli.analysis.points import Axis, CsvPoints, Grid, is_swept, parse_axis
+from gradcli.analysis.points import Axis, CsvPoints, Grid
 from gradcli.build.graph import Graph
 from gradcli.build.names import is_constant
-from gradcli.build.standard import build, check_names
 from gradcli.core.errors import BindingError, GradcliError, UsageError
 from gradcli.core.ops import CONST
 from gradcli.lang.program import Program
@@ -122,45 +122,47 @@ class Sweep:
             chunk.failed = None
 
 
-def prepare(
-    program: Program,
-    binding_texts: Sequence[str],
-    points: CsvPoints | None = None,
-    of: str | None = None,
-    allow_nonfinite: bool = False,
-    default_count: int | None = None,
-) -> Sweep:
-    """Parse the bindings, build the graph once (its structure holds at every point) and
-    compile it for arrays.  Raises GradcliError for anything eval would refuse up front."""
-    from gradcli.build.bindings import parse_bindings
+class Points(NamedTuple):
+    """Where a sweep's points come from, and the bindings its graph is built with."""
 
-    axes = [parse_axis(t, allow_nonfinite, default_count) for t in binding_texts if is_swept(t)]
-    plain = parse_bindings([t for t in binding_texts if not is_swept(t)], allow_nonfinite)
+    bindings: dict  # the plain bindings, each axis's first value, 1.0 for each --points column
+    axes: list[Axis]  # swept bindings (x=0:1:11, x=1,2,5): a grid, the first varying slowest
+    csv: CsvPoints | None  # or a CSV of points
+    computed: set[str]  # the names the program computes (never a point's column)
+
+
+def plan_points(program: Program, plain: dict, axes: list[Axis], csv: CsvPoints | None) -> Points:
+    """The sweep's points and its build's bindings, checked: a name bound once, swept bindings or
+    --points (not both), no array input swept, no --points column bound on the command line."""
     _no_repeats([*plain, *(a.name for a in axes)])
-    if points is not None and axes:
+    if csv is not None and axes:
         raise UsageError("give the points either as swept bindings (x=0:1:11) or with --points, not both")
     _no_array_axes(program, axes, plain)
     bindings = dict(plain)
     bindings.update({a.name: a.first for a in axes})
     computed = {s.target for s in program.stmts if s.target and not is_constant(program, s)}
-    if points is not None:
-        candidates = [c for c in points.header if c != "status" and not _GRADIENT_COLUMN.match(c)]
+    if csv is not None:
+        candidates = [c for c in csv.header if c != "status" and not _GRADIENT_COLUMN.match(c)]
         for name in candidates:
             if name in plain:
-                raise UsageError(f"'{name}' is both a column of {points.where} and bound on the command line")
+                raise UsageError(f"'{name}' is both a column of {csv.where} and bound on the command line")
         bindings.update({c: 1.0 for c in candidates if c not in computed and c not in bindings})
-    check_names(program, bindings, allow_nonfinite)  # eval's name errors, with the user's option
-    graph = build(program, bindings, of, allow_nonfinite=True)  # values do not matter, only structure
-    from gradcli.build.jacobian import needs_scalar
+    return Points(bindings, axes, csv, computed)
 
-    needs_scalar(graph)  # an array output: one element with --of y[0]
-    if not allow_nonfinite:
-        _constants_finite(graph, program, bindings, of)
-    source = points if points is not None else Grid(axes)
-    if points is not None:
-        points.use(_point_columns(points, graph, computed))
-    sweep = Sweep(graph, ArrayGraph(graph), source, allow_nonfinite, list(graph.inputs))
-    return sweep
+
+def prepare(graph: Graph, points: Points, allow_nonfinite: bool = False) -> Sweep:
+    """The sweep of a graph built once (its structure holds at every point; the session builds
+    it from points.bindings), compiled for arrays."""
+    source = points.csv if points.csv is not None else Grid(points.axes)
+    if points.csv is not None:
+        points.csv.use(_point_columns(points.csv, graph, points.computed))
+    return Sweep(graph, ArrayGraph(graph), source, allow_nonfinite, list(graph.inputs))
+
+
+def nonfinite_constant(graph: Graph) -> bool:
+    """A program default or a constant sub-expression is not finite: it fails at every point
+    (the session builds again with eval's checks, for eval's own message)."""
+    return any((node.op is CONST or node.a is None) and not math.isfinite(node.data) for node in graph.nodes)
 
 
 def _no_array_axes(program: Program, axes: Sequence[Axis], plain: dict) -> None:
@@ -182,15 +184,6 @@ def _no_repeats(names: list[str]) -> None:
     for i, name in enumerate(names):
         if name in names[:i]:
             raise BindingError(f"'{name}' is bound twice on the command line")
-
-
-def _constants_finite(graph: Graph, program: Program, bindings: dict, of: str | None) -> None:
-    """A program default or a constant sub-expression that is not finite fails at every point:
-    report it once, as eval does (build again with eval's checks to get its message)."""
-    for node in graph.nodes:
-        if (node.op is CONST or node.a is None) and not math.isfinite(node.data):
-            build(program, bindings, of, allow_nonfinite=False)
-            break  # pragma: no cover - the build above raised
 
 
 def _point_columns(points: CsvPoints, graph: Graph, computed: set[str]) -> list[str]:
@@ -225,4 +218,14 @@ def failure_summary(sweep: Sweep) -> GradcliError | None:
     )
 
 
-__all__ = ["CHUNK", "Chunk", "Failure", "Sweep", "failure_summary", "prepare"]
+__all__ = [
+    "CHUNK",
+    "Chunk",
+    "Failure",
+    "Points",
+    "Sweep",
+    "failure_summary",
+    "nonfinite_constant",
+    "plan_points",
+    "prepare",
+]
