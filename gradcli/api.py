@@ -11,7 +11,7 @@ JSON (DESIGN §4).  Program text goes through the same pipeline as the CLI (grad
 
 from __future__ import annotations
 
-from gradcli import session
+import gradcli.session as session
 from gradcli.session import Request, Source
 
 
