@@ -37,11 +37,9 @@ from functools import partial
 from gradcli.build.array_values import Array, paren, suffixes
 from gradcli.build.arrays import array_call, uses_arrays
 from gradcli.build.arrays import step as array_step
-from gradcli.build.extension import Extension
 from gradcli.core.engine import Value, apply, lift, positions, reaching
 from gradcli.core.errors import NameError_, UsageError
 from gradcli.core.ops import ARRAY_FUNCTIONS, CONST, CONSTANTS, FUNCTIONS, INPUT, MATMUL
-from gradcli.core.transform import Builder, gradient
 from gradcli.lang.definitions import Definition
 from gradcli.lang.located import located
 from gradcli.lang.program import CALL, INDEX, LIST, OP, SLICE, VAR, Program
@@ -358,24 +356,9 @@ def _builtin(base: str) -> Template:
 
 def _derivative(t: Template) -> Template:
     """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
+    from gradcli.core.transform import Builder, gradient  # only f'(x) needs the transform
+
     builder = Builder()
     (d,) = gradient(t.nodes, t.output, t.params, builder)
     nodes = [n for n in reaching([*t.nodes, *builder.nodes], d) if n.op is not INPUT]
     return Template(t.params, nodes, d)
-
-
-class UserFunctions(Extension):
-    """The build's extension for `f(x) = ...` definitions and calls `f(a)`, `f'(a)`, `tanh'(a)`."""
-
-    def check(self, program: Program, bindings: dict) -> None:
-        if program.functions:
-            check(program, bindings)
-
-    def claims_call(self, program: Program, fn: str, nargs: int, start: int, end: int) -> bool:
-        if FUNCTIONS.get(fn) is not None or not (program.functions or fn.endswith("'")):
-            return False
-        check_call(program, fn, nargs, start, end)
-        return True
-
-    def call(self, b, fn: str, args: tuple, start: int, end: int):
-        return call(b, fn, args, start, end)

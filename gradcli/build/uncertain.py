@@ -14,7 +14,6 @@ import re
 from functools import partial
 from typing import NamedTuple
 
-from gradcli.build.extension import Extension
 from gradcli.build.names import check_call
 from gradcli.core.errors import BindingError, MathError, UsageError
 from gradcli.lang.located import located
@@ -98,22 +97,6 @@ def check_width(width: float, distribution: str | None, error) -> None:
 
 
 # -- the program's `L = 1.0 ± 0.1`, and attaching uncertainties to a graph -------------------------
-
-
-class UncertainInputs(Extension):
-    """The build's extension for inputs with an uncertainty: `x=1.0±0.1`, `L = 1.0 ± 0.1`."""
-
-    def applies(self, program, bindings: dict) -> bool:
-        return any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values())
-
-    def binding(self, text: str, raw: str, allow_nonfinite: bool, value_of):
-        if "±" not in raw and "+/-" not in raw:
-            return None
-        name = text.partition("=")[0].strip()
-        return parse_uncertain_binding(text, name, raw, allow_nonfinite, value_of=value_of)
-
-    def finish(self, graph, b, constants: dict) -> None:
-        attach(graph, b, constants)
 
 
 def attach(graph, b, constant: dict) -> None:

@@ -3,8 +3,6 @@ Mermaid.  No rich here: these formats never pay for it."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -72,6 +70,9 @@ def to_json(graph: Graph) -> str:
 
 
 def to_csv(graph: Graph) -> str:
+    import csv  # lazily, as io: only --format csv needs them (eval start-up never pays)
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "label", "op", "value", "grad"])

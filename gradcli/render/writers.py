@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from gradcli.render import derivative, export
+from gradcli.render import export
 from gradcli.render.text import OutputOptions, full, jsonable, print_all
 
 Writer = Callable[[Any, OutputOptions, TextIO], None]
@@ -117,6 +117,17 @@ def _check_json(report, options: OutputOptions, out: TextIO) -> None:
     out.write(json.dumps(to_dict(report), allow_nan=False) + "\n")
 
 
+def _hessian(name: str) -> Writer:
+    """gradcli.render.derivative's writer `name`, imported when hessian or diff runs (not at start-up)."""
+
+    def write(doc, options: OutputOptions, out: TextIO) -> None:
+        from gradcli.render import derivative
+
+        getattr(derivative, name)(doc, options, out)
+
+    return write
+
+
 # The table: command -> {format -> writer}; the first format of a command is its default.
 FORMATS: dict[str, dict[str, Writer]] = {
     "eval": {
@@ -131,8 +142,8 @@ FORMATS: dict[str, dict[str, Writer]] = {
     },
     "explain": {"pretty": _explain_pretty, "json": _explain_json},
     "check": {"table": _check_table, "json": _check_json},
-    "hessian": {"table": derivative.hessian_table, "json": derivative.hessian_json, "csv": derivative.hessian_csv},
-    "diff": {"program": derivative.diff_program},
+    "hessian": {"table": _hessian("hessian_table"), "json": _hessian("hessian_json"), "csv": _hessian("hessian_csv")},
+    "diff": {"program": _hessian("diff_program")},
 }
 
 
