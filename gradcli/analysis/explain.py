@@ -76,7 +76,7 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
 def _name_calls(graph: Graph, steps: list[dict]) -> list[dict]:
     """Steps inside a user function's call get `call` ("f#1"); the first one of each call also
     says which call it is, as written: `(in f#1 = f(a, 2), line 2)`."""
-    from gradcli.build.functions import call_key
+    from gradcli.build.graph import call_key
 
     introduced: set = set()
     for step in steps:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from itertools import product as _grid
 
-from gradcli.build.array_functions import function, matmul
 from gradcli.build.array_values import (
     ID,
     MAX_DIMS,
@@ -36,7 +35,6 @@ from gradcli.build.array_values import (
     whole,
 )  # fmt: skip
 from gradcli.build.extension import Extension
-from gradcli.build.jacobian import Info
 from gradcli.core.engine import Value
 from gradcli.core.errors import BindingError, NameError_, UsageError
 from gradcli.core.ops import ARRAY_FUNCTIONS, BY_NAME, CONST, FUNCTIONS, MATMUL
@@ -89,10 +87,14 @@ def step(b, values: list, eq: tuple) -> bool:
             if op is None or op.arity != arg:
                 args = values[-arg:]
                 del values[-arg:]
+                from gradcli.build.array_functions import function  # sum, softmax, ...: imported when used
+
                 values.append(function(b, name, args, start, end))
                 return True
         if name == MATMUL:
             y = values.pop()
+            from gradcli.build.array_functions import matmul
+
             values.append(matmul(b, values.pop(), y, start, end, "@"))
             return True
         args = values[-arg:] if arg else []
@@ -281,6 +283,8 @@ def finish(graph, b) -> None:
     if output is not None:
         graph.output = output.items[-1]
     shapes = {n: a.shape for n, a in b.given.items() if a.__class__ is Array}
+    from gradcli.build.jacobian import Info
+
     graph.arrays = Info(shapes, names, output)
 
 

@@ -30,7 +30,6 @@ once, replayed per call, exact, and its nodes are ordinary nodes (differentiable
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -46,15 +45,6 @@ from gradcli.lang.program import CALL, INDEX, LIST, OP, SLICE, VAR, Program
 from gradcli.lang.suggest import suggest
 
 _name = partial(located, NameError_)  # a NameError_ pointing at the program
-
-# A call's nodes are labelled with its key, "f#1." (the first call of f), "f'#2.": see call().
-_CALL_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
-
-
-def call_key(label: str) -> str | None:
-    """The call a node belongs to, "f#1", from its label's prefix; None outside calls."""
-    m = _CALL_PREFIX.match(label)
-    return m.group(1) if m else None
 
 
 MAX_ORDER = 10  # as gradcli.derivative's: beyond this, expressions swell past anything readable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,6 +12,15 @@ from gradcli.core.engine import Value
 from gradcli.core.errors import GradcliError, MathError
 from gradcli.core.ops import CONST
 from gradcli.lang.program import Program
+
+# A call's nodes are labelled with its key, "f#1." (the first call of f), "f'#2.": see call().
+_CALL_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*'*#[0-9]+)\.")
+
+
+def call_key(label: str) -> str | None:
+    """The call a node belongs to, "f#1", from its label's prefix; None outside calls."""
+    m = _CALL_PREFIX.match(label)
+    return m.group(1) if m else None
 
 
 @dataclass

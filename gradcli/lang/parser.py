@@ -29,9 +29,7 @@ import re
 
 from gradcli.core.ops import CONSTANTS, OPS
 from gradcli.lang._grammar_tables import ACTIONS, END_STATE, IGNORE, RULES, START_STATE, TERMINALS
-from gradcli.lang.definitions import define as _define
 from gradcli.lang.program import CALL, INDEX, LIST, NUM, OP, SLICE, VAR, Eq, Program, Stmt
-from gradcli.lang.syntax_errors import bad_character, constant_called, error, unexpected
 
 # The op table's binary operators by symbol: `a < b` emits lt, `x += 1` emits add (the symbol
 # before '='). The grammar's aliases (add, sub, ...) are op names already.
@@ -121,6 +119,8 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
     def call(c):
         name, rpar = c[0], c[-1]
         if name[TEXT] in CONSTANTS:
+            from gradcli.lang.syntax_errors import constant_called  # error paths import their words
+
             raise constant_called(source, name, c[1], rpar)
         span = (name[START], rpar[END])
         emit(_eq(Eq, (CALL, name[TEXT], len(c) - 3, *span)))
@@ -132,7 +132,9 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
         return (name[START], rpar[END])
 
     def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
-        _define(source, code, functions, stmts_mark[0], c)
+        from gradcli.lang.definitions import define  # only programs that define functions
+
+        define(source, code, functions, stmts_mark[0], c)
         stmts_mark[0] = len(code)
 
     return {"call": call, "dcall": dcall, "define": define}
@@ -144,6 +146,8 @@ def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
     mid = next(i for i in range(stmt.lo, stmt.hi) if code[i][3] >= u_span[0])  # code[i][3]: its start offset
     for kind, name, _, start, end in code[stmt.lo : stmt.hi]:
         if kind == VAR and name not in CONSTANTS:
+            from gradcli.lang.syntax_errors import error
+
             raise error(source, f"both sides of ± must be constant expressions, but '{name}' is a name",
                          start, end, "an uncertainty belongs to an input: write L = 1.0 ± 0.1")  # fmt: skip
     stmt.uncertainty = (mid, stmt.hi, *u_span)
@@ -284,6 +288,8 @@ def tokenize(source: str) -> list[tuple]:
             elif layout.reference:  # the common case, fast: text at column 0 starts a statement
                 layout.reference = 0
         elif kind == "ERROR":
+            from gradcli.lang.syntax_errors import bad_character
+
             raise bad_character(source, m.start(kind))
         start, end = m.span(kind)
         append((kind, m.group(kind), start, end))
@@ -344,6 +350,8 @@ def parse(source: str) -> Program:
         while True:
             act = actions[state].get(kind)
             if act is None:
+                from gradcli.lang.syntax_errors import unexpected
+
                 raise unexpected(source, tokens, i, actions[state])
             if act >= 0:  # shift
                 states.append(state)

@@ -79,7 +79,7 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
 def _call_results(graph: Graph) -> dict[int, tuple[str, tuple]]:
     """id of each user-function call's result node -> ("f#1", the nodes the call reads from
     outside it): the tree draws a call as one node over its arguments (--expand opens it)."""
-    from gradcli.build.functions import call_key
+    from gradcli.build.graph import call_key
 
     calls = getattr(graph, "calls", None) or {}
     out: dict[int, tuple[str, tuple]] = {}
