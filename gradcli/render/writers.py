@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from gradcli.render import export
 from gradcli.render.text import OutputOptions, full, jsonable, print_all
 
 Writer = Callable[[Any, OutputOptions, TextIO], None]
@@ -63,7 +62,9 @@ def _eval_tree(graph, options: OutputOptions, out: TextIO) -> None:
 
 
 def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
-    text = export.to_json(graph)
+    from gradcli.render.export import to_json  # the exporters load with the format that uses them
+
+    text = to_json(graph)
     if getattr(graph, "uncertainty", None) is not None:
         from gradcli.render.uncertainty import json_text
 
@@ -72,7 +73,9 @@ def _eval_json(graph, options: OutputOptions, out: TextIO) -> None:
 
 
 def _eval_csv(graph, options: OutputOptions, out: TextIO) -> None:
-    out.write(export.to_csv(graph))
+    from gradcli.render.export import to_csv
+
+    out.write(to_csv(graph))
 
 
 def _eval_grads(graph, options: OutputOptions, out: TextIO) -> None:
@@ -82,11 +85,15 @@ def _eval_grads(graph, options: OutputOptions, out: TextIO) -> None:
 
 
 def _eval_dot(graph, options: OutputOptions, out: TextIO) -> None:
-    out.write(export.to_dot(graph, options.precision))
+    from gradcli.render.export import to_dot
+
+    out.write(to_dot(graph, options.precision))
 
 
 def _eval_mermaid(graph, options: OutputOptions, out: TextIO) -> None:
-    out.write(export.to_mermaid(graph, options.precision))
+    from gradcli.render.export import to_mermaid
+
+    out.write(to_mermaid(graph, options.precision))
 
 
 # -- explain and check: explain's writers get the Graph, check's the Report -----------------------
