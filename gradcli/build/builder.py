@@ -87,6 +87,7 @@ class Build:
         values: list[Value] = []
         push = values.append
         step = self.step  # arrays: literals, x[i], @, broadcasting
+        apply = self.apply  # bound once: this loop is hot
         # Unpacked by position in this hot loop (Eq's fields, in order): arg is a NUM's value, else a count.
         for eq in program.code[stmt.lo : stmt.hi]:
             kind, name, arg, start, end = eq
@@ -100,7 +101,7 @@ class Build:
                 else:
                     args = tuple(values[-arg:])
                     del values[-arg:]
-                push(self.apply(op, args, start, end) if op is not None else self.call(name, args, start, end))
+                push(apply(op, args, start, end) if op is not None else self.call(name, args, start, end))
             elif kind == NUM:
                 node = constant(arg, source[start:end])  # a number's text has no blanks in it
                 nodes.append(node)

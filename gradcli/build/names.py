@@ -172,11 +172,13 @@ def _unboundlocated(program: Program, st: Names) -> NameError_:
 
 
 def check_call(program: Program, fn: str, nargs: int, start: int, end: int, extensions: tuple = ()) -> None:
-    """A call: an extension's (an array function, a user function), or the op table's with its arity."""
+    """A call: the op table's with its arity, or an extension's (an array function, a user function)."""
+    op = FUNCTIONS.get(fn)
+    if op is not None and nargs == op.arity:
+        return  # the common case, decided without asking: no extension claims a built-in at its arity
     for extension in extensions:
         if extension.claims_call(program, fn, nargs, start, end):
             return
-    op = FUNCTIONS.get(fn)
     if op is None:
         hint = ALIAS_HINTS.get(fn) or suggest(fn, FUNCTIONS)
         raise located(NameError_, program, f"unknown function '{fn}'", start, start + len(fn), hint=hint)
