@@ -30,6 +30,12 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         raise BindingError(f"bad binding {text!r}: {name!r} is not a name")
     if name in CONSTANTS or name in FUNCTIONS:
         raise BindingError(f"bad binding {text!r}: '{name}' is a built-in name and cannot be bound")
+    if "+-" in raw:  # `a=1+-0.1` would be 0.9: never guess which was meant (`1 + -0.1` is plain arithmetic)
+        raise BindingError(
+            f"bad binding {text!r}: '+-' is ambiguous: an uncertainty or a subtraction?",
+            hint=f"for an uncertainty write {name}={raw.replace('+-', '±', 1)} (or +/-); for a subtraction, "
+            f"{name}={raw.replace('+-', '-', 1)}",
+        )
     for extension in EXTENSIONS:  # x=1.0±0.1: a value with an uncertainty (a float subclass)
         value = extension.binding(text, raw, allow_nonfinite, parse_binding)
         if value is not None:

@@ -70,7 +70,8 @@ SHARED = {
 }  # fmt: skip
 # What eval, explain, check, hessian and diff take.
 EVAL = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite", "expand", "bindings_file")
-SEED = one(int, 0, "--seed", help="Seed of the random numbers: the same seed, the same samples (reproducible).")
+SEED = one(int, 0, "--seed", min=0, max=2**64 - 1,
+           help="Seed of the random numbers, 0 to 2^64-1: the same seed, the same samples (reproducible).")  # fmt: skip
 
 
 class Options(typing.NamedTuple):

@@ -10,11 +10,13 @@ import re
 
 from gradcli.core.errors import SyntaxError_
 from gradcli.core.ops import FUNCTIONS
+from gradcli.lang._grammar_tables import TERMINALS
 from gradcli.lang.located import located
 from gradcli.lang.numbers import NUMBERISH, number_hint
 from gradcli.lang.program import line_column, line_starts
 
 TYPE, TEXT, START, END = range(4)  # a token's fields
+_TERMINALS = frozenset(name for name, _ in TERMINALS) | {"$END"}
 
 _OPERAND = {"NAME", "NUMBER"}  # expected only where an expression must start
 _LOOKALIKES = {
@@ -111,7 +113,7 @@ def unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxError
     tok = tokens[i]
     prev = tokens[i - 1] if i else None
     kind = tok[TYPE]
-    expected_terms = {t for t in expected if t.isupper() or t.startswith("$") or t.startswith("_")}
+    expected_terms = {t for t in expected if t in _TERMINALS}  # the tables also hold rules (gotos): never shown
     start, end = tok[START], tok[END]
     ends_statement = kind in ("$END", "_NL", "SEMICOLON")
     if ends_statement:
@@ -200,6 +202,7 @@ _WORDS = {
     "EQUAL": "'='",
     "COMMA": "','",
     "PM": "'±'",
+    "PRIMES": "\"'\" (a derivative, f'(x))",
     "SEMICOLON": "';'",
     "_NL": "a new line",
     "$END": "the end of the program",
