@@ -15,9 +15,7 @@ from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import fmt
-from gradcli.core.transform import Builder, gradient
-
-MAX_ORDER = 10  # beyond this, expressions swell past anything readable (and memory)
+from gradcli.core.transform import MAX_ORDER, Builder, gradient
 
 
 def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:

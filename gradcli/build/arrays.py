@@ -101,7 +101,7 @@ def step(b, values: list, eq: tuple) -> bool:
         if all(isinstance(a, Value) for a in args):
             return False
         op = BY_NAME.get(name) if kind == OP else FUNCTIONS.get(name)
-        if op is None:  # a user function (or f'(x)) called with an array: gradcli.functions expands it
+        if op is None:  # a user function (or f'(x)) called with an array: gradcli.build.functions expands it
             return False
         del values[-arg:]
         values.append(elementwise(b, op, args, start, end))

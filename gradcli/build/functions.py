@@ -18,12 +18,12 @@ g's body makes).  The call's result node is labelled with the call as written, `
 Arrays.  A body may use arrays (`sum(v)`, `W @ x`, `v[0]`, `softmax(v)`).  A call with an array
 argument, or of a body whose value is an array, has no template (its shapes belong to the call):
 it runs the body's equations again with the parameters bound to the arguments, through the
-interpreter, so arrays lower as in a statement; its new nodes get the same `f#k.` prefix.  All-
+builder, so arrays lower as in a statement; its new nodes get the same `f#k.` prefix.  All-
 scalar calls of other bodies keep the template.  `f'(v)` of an array applies f' elementwise
 when f is a function of a scalar (no array syntax in its body), as `tanh'(v)` does.
 
 Derivatives.  `f'(x)` (any number of primes, for a one-argument function, user-defined or
-built in: `tanh'(x)`) differentiates the template symbolically with gradcli.derivative's
+built in: `tanh'(x)`) differentiates the template symbolically with gradcli.core.transform's
 gradient() (the op table's rules emitting nodes): the derivative is a template too, built
 once, replayed per call, exact, and its nodes are ordinary nodes (differentiable again).
 """
@@ -39,6 +39,7 @@ from gradcli.build.arrays import step as array_step
 from gradcli.core.engine import Value, apply, lift, positions, reaching
 from gradcli.core.errors import NameError_, UsageError
 from gradcli.core.ops import ARRAY_FUNCTIONS, CONST, CONSTANTS, FUNCTIONS, INPUT, MATMUL
+from gradcli.core.transform import MAX_ORDER, Builder, gradient
 from gradcli.lang.definitions import Definition
 from gradcli.lang.located import located
 from gradcli.lang.program import CALL, INDEX, LIST, OP, SLICE, VAR, Program
@@ -47,7 +48,6 @@ from gradcli.lang.suggest import suggest
 _name = partial(located, NameError_)  # a NameError_ pointing at the program
 
 
-MAX_ORDER = 10  # as gradcli.derivative's: beyond this, expressions swell past anything readable
 MAX_DEPTH = 200  # functions calling functions, nested deeper than this, are refused (no deep recursion)
 
 
@@ -112,7 +112,7 @@ def _check_body(program: Program, d: Definition, depth: dict) -> int:
                         "pi, tau and earlier functions", start, end,
                         f"add it as a parameter: {d.name}({', '.join((*d.params, name))}) = ...")  # fmt: skip
         if kind == CALL and array_call(program, name, arg, start, end):
-            continue  # sum(v), dot(u, v), max(v): gradcli.arrays lowers it
+            continue  # sum(v), dot(u, v), max(v): gradcli.build.arrays lowers it
         if kind == CALL and name not in FUNCTIONS:
             callee = check_call(program, name, arg, start, end, inside=d)
             deepest = max(deepest, depth.get(callee, 0))
@@ -213,7 +213,7 @@ class Template:
 
 
 def call(b, fn: str, args: tuple, start: int, end: int):
-    """The interpreter's hook for a call of a user function or a derivative: replay its
+    """The builder's hook for a call of a user function or a derivative: replay its
     template with `args`, appending the nodes to the build `b`; returns the result node.
     A call with an array argument, or of a body whose value is an array, is expanded instead:
     the body's equations run again with the parameters bound to the arguments."""
@@ -236,7 +236,7 @@ def call(b, fn: str, args: tuple, start: int, end: int):
 
 def _expand(b, d: Definition, args: tuple, prefix: str, start: int, end: int):
     """The body's equations run with the parameters bound to `args` (arrays or scalars), through
-    the interpreter, so arrays lower as in a statement; its new nodes are labelled `f#k.`."""
+    the builder, so arrays lower as in a statement; its new nodes are labelled `f#k.`."""
     first = len(b.nodes)
     scope = b.scope(dict(zip(d.params, args)))
     scope.step = array_step
@@ -328,7 +328,7 @@ def _template(b, base: str, order: int) -> Template | None:
 
 
 def _body(b, d: Definition) -> Template:
-    """The body on parameter leaves, through the interpreter (nested calls replay their templates)."""
+    """The body on parameter leaves, through the builder (nested calls replay their templates)."""
     params = [Value(0.5, label=p) for p in d.params]  # values unused: every call recomputes
     scratch = b.scope(dict(zip(d.params, params)), nodes=[], allow_nonfinite=True)
     scratch.step = array_step if uses_arrays(b.program, {}) else None  # sum(v) of a scalar, [x, 2*x][0]
@@ -346,8 +346,6 @@ def _builtin(base: str) -> Template:
 
 def _derivative(t: Template) -> Template:
     """d result / d parameter of a one-parameter template, as a template (exact, symbolic)."""
-    from gradcli.core.transform import Builder, gradient  # only f'(x) needs the transform
-
     builder = Builder()
     (d,) = gradient(t.nodes, t.output, t.params, builder)
     nodes = [n for n in reaching([*t.nodes, *builder.nodes], d) if n.op is not INPUT]

@@ -119,7 +119,7 @@ def lift(x) -> Value:
 
 
 def constant(data: float, label: str) -> Value:
-    """A constant leaf for a float the caller has read itself (the interpreter's numbers)."""
+    """A constant leaf for a float the caller has read itself (the builder's numbers)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -143,7 +143,7 @@ def apply(op: Op, *args: Value, label: str = "", allow_nonfinite: bool = False) 
 
 
 def node(op: Op, args: tuple | list, label: str, allow_nonfinite: bool) -> Value:
-    """apply's positional form, for the interpreter's hot loop (no keyword or *args packing)."""
+    """apply's positional form, for the builder's hot loop (no keyword or *args packing)."""
     n = len(args)
     out = _new(Value if n < 3 else Ternary)
     out.data = compute(op, args, label, allow_nonfinite)

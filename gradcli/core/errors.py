@@ -36,7 +36,7 @@ class GradcliError(Exception):
         self.column = column
         self.end_column = end_column
         self.hint = hint
-        self.node = node  # the graph node it is about, when known (the interpreter locates it)
+        self.node = node  # the graph node it is about, when known (the builder locates it: Graph.locate)
 
     def to_dict(self) -> dict:
         out: dict = {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}

@@ -10,8 +10,8 @@ the functions of `P`, a namespace holding every op of this table by name (`P.cos
 
     F        floats (the fast first-order sweep; the default)
     SAFE     floats with IEEE-754 results where `math` raises (inf, nan), the sweep's fallback
-    numpy    arrays of many points (gradcli.batch)
-    nodes    graph nodes, so a derivative is itself a graph (gradcli.derivative: diff, hessian)
+    numpy    arrays of many points (gradcli.analysis.batch)
+    nodes    graph nodes, so a derivative is itself a graph (gradcli.core.transform: diff, hessian)
 
 Piecewise rules use `P.where(cond, a, b)`, never a Python `if`, so they hold for arrays and
 graphs too.  Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, min/max ties

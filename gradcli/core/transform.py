@@ -22,6 +22,7 @@ from gradcli.core.formula import describe, fmt
 from gradcli.core.ops import CONST, Namespace, Op
 
 MAX_NODES = 2_000_000  # a derivative graph larger than this is refused, never a hang
+MAX_ORDER = 10  # derivatives of higher order are refused: beyond it, expressions swell past anything readable
 
 
 class Sym:

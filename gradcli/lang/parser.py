@@ -126,12 +126,12 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
         emit(_eq(Eq, (CALL, name[TEXT], len(c) - 3, *span)))
         return span
 
-    def dcall(c):  # f'(x): the name with its primes (gradcli.functions)
+    def dcall(c):  # f'(x): the name with its primes (gradcli.build.functions)
         name, rpar = c[0], c[-1]
         emit(_eq(Eq, (CALL, name[TEXT] + c[1][TEXT], len(c) - 4, name[START], rpar[END])))
         return (name[START], rpar[END])
 
-    def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.functions)
+    def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.build.functions)
         from gradcli.lang.definitions import define  # only programs that define functions
 
         define(source, code, functions, stmts_mark[0], c)
@@ -156,7 +156,7 @@ def _uncertain(source: str, code: list, stmt: Stmt, u_span: tuple) -> Stmt:
 
 
 def _array_callbacks(emit) -> dict:
-    """Array literals, subscripts and slices (gradcli.arrays evaluates them)."""
+    """Array literals, subscripts and slices (gradcli.build.arrays lowers them)."""
 
     def start_of(child) -> int:
         return child[START] if len(child) == 4 else child[0]  # a token, or an expression's span
@@ -336,7 +336,7 @@ def parse(source: str) -> Program:
     phrasing in the user's terms."""
     tokens = tokenize(source)
     code: list[tuple] = []
-    functions: dict = {}  # name -> gradcli.functions.Definition
+    functions: dict = {}  # name -> gradcli.lang.definitions.Definition
     actions, rules = ACTIONS, _rules(_callbacks(source, code, [0], functions))
     # The stack: `state` on top, `states` below it.  A unit rule (`?sum: product`) changes
     # only the top state, to a goto of the state below, and chains of them (an operand

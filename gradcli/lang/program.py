@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 NUM, VAR, OP, CALL = "num", "var", "op", "call"
-# Arrays (gradcli.arrays): (LIST, None, n, ...) makes an array of the n values before it;
+# Arrays (gradcli.build.arrays): (LIST, None, n, ...) makes an array of the n values before it;
 # (SLICE, None, parts, ...) a slice start:stop:step of the values before it (parts: bits 1 start,
 # 2 stop, 4 step, for the ones written); (INDEX, None, n, ...) indexes the value before its n subscripts.
 LIST, INDEX, SLICE = "list", "index", "slice"
@@ -67,7 +67,7 @@ class Stmt:
     start: int  # of the statement (its target, or its expression)
     end: int
     # `L = 1.0 ± 0.1`: (lo, hi, start, end) of the uncertainty's equations code[lo:hi] (after
-    # the value's code[self.lo:self.hi]) and its text span; read by gradcli.uncertainty.
+    # the value's code[self.lo:self.hi]) and its text span; read by gradcli.build.uncertain.
     uncertainty: tuple[int, int, int, int] | None = None
 
 
