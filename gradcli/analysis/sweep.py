@@ -18,9 +18,10 @@ import numpy as np
 
 from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
 from gradcli.analysis.points import Axis, CsvPoints, Grid
+from gradcli.build.bindings import bound_twice
 from gradcli.build.graph import Graph
 from gradcli.build.names import is_constant
-from gradcli.core.errors import BindingError, GradcliError, UsageError
+from gradcli.core.errors import GradcliError, UsageError
 from gradcli.core.ops import CONST
 from gradcli.lang.program import Program
 
@@ -183,7 +184,7 @@ def _no_array_axes(program: Program, axes: Sequence[Axis], plain: dict) -> None:
 def _no_repeats(names: list[str]) -> None:
     for i, name in enumerate(names):
         if name in names[:i]:
-            raise BindingError(f"'{name}' is bound twice on the command line")
+            raise bound_twice(name)
 
 
 def _point_columns(points: CsvPoints, graph: Graph, computed: set[str]) -> list[str]:

@@ -105,7 +105,7 @@ _new = object.__new__
 
 
 def make(b, op, args: tuple, label: str, start: int, end: int) -> Value:
-    """The node op(*args), appended to the graph (the interpreter's _apply, for elements)."""
+    """The node op(*args), appended to the graph (Build.apply's fast form, for elements)."""
     if len(args) == 2:  # the common case, inlined (as engine's operators): ~2x faster
         x, y = args
         try:

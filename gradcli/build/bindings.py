@@ -73,12 +73,16 @@ def _constant_expression(text: str, raw: str) -> float:
         ) from None
 
 
+def bound_twice(name: str) -> BindingError:
+    return BindingError(f"'{name}' is bound twice on the command line")
+
+
 def parse_bindings(texts, allow_nonfinite: bool = False) -> dict[str, float]:
     out: dict[str, float] = {}
     for text in texts:
         name, value = parse_binding(text, allow_nonfinite)
         if name in out:
-            raise BindingError(f"'{name}' is bound twice on the command line")
+            raise bound_twice(name)
         out[name] = value
     return out
 

@@ -40,7 +40,7 @@ class Graph:
     # What extensions attach (gradcli.build.extension): `x=1.0±0.1` -> name -> uncertain.Spec; empty: none
     uncertainties: dict = field(default_factory=dict)
     uncertainty: object = None  # eval's uncertainty result, for the writers (set by the session)
-    arrays: object = None  # gradcli.build.arrays.Info (shapes, array names, an array output) when arrays are used
+    arrays: object = None  # gradcli.build.jacobian.Info (shapes, array names, an array output) when arrays are used
     _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on
 
     def backward(self, allow_nonfinite: bool = False) -> None:

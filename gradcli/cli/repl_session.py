@@ -297,7 +297,7 @@ class Session:
 
 
 def _named(graph, name: str):
-    """A name's newest value: a node, or an array (gradcli.arrays keeps those apart)."""
+    """A name's newest value: a node, or an array (gradcli.build.arrays keeps those apart)."""
     if name in graph.names:
         return graph.names[name]
     return graph.arrays.names[name]

@@ -323,7 +323,7 @@ def backward_sweep(order: Sequence[Value], allow_nonfinite: bool = False, trace:
         g = node.grad
         y = node.b
         try:
-            if y is None:  # op.floats: the op's rule compiled for floats (gradcli._float_rules)
+            if y is None:  # op.floats: the op's rule compiled for floats (gradcli.core._float_rules)
                 (dx,) = node.op.floats(g, node.data, x.data)
             else:
                 dx, dy = node.op.floats(g, node.data, x.data, y.data)

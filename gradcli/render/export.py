@@ -7,13 +7,9 @@ import json
 from typing import Any
 
 from gradcli.build.graph import Graph
+from gradcli.core.engine import positions
 from gradcli.core.formula import number
 from gradcli.render.text import full, short
-
-
-def node_ids(graph: Graph) -> dict[int, int]:
-    """id() of each node -> its index in creation order (the `id` of the JSON)."""
-    return {id(node): i for i, node in enumerate(graph.nodes)}
 
 
 def _head(graph: Graph) -> dict[str, Any]:
@@ -32,7 +28,7 @@ def _head(graph: Graph) -> dict[str, Any]:
 
 def to_dict(graph: Graph) -> dict[str, Any]:
     """The JSON document of `gradcli eval` (DESIGN §3), as a dict."""
-    ids = node_ids(graph)
+    ids = positions(graph.nodes)
     nodes = [
         {
             "id": i,
@@ -49,7 +45,7 @@ def to_dict(graph: Graph) -> dict[str, Any]:
 
 def to_json(graph: Graph) -> str:
     """`json.dumps(to_dict(graph))`, the nodes written directly: ~2x faster on big graphs."""
-    ids = node_ids(graph)
+    ids = positions(graph.nodes)
     text = json.dumps(_head(graph), allow_nan=False)
     string = json.encoder.encode_basestring  # the C escaper json.dumps itself uses
     parts = [text[:-1], ', "nodes": [']
@@ -89,7 +85,7 @@ def _dot_escape(text: str) -> str:
 def to_dot(graph: Graph, precision: int = 6) -> str:
     """Graphviz, drawn as micrograd's draw_dot does: value nodes as records (label, data,
     grad), an op node in front of each computed value.  Fill colour: the gradient's sign."""
-    ids = node_ids(graph)
+    ids = positions(graph.nodes)
     lines = [
         "digraph gradcli {",
         "  rankdir=LR;",
@@ -120,7 +116,7 @@ def _mermaid_text(text: str) -> str:
 def to_mermaid(graph: Graph, precision: int = 6) -> str:
     """A Mermaid flowchart (renders on GitHub and in Markdown viewers): one box per node
     (label, op, value, grad), one arrow per operand edge."""
-    ids = node_ids(graph)
+    ids = positions(graph.nodes)
     lines = ["flowchart LR"]
     for i, node in enumerate(graph.nodes):
         text = (

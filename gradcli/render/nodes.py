@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value
+from gradcli.core.engine import Value, positions
 from gradcli.core.formula import describe
-from gradcli.render.export import node_ids
 from gradcli.render.text import DEFAULT, OutputOptions, capped, fits, grad_style, pack, plural, short
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ def _natural_width(graph: Graph, rows: list, dropped: tuple) -> int:
 
 def _node_rows(graph: Graph, options: OutputOptions) -> list:
     """The cells of each node drawn (a dict), or the number of nodes left out (an int)."""
-    nodes, ids, p = graph.nodes, node_ids(graph), options.precision
+    nodes, ids, p = graph.nodes, positions(graph.nodes), options.precision
     unc = getattr(graph, "uncertainty", None)
     us = unc.nodes if unc is not None and unc.nodes is not None else None  # each node's first-order u
     rows: list = []

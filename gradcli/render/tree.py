@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value
-from gradcli.render.export import node_ids
+from gradcli.core.engine import Value, positions
 from gradcli.render.text import DEFAULT, OutputOptions, grad_style, plural, short
 
 if TYPE_CHECKING:
@@ -24,7 +23,7 @@ def tree(graph: Graph, options: OutputOptions = DEFAULT, max_depth: int = 40) ->
     from rich.text import Text
     from rich.tree import Tree
 
-    ids, max_rows = node_ids(graph), options.max_rows
+    ids, max_rows = positions(graph.nodes), options.max_rows
 
     def label(node: Value, again: bool) -> Text:
         text = Text()
