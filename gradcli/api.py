@@ -40,6 +40,8 @@ def _graph(f, point, of):
 
         with paused_gc():
             return session.graph(session.load(Source(f)), dict(point or {}), Request(of))
+    if of is not None:  # never silently dropped: a Python function has exactly one output
+        raise TypeError("of= picks a node of program text; a Python function has one output (its return value)")
     from gradcli.analysis.at_point import graph_of
 
-    return graph_of(f, point, of)
+    return graph_of(f, point)

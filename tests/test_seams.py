@@ -80,3 +80,15 @@ def test_an_unclosed_bracket_names_what_may_follow(gradcli):
     result = gradcli("eval", "y = max(1, [2, 3", "x=1")
     assert result.exit_code == 2
     assert "_" not in result.stderr.splitlines()[0]
+
+
+# -- the Python API never drops what the caller wrote ----------------------------------------------
+
+
+def test_of_with_a_python_function_is_refused_not_ignored():
+    import gradcli
+
+    assert gradcli.hessian(lambda x: x * x * x, {"x": 2.0}).matrix == [[12.0]]
+    with pytest.raises(TypeError, match="one output"):
+        gradcli.hessian(lambda x: x * x, {"x": 2.0}, of="y")
+    assert gradcli.hessian("y = x*x\nz = x**3", {"x": 2.0}, of="y").matrix == [[2.0]]

@@ -7,9 +7,9 @@ from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, topological_order
 
 
-def graph_of(f, point: dict[str, float] | None = None, of: str | None = None) -> Graph:
+def graph_of(f, point: dict[str, float] | None = None) -> Graph:
     """The differentiated Graph of a Python function of Values (`lambda x: x*x`), called with
-    one Value per name of `point`, by keyword; `of` is unused (a function has one output)."""
+    one Value per name of `point`, by keyword (a function has one output: there is no `of`)."""
     inputs = {name: Value(value, label=name) for name, value in dict(point or {}).items()}
     out = f(**inputs)
     if not isinstance(out, Value):
