@@ -2,6 +2,7 @@
 
 - item 8: `a=1+-0.1` was silently 0.9;
 - item 14: `--seed -1` crashed with an internal error (exit 70);
+- item 16: a ~1,000-deep array literal or --bindings list was a RecursionError (exit 70);
 - item 24: an unclosed bracket's message could name a grammar-internal rule (`___args_star_3`).
 """
 
@@ -92,3 +93,24 @@ def test_of_with_a_python_function_is_refused_not_ignored():
     with pytest.raises(TypeError, match="one output"):
         gradcli.hessian(lambda x: x * x, {"x": 2.0}, of="y")
     assert gradcli.hessian("y = x*x\nz = x**3", {"x": 2.0}, of="y").matrix == [[2.0]]
+
+
+# -- item 16: deeply nested arrays are a clear error (exit 2), never a RecursionError (exit 70) --------
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_deeply_nested_program_default_is_exit_2(gradcli, tmp_path, depth):
+    path = tmp_path / "deep.grad"
+    path.write_text("x = " + "[" * depth + "1" + "]" * depth + "\ny = sum(x)\n")
+    result = gradcli("eval", "-f", str(path))
+    assert result.exit_code == 2, result.stderr
+    assert "at most 2 dimensions" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("depth", [600, 100_000])
+def test_a_deeply_nested_bindings_file_is_exit_2(gradcli, tmp_path, depth):
+    path = tmp_path / "deep.json"
+    path.write_text('{"x": ' + "[" * depth + "1" + "]" * depth + "}")
+    result = gradcli("eval", "y = sum(x)", "--bindings", str(path))
+    assert result.exit_code == 2, result.stderr
+    assert "at most 2 dimensions" in result.stderr and "internal error" not in result.stderr

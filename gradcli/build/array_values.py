@@ -194,10 +194,20 @@ def whole(b, v, what: str, start: int, end: int) -> int:
     return int(v.data)
 
 
+def nesting(value) -> int:
+    """How deeply lists nest along their first elements (a number: 0), without recursion."""
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    return depth
+
+
 def value_shape(value, where: str = "") -> tuple[int, ...]:
     """The shape of a binding's value: a number, or nested lists of numbers (rectangular)."""
     if not isinstance(value, list):
         return ()
+    if nesting(value) > MAX_DIMS:  # checked before recursing: a 10^5-deep list is an error, not a RecursionError
+        raise BindingError(f"{where}arrays have at most {MAX_DIMS} dimensions")
     if not value:
         raise BindingError(f"{where}an empty array: give at least one element")
     shapes = {value_shape(v, where) for v in value}

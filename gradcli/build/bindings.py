@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from gradcli.build.array_values import ShapeError, value_shape
+from gradcli.build.array_values import MAX_DIMS, ShapeError, nesting, value_shape
 from gradcli.build.standard import EXTENSIONS, build
 from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
 from gradcli.core.ops import CONSTANTS, FUNCTIONS
@@ -102,6 +102,8 @@ def read_bindings_file(path, allow_nonfinite: bool = False) -> dict:
         raise BindingError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise BindingError(f"{where}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:  # json nests lists recursively: ~1,000 levels are Python's limit
+        raise BindingError(f"{where}: nested too deeply (arrays have at most {MAX_DIMS} dimensions)") from None
     if not isinstance(doc, dict):
         raise BindingError(f'{where}: expected a JSON object of bindings, such as {{"x": [1, 2], "a": 0.5}}')
     out = {}
@@ -110,6 +112,8 @@ def read_bindings_file(path, allow_nonfinite: bool = False) -> dict:
             key, parsed = parse_binding(f"{name}={value}", allow_nonfinite)
         else:
             key, _ = parse_binding(f"{name}=0")  # the name's checks
+            if nesting(value) > MAX_DIMS:  # before reading it element by element (recursively)
+                raise BindingError(f"{where}: '{name}': arrays have at most {MAX_DIMS} dimensions")
             parsed = _json_value(value, f"{where}: '{name}'", allow_nonfinite)
             value_shape(parsed, f"{where}: '{name}': ")
         out[key] = parsed
