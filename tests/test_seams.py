@@ -3,6 +3,7 @@
 - item 8: `a=1+-0.1` was silently 0.9;
 - item 14: `--seed -1` crashed with an internal error (exit 70);
 - item 16: a ~1,000-deep array literal or --bindings list was a RecursionError (exit 70);
+- item 22: the REPL called `:h` an unknown command (it is :help or :hessian);
 - item 24: an unclosed bracket's message could name a grammar-internal rule (`___args_star_3`).
 """
 
@@ -114,3 +115,20 @@ def test_a_deeply_nested_bindings_file_is_exit_2(gradcli, tmp_path, depth):
     result = gradcli("eval", "y = sum(x)", "--bindings", str(path))
     assert result.exit_code == 2, result.stderr
     assert "at most 2 dimensions" in result.stderr and "internal error" not in result.stderr
+
+
+# -- item 22: a REPL command prefix that fits several commands says so ------------------------------
+
+
+def test_an_ambiguous_repl_command_names_the_candidates(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "gradcli", "repl"], input=":h\n:hess\n:zz\n", capture_output=True, text=True,
+        cwd=tmp_path, env={**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path)}, timeout=60,
+    )  # fmt: skip
+    lines = run.stderr.splitlines()
+    assert lines[0] == "error: ambiguous command :h (:hessian, :help)"
+    assert lines[2].startswith("error: nothing yet")  # :hess is :hessian itself (it has no value to use)
+    assert "error: unknown command :zz" in lines

@@ -191,7 +191,9 @@ class Session:
         name, _, arg = text.partition(" ")
         arg = arg.strip()
         full = [c for c in COMMANDS if c.startswith(name)] if name not in COMMANDS else [name]
-        if len(full) != 1:
+        if len(full) > 1:  # `:h` could be :help or :hessian: say which, never guess
+            raise UsageError(f"ambiguous command {name} ({', '.join(full)})", hint="type more of its name")
+        if not full:
             raise UsageError(f"unknown command {name}", hint="the commands are " + " ".join(COMMANDS))
         name = full[0]
         if name == ":quit":
