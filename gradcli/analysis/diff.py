@@ -14,7 +14,7 @@ import re
 from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
-from gradcli.core.formula import fmt
+from gradcli.core.formula import fmt, undefined_or_infinite
 from gradcli.core.transform import MAX_ORDER, Builder, gradient
 
 
@@ -45,7 +45,7 @@ def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
     needed = {id(n) for n in reaching(graph.nodes + P.nodes, target)}
     for node in P.nodes:
         if id(node) in needed and not math.isfinite(node.data) and all(math.isfinite(a.data) for a in node.args):
-            what = "undefined" if node.data != node.data else "infinite"
+            what = undefined_or_infinite(node.data)
             raise MathError(
                 f"{name} is {what} at this point: its step {node.label} is {what}",
                 hint="--allow-nonfinite prints the program anyway",

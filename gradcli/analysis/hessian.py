@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from gradcli.build.graph import Graph
 from gradcli.core.errors import MathError
+from gradcli.core.formula import undefined_or_infinite
 from gradcli.core.transform import Builder, gradient, partials
 
 
@@ -73,7 +74,7 @@ def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]
     for i, row in enumerate(matrix):
         for j, h in enumerate(row):
             if not math.isfinite(h):
-                what = "undefined" if h != h else "infinite"
+                what = undefined_or_infinite(h)
                 raise MathError(
                     f"the second derivative d2{graph.output_name}/d{names[i]}d{names[j]} is {what} at this point",
                     hint="--allow-nonfinite shows it anyway",

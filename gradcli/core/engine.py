@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from gradcli.core.errors import MathError
-from gradcli.core.formula import describe, fmt
+from gradcli.core.formula import describe, fmt, undefined_or_infinite
 from gradcli.core.ops import BY_NAME, CONST, INPUT, OPS, Op, vjp_floats
 
 _ARITH = (ArithmeticError, ValueError)  # what `math` raises: domain, overflow, zero division
@@ -383,7 +383,7 @@ def _gradient_error(order: Sequence[Value], bad: Value) -> MathError:
     names, at = _operands(node.args)
     formula = describe(node.op, names)
     text = formula if not node.label or node.label == formula else f"{node.label} = {formula}"
-    what = "undefined" if d != d else "infinite"
+    what = undefined_or_infinite(d)
     return MathError(
         f"the derivative of {text} with respect to {a.label or 'its operand'} is {what}" + (f" at {at}" if at else ""),
         hint="the gradient would be NaN or infinite; --allow-nonfinite shows it anyway",

@@ -18,6 +18,11 @@ def number(x: float) -> float | str:
     return "Infinity" if x > 0 else "-Infinity"
 
 
+def undefined_or_infinite(x: float) -> str:
+    """How a non-finite value reads in an error message: NaN is "undefined", ±inf "infinite"."""
+    return "undefined" if x != x else "infinite"
+
+
 def fmt(x: float) -> str:
     """Shortest round-trip text of a float, without a trailing '.0'."""
     text = repr(x)
