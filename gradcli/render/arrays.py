@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gradcli.render.text import OutputOptions, short
+from gradcli.render.text import OutputOptions, plural, short
 
 
 def renderables(graph, options: OutputOptions) -> list:
@@ -44,7 +44,8 @@ def _grouped(graph, options: OutputOptions) -> list:
     table.add_column("shape", no_wrap=True)
     table.add_column("value", no_wrap=True)
     table.add_column(f"d{graph.output_name}/d", no_wrap=True)
-    for name, array in list(names.items())[: options.max_rows or None]:
+    shown = list(names.items())[: options.max_rows or None]
+    for name, array in shown:
         items = array.items
         table.add_row(
             name,
@@ -52,7 +53,12 @@ def _grouped(graph, options: OutputOptions) -> list:
             cut(_nested([v.data for v in items], array.shape, p)),
             cut(_nested([v.grad for v in items], array.shape, p)),
         )
-    return [table]
+    if len(shown) == len(names):
+        return [table]
+    from rich.text import Text
+
+    left = ", ".join(list(names)[len(shown) :])  # say what --max-rows left out, as the node table does
+    return [table, Text(f"not shown: {plural(len(names) - len(shown), 'array')} ({left}); --max-rows 0 shows all")]
 
 
 def _jacobian(graph, options: OutputOptions) -> list:
