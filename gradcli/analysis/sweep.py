@@ -123,6 +123,21 @@ class Sweep:
             chunk.failed = None
 
 
+def plot_samples(sweep: Sweep, name: str, size: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """plot's samples: the swept name's values, the output and d output / d name, as sweep's rows
+    have them (eval's verdict at each point): NaN, a gap, wherever eval refuses the point, even
+    if the output is finite there (`where(x > 0, sqrt(x), 0)` at x = -1: sqrt(x) is undefined)."""
+    k = sweep.names.index(name)
+    xs, ys, dys = [], [], []
+    for chunk in sweep.chunks(size):
+        refused = chunk.failed if chunk.failed is not None else np.zeros(len(chunk), bool)
+        xs.append(chunk.inputs[k])
+        ys.append(np.where(refused | ~np.isfinite(chunk.value), np.nan, chunk.value))
+        dys.append(np.where(refused | ~np.isfinite(chunk.grads[k]), np.nan, chunk.grads[k]))
+    x, y, dy = (np.concatenate(v) for v in (xs, ys, dys))
+    return x, y, dy
+
+
 class Points(NamedTuple):
     """Where a sweep's points come from, and the bindings its graph is built with."""
 
@@ -228,5 +243,6 @@ __all__ = [
     "failure_summary",
     "nonfinite_constant",
     "plan_points",
+    "plot_samples",
     "prepare",
 ]

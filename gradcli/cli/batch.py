@@ -212,10 +212,8 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
       gradcli plot 'y = tanh(x)' x=-3:3
       gradcli plot 'y = log(x)' x=-1:3:400 -o log.svg
     """
-    import numpy as np
-
     from gradcli.analysis.points import is_swept
-    from gradcli.analysis.sweep import CHUNK
+    from gradcli.analysis.sweep import plot_samples
     from gradcli.render import plot as pl
     from gradcli.render.text import terminal_width
 
@@ -228,14 +226,7 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
         pl.check_file(own.output)
     plan = session.sweep(program, texts, None, opts.request(), default_count=PLOT_POINTS)
     reporter.warn_all(plan.graph.warnings)
-    k = plan.names.index(swept[0])
-    xs, ys, dys = [], [], []
-    for columns, batch in plan.batches(CHUNK):
-        failed = batch.failed if batch.failed is not None else np.zeros(len(batch.value), bool)
-        xs.append(columns[k])
-        ys.append(np.where(np.isfinite(batch.value), batch.value, np.nan))
-        dys.append(np.where(failed | ~np.isfinite(batch.grads[k]), np.nan, batch.grads[k]))
-    x, y, dy = (np.concatenate(v) for v in (xs, ys, dys))
+    x, y, dy = plot_samples(plan, swept[0])  # NaN (a gap) wherever eval refuses the point
     out, name = plan.output, swept[0]
     d_label = f"d{out}/d{name}" if out.isidentifier() else f"d({out})/d{name}"
     series = [pl.Series(out, y), pl.Series(d_label, dy)]
