@@ -23,8 +23,9 @@ class Hessian:
     gradient: list[float]
     matrix: list[list[float]]
     structural: list[list[bool]]  # True where no path joins the two inputs: zero by structure
-    eigenvalues: list[float] = field(default_factory=list)
-    definiteness: str = ""
+    eigenvalues: list[float] | None = field(default_factory=list)  # None: an entry is not finite
+    definiteness: str | None = ""  # None: no verdict, and `reason` says why
+    reason: str | None = None
 
     def to_dict(self) -> dict:
         from gradcli.core.formula import number
@@ -35,8 +36,9 @@ class Hessian:
             "inputs": self.inputs,
             "gradient": [number(g) for g in self.gradient],
             "hessian": [[number(h) for h in row] for row in self.matrix],
-            "eigenvalues": [number(e) for e in self.eigenvalues],
+            "eigenvalues": None if self.eigenvalues is None else [number(e) for e in self.eigenvalues],
             "definiteness": self.definiteness,
+            "definiteness_reason": self.reason,
             "structural_zeros": self.structural,
         }
 
@@ -65,8 +67,24 @@ def hessian(graph: Graph, allow_nonfinite: bool = False) -> Hessian:
     graph.backward(allow_nonfinite=allow_nonfinite)  # the graph's own grads, as eval leaves them
     out = Hessian(graph.output_name, graph.output.data, list(graph.inputs), values, matrix,
                   [[not r for r in row] for row in reached])  # fmt: skip
-    out.eigenvalues, out.definiteness = _definiteness(matrix)
+    out.reason = _not_finite(out)
+    if out.reason is None:
+        out.eigenvalues, out.definiteness = _definiteness(matrix)
+    else:  # a NaN or inf entry has no eigenvalues: a verdict would be made up
+        out.eigenvalues, out.definiteness = None, None
     return out
+
+
+def _not_finite(h: Hessian) -> str | None:
+    """Why the matrix gets no verdict (its first non-finite entry, and how many there are), or None."""
+    bad = [(i, j) for i, row in enumerate(h.matrix) for j, x in enumerate(row) if not math.isfinite(x)]
+    if not bad:
+        return None
+    i, j = bad[0]
+    n = len(h.matrix)
+    entry = f"d2{h.output}/d{h.inputs[i]}d{h.inputs[j]} is {undefined_or_infinite(h.matrix[i][j])}"
+    count = f"{len(bad):,} of {n * n:,} entries not finite"
+    return f"no definiteness verdict: {entry} ({count}); eigenvalues need them all finite"
 
 
 def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]) -> None:
@@ -85,8 +103,6 @@ def _definiteness(matrix: list[list[float]]) -> tuple[list[float], str]:
     """Eigenvalues (ascending) and the verdict; eigenvalues within rounding of 0 count as 0."""
     if not matrix:
         return [], "positive semidefinite"
-    if not all(math.isfinite(h) for row in matrix for h in row):
-        return [math.nan] * len(matrix), "indefinite"
     import numpy as np  # only hessian needs it; eigvalsh is LAPACK's symmetric solver
 
     eig = [float(e) for e in np.linalg.eigvalsh(np.array(matrix, dtype=float))]

@@ -21,7 +21,10 @@ def hessian_command(args: Args, opts: Options, own: None, reporter: Reporter) ->
       gradcli hessian 'f = (1 - x)**2 + 100*(y - x**2)**2' x=1 y=1
       gradcli hessian -f examples/seed.grad --format json
     """
-    write("hessian", session.hessian(graph(args, opts, reporter), opts.allow_nonfinite), opts)
+    h = session.hessian(graph(args, opts, reporter), opts.allow_nonfinite)
+    if h.reason and opts.fmt == "csv":  # the table and JSON say it; a CSV has no place for it
+        reporter.warn(h.reason)
+    write("hessian", h, opts)
 
 
 class DiffOptions(NamedTuple):

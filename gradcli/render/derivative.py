@@ -36,9 +36,13 @@ def hessian_table(h, options: OutputOptions, out: TextIO) -> None:
         for i, a in enumerate(h.inputs):
             for j in range(i, len(h.inputs)):
                 parts.append(Text(f"  d2{h.output}/d{a}d{h.inputs[j]} = {cells[i][j]}"))
-    eig = ", ".join(short(e, p) for e in h.eigenvalues)
-    parts.append(Text(f"eigenvalues: {eig}" if eig else "eigenvalues: none (no inputs)"))
-    parts.append(Text(f"{h.definiteness}{_meaning(h.definiteness)}", style="bold"))
+    if h.definiteness is None:  # an entry is NaN or infinite: no eigenvalues, no verdict, and why
+        parts.append(Text("eigenvalues: not computed"))
+        parts.append(Text(h.reason, style="bold"))
+    else:
+        eig = ", ".join(short(e, p) for e in h.eigenvalues)
+        parts.append(Text(f"eigenvalues: {eig}" if eig else "eigenvalues: none (no inputs)"))
+        parts.append(Text(f"{h.definiteness}{_meaning(h.definiteness)}", style="bold"))
     if any(s for row in h.structural for s in row):
         parts.append(Text(f"{STRUCTURAL} = zero by structure: no path joins the two inputs", style="dim"))
     print_all(parts, options, out)
