@@ -4,12 +4,13 @@ Regenerate with `python tools/gen_tables.py` after changing the grammar
 (tests/test_parser.py fails until you do)."""
 
 # fmt: off
-GRAMMAR_SHA256 = 'cddb92c5108b1318122f9f0169fdb01023e6ff28317baa71dd7626988630c13d'
+GRAMMAR_SHA256 = '6b3e5e0663245fe609d27f486d07d39ed0220561eec75c73c392073fb451afc9'
 TERMINALS = [('NUMBER', '([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
  ('NAME', '[A-Za-z_][A-Za-z0-9_]*'),
  ('WS', '[ \t\x0c\r]+'),
  ('COMMENT', '#[^\n]*'),
  ('PRIMES', "'+"),
+ ('PM', '(?:\\+/\\-|±)'),
  ('COMPARE', '(?:<=|>=|==|!=|<|>)'),
  ('AUGOP', '(?:\\+=|\\-=|\\*=|/=)'),
  ('POW', '(?:\\*\\*|\\^)'),
@@ -22,7 +23,6 @@ TERMINALS = [('NUMBER', '([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
  ('LSQB', '\\['),
  ('MINUS', '\\-'),
  ('PLUS', '\\+'),
- ('PM', '±'),
  ('RPAR', '\\)'),
  ('RSQB', '\\]'),
  ('SEMICOLON', ';'),

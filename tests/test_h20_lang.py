@@ -1,0 +1,99 @@
+"""Issue 20 (hardening 2), the language items: each test failed before its fix.
+
+- item 31: `+/-` inside programs (`T = 2.006 +/- 0.002`) was a syntax error at '/';
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradcli.core.errors import SyntaxError_
+from gradcli.lang.parser import parse
+
+# -- item 31: `+/-` is `±` in program literals -----------------------------------------------------
+
+
+def test_plus_slash_minus_in_a_program_is_an_uncertainty(eval_json):
+    doc = eval_json("T = 2.006 +/- 0.002; y = T*2")
+    assert doc["value"] == 4.012
+    assert doc["uncertainty"]["standard"] == pytest.approx(0.004, rel=1e-15)  # |dy/dT| u(T) = 2 * 0.002
+    assert doc["uncertainty"]["budget"][0]["distribution"] == "normal"
+
+
+@pytest.mark.parametrize(("dist", "divisor"), [("rect", math.sqrt(3)), ("tri", math.sqrt(6))])
+def test_plus_slash_minus_takes_rect_and_tri(eval_json, dist, divisor):
+    doc = eval_json(f"T = 2 +/- {dist}(0.1); y = T*2")
+    assert doc["uncertainty"]["standard"] == pytest.approx(2 * 0.1 / divisor, rel=1e-14)  # GUM 4.3.7, 4.3.9
+    assert doc["uncertainty"]["budget"][0]["distribution"] == dist
+
+
+def test_plus_slash_minus_in_a_file_with_constant_expressions(eval_json, tmp_path):
+    path = tmp_path / "p.grad"
+    path.write_text("L = 1/2 +/- 0.001*2\nT = 2.006 +/- 0.002\ng = 4*pi**2*L/T**2\n")
+    doc = eval_json("-f", str(path))
+    ref = eval_json("-f", str(path), "L=0.5±0.002", "T=2.006±0.002")
+    assert doc["value"] == ref["value"] and doc["uncertainty"]["standard"] == ref["uncertainty"]["standard"]
+
+
+def _error_of(gradcli, program):
+    result = gradcli("eval", program)
+    assert result.exit_code == 2, result.stdout
+    return result.stderr
+
+
+def test_a_non_constant_side_gives_the_same_error_as_with_pm(gradcli):
+    with_pm = _error_of(gradcli, "T = 2.006 ± x; y = T*2")
+    with_ascii = _error_of(gradcli, "T = 2.006 +/- x; y = T*2")
+    assert "both sides of ± must be constant expressions, but 'x' is a name" in with_ascii
+    assert with_ascii.splitlines()[0] == with_pm.splitlines()[0]  # the message, word for word
+    assert with_ascii.splitlines()[-1] == with_pm.splitlines()[-1]  # the hint
+    assert "  --> line 1, column 15" in with_ascii  # the caret under the x
+
+
+@pytest.mark.parametrize(
+    ("program", "message", "column"),
+    [
+        ("y = a + /b", "expected an expression after '+', found '/'", 9),
+        ("y = a +/ b", "expected an expression after '+', found '/'", 8),
+        ("y = a + /-b", "expected an expression after '+', found '/'", 9),
+        ("y = (1 +/- 2)*3", "'±' gives an input its uncertainty: it must be the whole right side", 8),
+    ],
+)
+def test_near_misses_still_give_good_syntax_errors(gradcli, program, message, column):
+    err = _error_of(gradcli, program)
+    assert message in err and f"column {column}" in err
+
+
+# Programs made of constant expressions, with `±` written in several places.
+_const = st.sampled_from(["1", "2.5", "0.1", "pi", "1e-3", "(1+2)", "-3", "2*pi", "1/3", "2**-1"])
+_u = st.one_of(_const, _const.map(lambda c: f"rect({c})"), _const.map(lambda c: f"tri({c})"))
+_stmt = st.one_of(
+    st.tuples(st.sampled_from("abcT"), _const, _u).map(lambda t: f"{t[0]} = {t[1]} ± {t[2]}"),
+    st.tuples(st.sampled_from("abcT"), _const, st.sampled_from(["x", "a*2", "b"])).map(
+        lambda t: f"{t[0]} = {t[1]} ± {t[2]}"  # a name on the right: refused alike
+    ),
+    st.sampled_from(["y = a*b + T", "z = (1 ± 2)", "w = a ± b ± c", "q = [1, 2] ± 1", "y = a"]),
+)
+_programs = st.lists(_stmt, min_size=1, max_size=5).map("\n".join)
+
+
+def _shape(source: str):
+    """What a parse gives, without the text offsets (which `+/-`, two characters longer, moves)."""
+    try:
+        program = parse(source)
+    except SyntaxError_ as exc:
+        return ("error", str(exc).replace("'+/-'", "'±'"), exc.line)
+    code = [(kind, name, arg) for kind, name, arg, *_ in program.code]
+    stmts = [(s.target, s.aug, s.lo, s.hi, s.uncertainty and s.uncertainty[:2]) for s in program.stmts]
+    return ("program", code, stmts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_programs, spaced=st.booleans())
+def test_pm_and_plus_slash_minus_parse_to_the_same_program(text, spaced):
+    ascii_text = text.replace("±", "+/-" if spaced else "+/- ")
+    assert _shape(ascii_text) == _shape(text)
