@@ -2,12 +2,18 @@
 
 - item 9: `plot` drew a `where()` branch where eval refuses the point (the value of the
   branch taken, though the other branch is undefined there);
+- item 18: `sweep x=0:1:1e9` was refused ("N ... must be a whole number") while `--mc 1e6` was
+  accepted: N is read as --mc's count is, and a sweep streams, so only 2^53 points are too many
+  (plot, which holds its points, draws at most 10^7);
 """
 
 from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,3 +69,96 @@ def test_the_plot_of_a_rejected_where_branch_has_a_gap(gradcli):
 
 def _plan(program: str, sweep: str):
     return session.sweep(session.load(session.Source(program)), [sweep], None, session.Request(), default_count=200)
+
+
+# -- item 18: N may be written 1e9; a streamed sweep takes it, in flat memory ---------------------
+
+
+def _gradcli() -> list[str]:
+    exe = Path(sys.executable).with_name("gradcli")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "gradcli"]
+
+
+def _rss(pid: int) -> int:
+    """The resident memory of a running process, in bytes (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")  # pragma: no cover
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc")
+def test_a_billion_point_sweep_streams_in_flat_memory():
+    """x=1:2:1e9: rows come out at once and in order; the reader stops after 1.2M rows (a
+    billion would take ~20 minutes), memory stays flat meanwhile, and leaving is exit 0."""
+    n = 10**9
+    proc = subprocess.Popen(
+        [*_gradcli(), "sweep", "y = x*x", "x=1:2:1e9"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        first = proc.stdout.read(1 << 20).decode().split("\n")
+        assert first[0] == "x,y,dy/dx,status"
+        for k in (0, 1, 3, 9_999):  # x_k = k (STOP - START) / (N - 1), exactly as points.Axis computes it
+            x, y, dy, status = first[1 + k].split(",")
+            exact = 1.0 + k * 1.0 / (n - 1)
+            assert (float(x), float(y), float(dy), status) == (exact, exact * exact, 2 * exact, "ok")
+        rows, rss = len(first) - 1, {}
+        while rows < 1_200_000:
+            rows += proc.stdout.read(1 << 20).count(b"\n")
+            if not rss and rows >= 200_000:
+                rss["early"] = _rss(proc.pid)
+        rss["late"] = _rss(proc.pid)
+    finally:
+        proc.stdout.close()  # the reader leaves: a broken pipe, exit 0 quietly
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0 and err == b""
+    assert rss["late"] - rss["early"] < 20 * 2**20, rss  # a million rows later, < 20 MB more
+
+
+@pytest.mark.parametrize("count", ["1e1", "1E1", "1e+1", "10.0", "1.0e1"])
+def test_n_in_scientific_notation_is_the_same_sweep(gradcli, count):
+    expected = gradcli("sweep", "y = x*x", "x=0:1:10")
+    result = gradcli("sweep", "y = x*x", f"x=0:1:{count}")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout and result.stdout.count("\n") == 11
+
+
+@pytest.mark.parametrize(
+    "count, says",
+    [
+        ("1.5", "whole number"),
+        ("2.5e0", "whole number"),
+        ("1e-3", "whole number"),
+        ("1e400", "whole number"),
+        ("inf", "whole number"),
+        ("nan", "whole number"),
+        ("-3", "at least 2"),
+        ("0x10", "whole number"),
+        ("", "whole number"),
+        ("1", "at least 2"),
+        ("0", "at least 2"),
+        ("0e5", "at least 2"),
+    ],
+)
+def test_a_bad_n_is_refused(gradcli, count, says):
+    result = gradcli("sweep", "y = x*x", f"x=0:1:{count}")
+    assert result.exit_code == 2 and says in result.stderr, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("axes", [["x=0:1:1e16"], ["x=0:1:1e8", "z=0:1:1e8"]])
+def test_more_than_2_to_the_53_points_is_refused_saying_why(gradcli, axes):
+    result = gradcli("sweep", "y = x*x + z", "z=0", *axes) if len(axes) == 1 else gradcli("sweep", "y = x*z", *axes)
+    assert result.exit_code == 2, result.stderr
+    assert "2^53" in result.stderr and "exact" in result.stderr  # the limit, and why
+
+
+def test_plot_takes_1e3_and_refuses_more_points_than_it_can_hold(gradcli):
+    """plot keeps every point to draw them (sweep streams): N = 1e3 is 1000 points, 1e9 is
+    refused at once with the limit, not a MemoryError after minutes."""
+    x, _, _ = plot_samples(_plan("y = x*x", "x=0:1:1e3"), "x")
+    assert len(x) == 1000 and x[-1] == 1.0
+    assert gradcli("plot", "y = x*x", "x=0:1:1e3").exit_code == 0
+    result = gradcli("plot", "y = x*x", "x=0:1:1e9")
+    assert result.exit_code == 2 and "at most 10,000,000 points" in result.stderr, result.stderr

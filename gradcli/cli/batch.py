@@ -16,6 +16,7 @@ from gradcli.cli.options import Options, Spec, command, one
 from gradcli.core.errors import EXIT_INTERRUPTED, UsageError
 
 PLOT_POINTS = 200  # x=START:STOP without N, in plot
+PLOT_MOST = 10**7  # plot holds every point to draw it (~0.5 GB at this size); sweep streams, without a cap
 SWEEP_FORMATS = ("csv", "jsonl", "json", "table")
 
 Args = Annotated[
@@ -225,6 +226,11 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
     if own.output is not None:
         pl.check_file(own.output)
     plan = session.sweep(program, texts, None, opts.request(), default_count=PLOT_POINTS)
+    if plan.total > PLOT_MOST:
+        raise UsageError(
+            f"plot draws at most {PLOT_MOST:,} points (it holds them all to draw them), got {plan.total:,}",
+            hint="a few thousand points draw the same picture; `gradcli sweep` streams any number",
+        )
     reporter.warn_all(plan.graph.warnings)
     x, y, dy = plot_samples(plan, swept[0])  # NaN (a gap) wherever eval refuses the point
     out, name = plan.output, swept[0]
