@@ -57,3 +57,59 @@ def test_a_finite_matrix_keeps_its_verdict_and_a_null_reason(gradcli):
 def test_without_allow_nonfinite_it_is_still_exit_3(gradcli):
     result = gradcli("hessian", "y = log(x)", "x=0")
     assert result.exit_code == 3 and "log(x) is undefined at x = 0" in result.stderr
+
+
+# -- item 27: hessian honours --max-rows -----------------------------------------------------------
+
+N = 300
+TRIDIAGONAL = "y = sum(x**2) + sum(x[1:]*x[:-1])"  # Hessian: 2 on the diagonal, 1 beside it, 0 elsewhere
+X300 = "x=[" + ",".join(str(i / 100) for i in range(N)) + "]"
+
+
+def test_300_inputs_are_capped_at_max_rows_and_say_what_is_left_out(gradcli):
+    result = gradcli("hessian", TRIDIAGONAL, X300, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) < 2 * 200 + 20  # was 45,465 lines
+    # the gradient 2x[i] + x[i-1] + x[i+1]: 300 lines, 200 drawn
+    assert "  dy/dx[1] = 0.04" in lines  # 2*0.01 + 0 + 0.02
+    assert (
+        "... 100 gradient entries not shown ...: 200 of 300 shown; --max-rows 0 shows all, --format json lists all"
+        in lines
+    )
+    # 599 entries of the upper triangle are not zero by structure (300 diagonal, 299 beside it)
+    assert "  d2y/dx[0]dx[0] = 2" in lines and "  d2y/dx[0]dx[1] = 1" in lines
+    assert "... 399 entries not shown ...: 200 of 599 shown; --max-rows 0 shows all, --format json lists all" in lines
+    assert f"{N * (N + 1) // 2 - 599:,} entries of the upper triangle are zero by structure (·), not listed" in lines
+    assert "positive definite: a local minimum if the gradient is 0" in lines
+
+
+def test_max_rows_0_lists_every_entry_that_is_not_a_structural_zero(gradcli):
+    lines = gradcli("hessian", TRIDIAGONAL, X300, "--max-rows", "0", env={"COLUMNS": "200"}).stdout.splitlines()
+    entries = [line for line in lines if line.startswith("  d2y/")]
+    assert len(entries) == 599 and not any("not shown" in line for line in lines)
+    assert entries[-1] == "  d2y/dx[299]dx[299] = 2"
+    assert sum(line.startswith("  dy/") for line in lines) == N
+
+
+def test_the_eigenvalues_are_capped_too_and_json_keeps_them_all(gradcli):
+    import math
+
+    lines = gradcli("hessian", TRIDIAGONAL, X300, "--max-rows", "10", env={"COLUMNS": "200"}).stdout.splitlines()
+    eig = next(line for line in lines if line.startswith("eigenvalues:"))
+    assert "... 290 eigenvalues not shown ..." in eig
+    doc = json.loads(gradcli("hessian", TRIDIAGONAL, X300, "--format", "json").stdout)
+    exact = sorted(2 + 2 * math.cos(k * math.pi / (N + 1)) for k in range(1, N + 1))  # tridiag(1, 2, 1)
+    assert len(doc["eigenvalues"]) == N
+    assert max(abs(a - b) for a, b in zip(doc["eigenvalues"], exact)) < 1e-13
+    assert eig.startswith(f"eigenvalues: {exact[0]:.6g}, ")
+
+
+def test_a_table_that_fits_is_capped_by_rows(gradcli):
+    x = "x=[" + ",".join(str(i) for i in range(8)) + "]"
+    result = gradcli("hessian", "y = sum(x**2)", x, "--max-rows", "4", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    assert "stacked" not in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ x[")]
+    assert len(rows) == 4  # 4 - 1 rows from the top, the last one (the tail keeps the end)
+    assert "4 rows not shown" in result.stdout and "--max-rows 0 shows all" in result.stdout
