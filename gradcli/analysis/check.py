@@ -225,9 +225,31 @@ def verdict(point: int, name: str, value: float, analytic: float, estimate: Esti
         status = "inconclusive"
         note = "f changes faster than neighbouring doubles at this value can resolve"
     rel = gap / scale if scale else 0.0
+    if not estimate.kink and (estimate.left is None) != (estimate.right is None):
+        status, note = _at_edge(name, value, status, estimate)
     if status == "inconclusive" and not note:
         note = f"the numerical error estimate {error:.2g} exceeds the tolerance {known:.2g}"
     return Row(point, name, value, analytic, numeric, error, gap, rel, status, estimate.left, estimate.right, note)
+
+
+def _at_edge(name: str, value: float, status: str, estimate: Estimate) -> tuple[str, str]:
+    """(status, note) where f is defined on one side of the point only.  A one-sided difference
+    may confirm a gradient there, never refute it: at the edge of its domain f need not have a
+    Taylor series (x**1.5 at 0), so no error estimate from its quotients is to be trusted
+    enough for a `fail` (which becomes `inconclusive`)."""
+    side = "right" if estimate.right is not None else "left"
+    edge = f"defined only on one side of {_variable(name)} = {value:.6g}: one-sided differences from the {side}"
+    if status == "pass":
+        return status, edge
+    return "inconclusive", f"{edge} ({estimate.value:.2g} ± {estimate.error:.2g}) cannot decide at the domain's edge"
+
+
+def _variable(name: str) -> str:
+    """The input or node a row's numerical derivative moves: `x` for x, expect:x, node:x and d2:w,x."""
+    kind, sep, rest = name.partition(":")
+    if not sep:
+        return name
+    return rest.partition(",")[2] if kind == "d2" else rest
 
 
 def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:

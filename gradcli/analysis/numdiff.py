@@ -42,6 +42,7 @@ CURVING = 0.05  # a trusted even part shrinks at least this much a decade (h^2: 
 AT_NOISE = 4.0  # differences within this many rounding errors are rounding
 NOISE = 2.0 * EPS  # relative rounding error assumed in each value of f
 KINK_SLACK = 1e-8  # one-sided derivatives closer than this (relative) never make a kink
+ONE_SIDED = "defined only on one side of this point"  # the note of a one-sided estimate
 
 
 @dataclass
@@ -270,7 +271,8 @@ class _Differences:
             table, slope = min(left, right, key=lambda side: side[0].error)
             return Estimate(table.value, table.error, slope=slope)
         if left or right:
-            return _one_sided(left, right)
+            steepest = max((abs(q.value) for q in self.side_series(-1.0 if left else 1.0)), default=0.0)
+            return _one_sided(left, right, steepest)
         return Estimate(math.nan, math.inf, note="undefined on both sides of this point")
 
     def central(self) -> Estimate | None:
@@ -322,16 +324,39 @@ def _differ(left: Neville, right: Neville) -> bool:
     return gap > 2.0 * (left.error + right.error) + KINK_SLACK * max(abs(left.value), abs(right.value))
 
 
-def _one_sided(left: tuple[Neville, float] | None, right: tuple[Neville, float] | None) -> Estimate:
-    """The estimate where f is defined on one side of x only, from that side's (table, slope)."""
+def _one_sided(left: tuple[Neville, float] | None, right: tuple[Neville, float] | None, steepest: float) -> Estimate:
+    """The estimate where f is defined on one side of x only, from that side's (table, slope).
+    Its slope scale is the steepest quotient the scan saw on that side: a table that had to
+    start at the smallest step (x**1.5 at 0: 1e-60) sees slopes of 1e-30 there, not f's.
+
+    At the edge of its domain f rarely has a Taylor series (x**1.5 at 0: the quotients go as
+    h**0.5, which Richardson's integer powers do not remove), so the table's own error is not
+    trusted: the estimate is no closer to the limit than twice its distance from the smallest
+    step's plain quotient (for c h**a with a >= 1/2 that bounds the error), nor than its
+    distance from Aitken's limit of the last three quotients (exact for D + c h**a, any a)."""
     table, slope = left or right
-    where = "right" if left else "left"
-    estimate = Estimate(table.value, table.error, note=f"one-sided: undefined just {where} of here", slope=slope)
+    side = "left" if left else "right"
+    error = max(table.error, 2.0 * abs(table.value - table.quotients[-1]))
+    limit = _aitken(table.quotients[-3:])
+    if limit is not None:
+        error = max(error, abs(table.value - limit))
+    estimate = Estimate(table.value, error, note=f"{ONE_SIDED} (from the {side})", slope=max(slope, steepest))
     if left:
-        estimate.left, estimate.left_error = table.value, table.error
+        estimate.left, estimate.left_error = table.value, error
     else:
-        estimate.right, estimate.right_error = table.value, table.error
+        estimate.right, estimate.right_error = table.value, error
     return estimate
+
+
+def _aitken(q: Sequence[float]) -> float | None:
+    """The limit of q(h), q(h/2), q(h/4) for q(h) = D + c h**a, whatever a > 0 (Aitken's delta
+    squared: a geometric approach to D), or None unless they approach it monotonically."""
+    if len(q) < 3:
+        return None
+    first, second = q[1] - q[0], q[2] - q[1]
+    if not (first and 0.0 < second / first < 1.0):
+        return None
+    return q[2] - second * second / (second - first)
 
 
 def _kink(left: tuple[Neville, float], right: tuple[Neville, float], note: str) -> Estimate:
