@@ -64,7 +64,7 @@ def load(source: Source) -> Program:
             if exc.line:
                 exc.line += start - 1
             raise
-    return join(programs)
+    return join(programs, tuple(path for path, _ in source.files))
 
 
 def bindings(texts: list[str], request: Request) -> dict:

@@ -190,7 +190,7 @@ def test_errors_name_the_right_file_and_line(gradcli, library, tmp_path):
     bad.write_text("ok(x) = x\nsq(x) = 2*x\n")
     result = gradcli("eval", "-f", library, "-f", bad, "-f", main, "a=2", "--format", "json")
     error = json.loads(result.stderr)["error"]
-    assert (error["message"], error["line"], error["column"]) == ("'sq' is already defined (line 1)", 2, 1)
+    assert (error["message"], error["line"], error["column"]) == (f"'sq' is already defined ({library}:1:1)", 2, 1)
     broken = tmp_path / "broken.grad"
     broken.write_text("h(x) = x *\n")
     result = gradcli("eval", "-f", broken, "-f", main, "a=2")

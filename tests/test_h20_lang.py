@@ -1,6 +1,7 @@
 """Issue 20 (hardening 2), the language items: each test failed before its fix.
 
 - item 31: `+/-` inside programs (`T = 2.006 +/- 0.002`) was a syntax error at '/';
+- item 23: a name or a function defined in two `-f` files did not say where the first one was;
 """
 
 from __future__ import annotations
@@ -97,3 +98,56 @@ def _shape(source: str):
 def test_pm_and_plus_slash_minus_parse_to_the_same_program(text, spaced):
     ascii_text = text.replace("±", "+/-" if spaced else "+/- ")
     assert _shape(ascii_text) == _shape(text)
+
+
+# -- item 23: a redefinition across `-f` files names the file and line of the first one ------------
+
+
+def _files(tmp_path, **texts):
+    paths = []
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.grad"
+        path.write_text(text)
+        paths.append(str(path))
+    return paths
+
+
+def test_a_value_given_in_two_files_names_the_first_file(gradcli, tmp_path):
+    a, b = _files(tmp_path, A="# constants\n\nc = 3\na = 1\n", B="a = 2; y=a*x\n")
+    result = gradcli("eval", "-f", a, "-f", b, "x=1")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"error: 'a' is assigned a constant but already has a value (first given a value in {a}:4:1): "
+        "an input gets its value once"
+    )
+    assert lines[1] == f"  --> {b}:1:1"  # the caret stays on the second value
+
+
+def test_a_value_given_in_the_second_of_three_files(gradcli, tmp_path):
+    a, b, c = _files(tmp_path, A="\n\nb = 2\n\n", B="c = 1\n\nx = 1\na = 3\n", C="a = 2; y=a*x\n")
+    result = gradcli("eval", "-f", a, "-f", b, "-f", c)
+    assert result.exit_code == 2 and f"(first given a value in {b}:4:1)" in result.stderr
+    assert f"  --> {c}:1:1" in result.stderr
+
+
+def test_a_function_defined_in_two_files_names_the_first_file(gradcli, tmp_path):
+    c, d = _files(tmp_path, C="k = 2\n\nf(t) = t*k\n", D="b = 1\nf(t) = t*3\ny = f(x)\n")
+    result = gradcli("eval", "-f", c, "-f", d, "x=1")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: 'f' is already defined ({c}:3:1)"
+    assert lines[1] == f"  --> {d}:2:1"
+
+
+def test_one_program_keeps_naming_the_line(gradcli):
+    result = gradcli("eval", "a = x*2\na = 1", "x=1")
+    assert "(first given a value on line 1)" in result.stderr and result.exit_code == 2
+    result = gradcli("eval", "y = a*x; a = 2", "x=1", "a=3")
+    assert "(first given a value on the command line: a=...)" in result.stderr and result.exit_code == 2
+
+
+def test_a_function_used_before_its_definition_in_a_later_file(gradcli, tmp_path):
+    a, b = _files(tmp_path, A="y = g(x)\n", B="z = 1\ng(t) = t\n")
+    result = gradcli("eval", "-f", a, "-f", b, "x=1")
+    assert result.exit_code == 2 and f"'g' is called before its definition ({b}:2:1)" in result.stderr

@@ -162,14 +162,14 @@ def _check_derivative(program, fn: str, counts: tuple[int, int], here: tuple) ->
 
 
 def _order_error(program: Program, d: Definition, inside: Definition | None, here: tuple) -> NameError_:
-    line, _ = program.position(d.start)
+    line = program.where(d.start)  # `line 3`, or `lib.grad:3:1` when several files are joined
     why = "a body may call only functions defined before it, so recursion, direct or mutual, cannot be written"
     if d is inside:
         return _name(program, f"{d.name} calls itself: there is no recursion", *here, why)
     if inside is not None:
-        return _name(program, f"{inside.name} calls {d.name}, which is defined after it (line {line})", *here,
+        return _name(program, f"{inside.name} calls {d.name}, which is defined after it ({line})", *here,
                      f"define {d.name} before {inside.name} ({why})")  # fmt: skip
-    return _name(program, f"'{d.name}' is called before its definition (line {line})", *here,
+    return _name(program, f"'{d.name}' is called before its definition ({line})", *here,
                  "move the definition above its first use")  # fmt: skip
 
 

@@ -127,7 +127,8 @@ def _check_target(program: Program, stmt: Stmt, st: Names, constant: bool) -> No
             raise located(
                 NameError_,
                 program,
-                f"'{target}' is assigned a constant but already has a value: an input gets its value once",
+                f"'{target}' is assigned a constant but already has a value{_first_value(program, stmt, st)}: "
+                "an input gets its value once",
                 stmt.start,
                 stmt.end,
                 hint="use a new name for the second value",
@@ -137,17 +138,30 @@ def _check_target(program: Program, stmt: Stmt, st: Names, constant: bool) -> No
         st.used.add(target)
         return
     if target in st.bindings and target not in st.used:
-        line, _ = program.position(stmt.start)
+        where = program.where(stmt.start)  # `line 3`, or `main.grad:3:1` when several files are joined
         raise located(
             BindingError,
             program,
-            f"'{target}' is given a value on the command line, but the program computes it (line {line}) "
+            f"'{target}' is given a value on the command line, but the program computes it ({where}) "
             "before using it, so that value would be ignored",
             stmt.start,
             name_end,
             hint=f"remove {target}=... or rename the program's '{target}'",
         )
     st.defined[target] = "node"
+
+
+def _first_value(program: Program, stmt: Stmt, st: Names) -> str:
+    """Where a name assigned again got its first value: ` (first given a value in lib.grad:1:1)`
+    (Program.where names the file of a joined program), or on the command line."""
+    for earlier in program.stmts:
+        if earlier is stmt:
+            break
+        if earlier.target == stmt.target:
+            return f" (first given a value {'in' if program.origins else 'on'} {program.where(earlier.start)})"
+    if stmt.target in st.bindings:
+        return f" (first given a value on the command line: {stmt.target}=...)"
+    return ""
 
 
 def _unboundlocated(program: Program, st: Names) -> NameError_:

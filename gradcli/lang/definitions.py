@@ -63,27 +63,28 @@ def _syntax(source: str, message: str, start: int, end: int, hint: str | None = 
 # -- libraries: several files, one program -------------------------------------------------
 
 
-def join(programs: list[Program]) -> Program:
+def join(programs: list[Program], paths: tuple[str, ...] = ()) -> Program:
     """One program from programs parsed separately (`-f lib.grad -f main.grad`, the repl's
     inputs): their sources end to end (a newline between), offsets and equations shifted.
+    `paths`, the files they were read from, let messages name a file (Program.where).
     A function defined twice is an error at its second definition."""
-    sources, code, stmts, functions, offset = [], [], [], {}, 0
+    sources, code, stmts, functions, offset, starts = [], [], [], {}, 0, []
     for i, p in enumerate(programs):
+        starts.append(offset)
         text = p.source if p.source.endswith("\n") or i == len(programs) - 1 else p.source + "\n"
         base = len(code)
         code.extend(e._replace(start=e.start + offset, end=e.end + offset) for e in p.code)
         stmts.extend(_moved_stmt(st, base, offset) for st in p.stmts)
         for d in p.functions.values():
             if d.name in functions:
-                joined = Program("".join(sources) + text, [], [])
-                line, _ = joined.position(functions[d.name].start)
-                at = d.start + offset
-                raise located(NameError_, joined, f"'{d.name}' is already defined (line {line})", at, at + len(d.name),
+                joined = Program("".join(sources) + text, [], [], origins=tuple(zip(paths, starts)))
+                first, at = joined.where(functions[d.name].start), d.start + offset
+                raise located(NameError_, joined, f"'{d.name}' is already defined ({first})", at, at + len(d.name),
                             "give the new function another name")  # fmt: skip
             functions[d.name] = _moved_definition(d, base, offset)
         sources.append(text)
         offset += len(text)
-    return Program("".join(sources), stmts, code, functions=functions)
+    return Program("".join(sources), stmts, code, functions=functions, origins=tuple(zip(paths, starts)))
 
 
 def _moved_stmt(st, base: int, offset: int):

@@ -79,6 +79,9 @@ class Program:
     functions: dict = field(default_factory=dict)  # name -> gradcli.lang.definitions.Definition, in order
     array_calls: bool = False  # pass 1 saw sum(x), max(x), ... (gradcli.build.arrays)
     templates: dict = field(default_factory=dict, repr=False)  # built-in f'(x) templates, built once (build.functions)
+    # Several files joined (`-f lib.grad -f main.grad`, lang.definitions.join): (path, offset where
+    # its text starts) per file, so a message can name the file of a second position (`where`).
+    origins: tuple[tuple[str, int], ...] = ()
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -86,6 +89,15 @@ class Program:
         if not self._line_starts:
             self._line_starts = line_starts(self.source)
         return line_column(self._line_starts, offset)
+
+    def where(self, offset: int) -> str:
+        """An offset as a reader finds it: `lib.grad:3:1` in a file of a joined program, else
+        `line 3` (an error's caret shows one position; this names another, in its message)."""
+        line, column = self.position(offset)
+        for path, start in reversed(self.origins):
+            if start <= offset:
+                return f"{path}:{line - self.position(start)[0] + 1}:{column}"
+        return f"line {line}"
 
     def text(self, start: int, end: int, limit: int = 60) -> str:
         """Source text of a span, shortened in the middle when longer than `limit`."""
