@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
 
 from gradcli.analysis.correlation import cholesky, correlation_matrix
 from gradcli.build.uncertain import Spec
 from gradcli.core.engine import positions
 from gradcli.core.errors import MathError, UsageError
+from gradcli.lang.numbers import read_count
 
 CHUNK = 65_536  # Monte Carlo samples per array pass
 MAX_SAMPLES = 10**10
@@ -41,13 +41,12 @@ class MonteCarlo:
 def parse_samples(text: str | int) -> int:
     """--mc N: a whole number >= 1 (`1e6` is allowed), small enough to fit in memory."""
     raw = str(text).strip()
-    value = float(raw) if re.fullmatch(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE]\+?[0-9]+)?", raw) else math.nan
-    if not (math.isfinite(value) and value >= 1 and value == int(value)):
+    n = read_count(raw)  # a whole number as every count is read (lang.numbers): 1e6, 1000000
+    if n is None or n < 1:
         raise UsageError(
             f"--mc {raw}: the number of Monte Carlo samples must be a whole number >= 1",
             hint="e.g. --mc 1000000 (or --mc 1e6); JCGM 101 7.2.2 suggests at least 2e5 for a 95 % interval",
         )
-    n = int(value)
     memory = _memory()
     if n > MAX_SAMPLES or n * _BYTES_PER_SAMPLE > memory:
         most = min(MAX_SAMPLES, memory // _BYTES_PER_SAMPLE)

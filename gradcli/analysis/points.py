@@ -18,9 +18,9 @@ import numpy as np
 from gradcli.build.bindings import parse_binding
 from gradcli.core.brackets import split_top_level
 from gradcli.core.errors import BindingError, UsageError
+from gradcli.lang.numbers import NotANumber, only_number_characters, read_count, read_number, underflows
 
 MAX_POINTS = 2**53  # a grid larger than this is surely a typo (and row numbers stay exact)
-_COUNT = re.compile(r"[0-9]+\Z")
 
 # -- swept bindings: x=START:STOP:N and x=v1,v2,... ---------------------------------------
 
@@ -44,7 +44,9 @@ class Axis:
             x = self.start + (k * span) / (self.size - 1)  # 0:1:11 gives 0.3, not 0.30000000000000004
         else:  # -1e308:1e308: the span overflows, the weights do not
             t = k / (self.size - 1)
-            x = self.start * (1.0 - t) + self.stop * t
+            with np.errstate(invalid="ignore"):  # inf * 0 at an end: replaced by START or STOP below
+                x = self.start * (1.0 - t) + self.stop * t
+        x = np.where(k == 0, self.start, x)  # START exactly (-0; inf when the span is not finite)
         return np.where(k == self.size - 1, self.stop, x)  # the last point is STOP exactly
 
     @property
@@ -98,12 +100,12 @@ def _number(text: str, name: str, part: str, what: str, allow_nonfinite: bool) -
 
 
 def _count(text: str, part: str) -> int:
-    if not _COUNT.match(part):
+    n = read_count(part)  # as --mc reads its count (lang.numbers): 11, 1e6, 1.5e3
+    if n is None:
         raise BindingError(
             f"bad sweep {text!r}: N, the number of points, must be a whole number >= 2, got {part!r}",
             hint="x=START:STOP:N gives N evenly spaced points, both ends included, e.g. x=0:1:11",
         )
-    n = int(part)
     if n < 2:
         raise BindingError(
             f"bad sweep {text!r}: N must be at least 2 (both ends are included), got {n}",
@@ -196,24 +198,36 @@ class CsvPoints:
         out = []
         for name, j in zip(self.names, self.columns):
             cells = [row[j] for row in rows]
-            try:
-                column = np.array(cells, dtype=float)
-            except ValueError:
-                column = None
-            if column is None or not (self.allow_nonfinite or np.isfinite(column).all()):
-                raise self._bad_cell(name, cells, lines, column)
-            out.append(column)
+            column = _plain_column(cells, self.allow_nonfinite)
+            out.append(column if column is not None else self._read_cells(name, cells, lines))
         return out
 
-    def _bad_cell(self, name: str, cells: list[str], lines: list[int], column) -> UsageError:
+    def _read_cells(self, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
+        """Cell by cell, as a binding reads a number (lang.numbers.read_number): the first
+        cell refused is an error naming its line and column."""
+        values = []
         for cell, line in zip(cells, lines):
             try:
-                x = float(cell)
-            except ValueError:
-                return UsageError(f"{self.where}, line {line}, column '{name}': {cell.strip()!r} is not a number")
-            if column is not None and not math.isfinite(x):
-                return UsageError(
-                    f"{self.where}, line {line}, column '{name}': {cell.strip()} is not finite",
-                    hint="--allow-nonfinite carries NaN and infinity on",
-                )
-        return UsageError(f"{self.where}, column '{name}': a cell is not a number")  # pragma: no cover
+                values.append(read_number(cell, self.allow_nonfinite))
+            except NotANumber as exc:
+                hint = exc.hint
+                if hint is None and exc.reason.endswith("is not a number") and cell.strip():
+                    hint = "a --points cell is a number (such as -1.5e3), not an expression"
+                raise UsageError(f"{self.where}, line {line}, column '{name}': {exc.reason}", hint=hint) from None
+        return np.array(values, dtype=float)
+
+
+def _plain_column(cells: list[str], allow_nonfinite: bool) -> np.ndarray | None:
+    """The common case at numpy's speed: every cell a plain number (what a sweep writes); None
+    when any cell needs reading one by one (blanks, NaN, Infinity, a cell to refuse)."""
+    if not only_number_characters("".join(cells)):
+        return None
+    try:
+        column = np.array(cells, dtype=float)
+    except ValueError:  # `1.2.3`, an empty cell
+        return None
+    if not (allow_nonfinite or np.isfinite(column).all()):
+        return None  # 1e999
+    if any(underflows(cells[i]) for i in np.flatnonzero(column == 0.0).tolist()):
+        return None  # 1e-400
+    return column

@@ -10,7 +10,7 @@ from gradcli.build.array_values import MAX_DIMS, ShapeError, nesting, value_shap
 from gradcli.build.standard import EXTENSIONS, build
 from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
 from gradcli.core.ops import CONSTANTS, FUNCTIONS
-from gradcli.lang.numbers import number_hint, parse_number, underflows
+from gradcli.lang.numbers import NONFINITE, NotANumber, number_hint, parse_number, read_number
 from gradcli.lang.program import Program
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -40,12 +40,14 @@ def parse_binding(text: str, allow_nonfinite: bool = False) -> tuple[str, float]
         value = extension.binding(text, raw, allow_nonfinite, parse_binding)
         if value is not None:
             return name, value
-    number = parse_number(raw)  # the grammar's NUMBER, signed: ASCII digits, no '_'
-    value = number if number is not None else _constant_expression(text, raw)
+    if parse_number(raw) is not None or raw in NONFINITE:  # a number, read as every path reads one
+        try:
+            return name, read_number(raw, allow_nonfinite)
+        except NotANumber as exc:  # 1e999, 1e-400, Infinity without --allow-nonfinite
+            raise BindingError(f"bad binding {text!r}: {exc.reason}", hint=exc.hint) from None
+    value = _constant_expression(text, raw)
     if value.__class__ is not list and not math.isfinite(value) and not allow_nonfinite:  # a list: x=[1, 2]
         raise BindingError(f"bad binding {text!r}: the value is not finite (use --allow-nonfinite)")
-    if number == 0.0 and underflows(raw):
-        raise BindingError(f"bad binding {text!r}: {raw} is too small for a double and would become 0")
     return name, value
 
 

@@ -1,0 +1,149 @@
+"""Issue 20 (hardening 2), where a sweep's points come from: each test failed before its fix.
+
+- item 20: `--points` read cells with float() (`1_000`, full-width digits, `inf`, `1e-400` as 0
+  were accepted) while bindings refused them: one number reader (lang/numbers.py) for every path;
+- item 19: a tab- or `;`-delimited points file got "unknown column 'x\\ty'": the header line
+  decides the delimiter;
+- item 21: an array sweep's CSV did not read back (`unknown column 'x[0]'`), and an array output
+  could not be swept at all: one column per element, and the CSV reads back to the same CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+
+# -- item 20: one number reader for bindings, --bindings strings, --points cells, sweeps, counts ----
+
+INF = math.inf
+# text -> its value, as the README's bindings contract has it: the language's NUMBER (ASCII digits,
+# no `_`), optionally signed, blanks around it ignored; NaN, Infinity, -Infinity as gradcli writes
+# them (non-finite: only with --allow-nonfinite); None: refused everywhere.
+NUMBERS = {
+    "1": 1.0,
+    " 1": 1.0,
+    "1 ": 1.0,
+    "1e5": 1e5,
+    "1E+2": 100.0,
+    "2.5e-3": 0.0025,
+    "1.": 1.0,
+    ".5": 0.5,
+    "-0": -0.0,
+    "+1": 1.0,
+    "-7.25": -7.25,
+    "0e-400": 0.0,
+    "1_000": None,
+    "１２": None,  # full-width digits
+    "٣": None,  # an Arabic-Indic digit
+    "inf": None,
+    "nan": None,
+    "0x10": None,
+    "1e": None,
+    "e5": None,
+    ".": None,
+    "1.2.3": None,
+    "1e-400": None,  # not zero, but its double is: never silently 0
+    "-2e-999": None,
+}
+NONFINITE = {"Infinity": INF, "-Infinity": -INF, "+Infinity": INF, "NaN": math.nan, "1e999": INF, "-1e400": -INF}
+
+
+def _as_float(value) -> float:
+    return float(value)  # JSON's "NaN", "Infinity" strings and CSV's texts alike
+
+
+def _binding(gradcli, tmp_path, text, allow):
+    return gradcli("eval", "y = x", f"x={text}", "--format", "json", *allow)
+
+
+def _bindings_file(gradcli, tmp_path, text, allow):
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"x": text}), encoding="utf-8")
+    return gradcli("eval", "y = x", "--bindings", path, "--format", "json", *allow)
+
+
+def _points_cell(gradcli, tmp_path, text, allow):
+    path = tmp_path / "p.csv"
+    path.write_text(f"x,c\n{text},1\n", encoding="utf-8")
+    return gradcli("sweep", "y = x*c", "--points", path, *allow)
+
+
+def _sweep_list(gradcli, tmp_path, text, allow):
+    return gradcli("sweep", "y = x", f"x={text},2", *allow)
+
+
+def _sweep_range(gradcli, tmp_path, text, allow):
+    return gradcli("sweep", "y = x", f"x={text}:{text}:2", *allow)
+
+
+PATHS = [_binding, _bindings_file, _points_cell, _sweep_list, _sweep_range]
+
+
+def _value_read(path, result) -> float:
+    if path in (_binding, _bindings_file):
+        return _as_float(json.loads(result.stdout)["nodes"][0]["value"])
+    return _as_float(next(csv.DictReader(io.StringIO(result.stdout)))["x"])
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.__name__.strip("_"))
+@pytest.mark.parametrize("text", [*NUMBERS, *NONFINITE])
+@pytest.mark.parametrize("allow", [(), ("--allow-nonfinite",)], ids=["finite", "allow-nonfinite"])
+def test_every_path_reads_a_number_alike(gradcli, tmp_path, path, text, allow):
+    expected = NUMBERS[text] if text in NUMBERS else (NONFINITE[text] if allow else None)
+    result = path(gradcli, tmp_path, text, allow)
+    if expected is None:
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        assert "error" in result.stderr and "Traceback" not in result.stderr
+        assert "internal error" not in result.stderr and result.stdout.count("\n") <= 1
+        return
+    assert result.exit_code == 0, result.stderr
+    assert _same(_value_read(path, result), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("1_000", "write 1000"), ("１２", "write 12 (with ASCII digits)"), ("inf", "Infinity"), ("nan", "NaN")],
+)
+def test_a_refused_cell_says_what_to_write_as_a_binding_does(gradcli, tmp_path, text, hint):
+    cell = _points_cell(gradcli, tmp_path, text, ())
+    binding = _binding(gradcli, tmp_path, text, ())
+    assert f"line 2, column 'x': {text!r} is not a number" in cell.stderr
+    assert hint in cell.stderr and hint in binding.stderr
+
+
+def test_an_expression_cell_is_refused_with_the_reason(gradcli, tmp_path):
+    result = _points_cell(gradcli, tmp_path, "pi/4", ())
+    assert result.exit_code == 2
+    assert "'pi/4' is not a number" in result.stderr and "not an expression" in result.stderr
+
+
+def test_a_tiny_cell_is_refused_as_a_binding_is(gradcli, tmp_path):
+    result = _points_cell(gradcli, tmp_path, "1e-400", ())
+    assert "line 2, column 'x': 1e-400 is too small for a double and would become 0" in result.stderr
+
+
+# Counts (a sweep's N, --mc N): a number as above that is a whole number; `1e3` is 1000.
+COUNTS = {"12": 12, " 12": 12, "1.2e1": 12, "12.": 12, "12.0": 12, "+12": 12, "1_2": None, "１２": None,
+          "12.5": None, "0x10": None, "inf": None, "Infinity": None, "1e999": None, "NaN": None}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), COUNTS.items())
+def test_counts_read_alike_in_sweep_and_monte_carlo(gradcli, text, expected):
+    swept = gradcli("sweep", "y = x", f"x=0:1:{text}")
+    mc = gradcli("eval", "y = x", "x=1±0.1", "--mc", text, "--format", "json")
+    if expected is None:
+        assert swept.exit_code == mc.exit_code == 2, (swept.stderr, mc.stderr)
+        assert "whole number" in swept.stderr and "whole number" in mc.stderr
+        return
+    assert swept.exit_code == 0 and mc.exit_code == 0, (swept.stderr, mc.stderr)
+    rows = list(csv.DictReader(io.StringIO(swept.stdout)))
+    assert [float(r["x"]) for r in rows] == [k / (expected - 1) for k in range(expected)][:-1] + [1.0]
+    assert json.loads(mc.stdout)["uncertainty"]["monte_carlo"]["samples"] == expected
