@@ -2,10 +2,12 @@
 
 - item 31: `+/-` inside programs (`T = 2.006 +/- 0.002`) was a syntax error at '/';
 - item 23: a name or a function defined in two `-f` files did not say where the first one was;
+- item 15: a malformed `--of` element (`W[0,]`, `y[`) was 'no such name in the program', without a caret;
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -151,3 +153,67 @@ def test_a_function_used_before_its_definition_in_a_later_file(gradcli, tmp_path
     a, b = _files(tmp_path, A="y = g(x)\n", B="z = 1\ng(t) = t\n")
     result = gradcli("eval", "-f", a, "-f", b, "x=1")
     assert result.exit_code == 2 and f"'g' is called before its definition ({b}:2:1)" in result.stderr
+
+
+# -- item 15: a malformed --of element is exit 2 with a caret under the bad index ------------------
+
+_MATRIX = "W = [[1, 2], [3, 4]]; y = W*W"
+
+
+@pytest.mark.parametrize(
+    ("of", "message", "caret"),
+    [
+        ("W[0,]", "an index is missing after ','", "    ^"),
+        ("W[,0]", "an index is missing before ','", "  ^"),
+        ("W[0 0]", "',' is missing before 0", "    ^"),
+        ("W[0", "']' is missing", "   ^"),
+        ("y[", "an index is missing", "  ^"),
+        ("W[0.5,1]", "an index must be a whole number, found '0.5'", "  ^^^"),
+        ("y[0]]", "unexpected text after ']'", "    ^"),
+    ],
+)
+def test_a_malformed_of_gets_a_caret_under_the_bad_index(gradcli, of, message, caret):
+    result = gradcli("eval", _MATRIX, "--of", of)
+    assert result.exit_code == 2, result.stdout
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: --of {of}: {message}"
+    assert lines[1].startswith("  --> --of, column ")
+    assert lines[2:4] == [f"   | {of}", f"   | {caret}"]
+    assert "no such name" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_malformed_of_in_a_scalar_program_and_in_sweep(gradcli):
+    result = gradcli("eval", "y = x*2", "x=1", "--of", "y[0")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --of y[0: ']' is missing\n")
+    result = gradcli("eval", "y = x*2", "x=1", "--of", "y[0]")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --of y[0]: 'y' is a scalar, not an array\n")
+    result = gradcli("sweep", "y = x*2", "x=1:2:2", "--of", "y[0,]")
+    assert result.exit_code == 2 and "an index is missing after ','" in result.stderr
+
+
+def test_a_malformed_of_as_a_json_error(gradcli):
+    result = gradcli("eval", _MATRIX, "--of", "W[0,]", "--format", "json")
+    error = json.loads(result.stderr)["error"]
+    assert result.exit_code == 2 and (error["message"], error["column"]) == (
+        "--of W[0,]: an index is missing after ','",
+        5,
+    )
+
+
+@pytest.mark.parametrize(("of", "row", "col"), [("y[0,1]", 0, 1), ("y[-1,0]", 1, 0), ("y[ 1 , -1 ]", 1, 1)])
+def test_valid_elements_keep_working(eval_json, of, row, col):
+    import numpy as np
+
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    doc = eval_json(_MATRIX, "--of", of)
+    assert doc["output"] == f"y[{row},{col}]" and doc["value"] == w[row, col] ** 2
+    expected = np.zeros((2, 2))
+    expected[row, col] = 2 * w[row, col]  # d(W_rc^2)/dW = 2 W_rc at (r, c)
+    assert doc["gradients"]["W"] == expected.tolist()
+
+
+def test_an_index_out_of_range_names_the_shape(gradcli):
+    result = gradcli("eval", _MATRIX, "--of", "y[2,0]")
+    assert result.exit_code == 2 and "index 2 is out of range for axis 0 of 'y' (shape (2, 2))" in result.stderr
+    result = gradcli("eval", "x = [1, 2, 3]; y = x*2", "--of", "y[1]", "--format", "json")
+    assert json.loads(result.stdout)["value"] == 4.0

@@ -182,8 +182,12 @@ def _pick_output(b: Build, of: str) -> tuple[Value, str]:
     name, _, index = of.partition("#")
     if index.isdigit() and int(index) < len(b.nodes) and b.nodes[int(index)].label == name:
         return b.nodes[int(index)], of
+    from gradcli.lang.elements import element_error  # `W[0,]`, `y[`; `y[0]` of a scalar (arrays: extension.pick)
+
     known = ", ".join(sorted(b.env)) or "none"
-    raise UsageError(f"--of {of}: no such name in the program (names: {known})", hint=suggest(of, b.env))
+    raise element_error(of, "--of", b.env) or UsageError(
+        f"--of {of}: no such name in the program (names: {known})", hint=suggest(of, b.env)
+    )
 
 
 def _warnings(program: Program, unused: list[str], underflowed: list[tuple[str, int]]) -> list[str]:

@@ -6,12 +6,16 @@ split at '\\n' only, as the parser counts them)."""
 from __future__ import annotations
 
 from gradcli.core.errors import GradcliError
+from gradcli.lang.located import OptionError
 
 WINDOW = 50  # characters shown either side of the column on a long line, and the longest caret
 
 
 def excerpt(source: str | None, path: str | None, exc: GradcliError) -> list[str]:
-    """`--> where`, the line and the caret for an error in `source` (read from `path`, if a file)."""
+    """`--> where`, the line and the caret for an error in `source` (read from `path`, if a file),
+    or in an option's text (an OptionError: `--> --of, column 5`)."""
+    if isinstance(exc, OptionError):
+        return caret(f"{exc.option}, column {exc.column}", exc.text, exc)
     if source is None or not exc.line:
         return []
     lines = source.split("\n")
