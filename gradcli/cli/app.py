@@ -17,8 +17,9 @@ from typing import Annotated, Optional
 import typer
 
 from gradcli.cli import batch, derivative, evaluate, repl
-from gradcli.cli.errors import Reporter, click_error, discard_stdout, stderr
-from gradcli.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from gradcli.cli.errors import Reporter, click_error, discard_stdout, output_error, stderr, wants_json
+from gradcli.cli.io import install_stdout
+from gradcli.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
 from gradcli.core.version import __version__
 
 FAMILIES = (evaluate, repl, derivative, batch)  # the order of `gradcli --help`'s command list
@@ -82,35 +83,42 @@ def help_command(
 
 
 def main() -> None:
-    """Console-script entry point: run the app; no traceback ever reaches the user."""
+    """Console-script entry point: run the app; no traceback ever reaches the user.  Output that
+    cannot be written is an OutputError wherever it happens (cli.io.install_stdout), help and
+    version included."""
+    install_stdout()
+    argv = sys.argv[1:]
     command_ = typer.main.get_command(make_app())
     try:
-        code = command_.main(args=sys.argv[1:], prog_name="gradcli", standalone_mode=False)
+        code = command_.main(args=argv, prog_name="gradcli", standalone_mode=False)
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # Reader went away (`gradcli --help | head -1`): stop quietly.
         discard_stdout()
         code = 0
+    except GradcliError as exc:  # raised outside a command's guard: click printing help or the version
+        code = Reporter(json_errors=wants_json(argv)).error(exc)
     except SystemExit as exc:
         # typer turns a broken pipe while click prints (help) into exit 1; it is not an error here.
         code = 0 if type(sys.stdout).__name__ == "PacifyFlushWrapper" else exc.code
     except Exception as exc:  # noqa: BLE001 - the last guard
-        code = click_error(exc, sys.argv[1:])
-    sys.exit(_flushed(code if isinstance(code, int) else 0))
+        code = click_error(exc, argv)
+    sys.exit(_flushed(code if isinstance(code, int) else 0, argv))
 
 
-def _flushed(code: int) -> int:
+def _flushed(code: int, argv: list[str]) -> int:
     """Flush what click itself printed (help, version) while errors can still be reported."""
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:
         discard_stdout()
-    except OSError as exc:
+    except (GradcliError, OSError) as exc:  # an OSError: a stdout that is not install_stdout()'s
         discard_stdout()
-        stderr(f"error: cannot write output: {exc.strerror or exc}\n")
-        return code or EXIT_USAGE
+        error = exc if isinstance(exc, GradcliError) else output_error(exc)
+        reported = Reporter(json_errors=wants_json(argv)).error(error)
+        return reported if code in (0, 1) else code  # check's verdict (1) unseen: the output error wins
     return code
 
 

@@ -17,9 +17,15 @@ from gradcli.lang.excerpt import excerpt
 
 
 class OutputError(UsageError):
-    """Standard output cannot be written (a full disk, a closed descriptor)."""
+    """Standard output cannot be written (a full disk, a closed descriptor): exit 2, one line."""
 
     kind = "output"
+
+
+def output_error(exc: OSError | None) -> OutputError:
+    """The one wording of an unwritable output; None: the process started without a stdout (`>&-`)."""
+    reason = "standard output is closed" if exc is None else exc.strerror or str(exc)
+    return OutputError(f"cannot write output: {reason}")
 
 
 class Reporter:
@@ -84,15 +90,21 @@ def discard_stdout() -> None:
         pass
 
 
-def guard(reporter: Reporter, run) -> None:
-    """Run a command so that every failure becomes a message and an exit code."""
+def guard(reporter: Reporter, run, pause_gc: bool = True) -> None:
+    """Run a command so that every failure becomes a message and an exit code (the REPL runs
+    with the garbage collector on: a session lives long)."""
     try:
-        with paused_gc():
+        if pause_gc:
+            with paused_gc():
+                run()
+        else:
             run()
     except GradcliError as exc:
         raise typer.Exit(reporter.error(exc)) from None
     except KeyboardInterrupt:
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:  # the reader went away (`| head -1`): it has what it wanted; exit 0, quietly
+        discard_stdout()
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last guard: never a traceback
@@ -119,7 +131,7 @@ def click_error(exc: Exception, argv: list[str]) -> int:
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
         code = exc.exit_code if exc.exit_code else EXIT_USAGE
         error = UsageError(exc.format_message(), hint=_option_hint(exc, argv))
-        if _wants_json(argv):
+        if wants_json(argv):
             Reporter(json_errors=True).error(error)
             return code
         ctx = getattr(exc, "ctx", None)
@@ -155,6 +167,6 @@ def _option_hint(exc: Exception, argv: list[str]) -> str | None:
     return None
 
 
-def _wants_json(argv: list[str]) -> bool:
+def wants_json(argv: list[str]) -> bool:
     """Whether the command line asks for --format json (for errors found before the command runs)."""
     return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))

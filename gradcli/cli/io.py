@@ -3,10 +3,12 @@ session.Source), and a command's result written to stdout with the chosen format
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 
-from gradcli.cli.errors import OutputError, Reporter, discard_stdout
+from gradcli.cli.errors import Reporter, discard_stdout, output_error
 from gradcli.core.errors import UsageError
 from gradcli.render import text, writers
 from gradcli.session import Source
@@ -65,13 +67,71 @@ def write(command: str, doc, opts) -> None:
         out.flush()
     except BrokenPipeError:
         discard_stdout()
-    except OSError as exc:
+    except OSError as exc:  # a stdout that is not install_stdout()'s (tests, the API)
         discard_stdout()
-        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+        raise output_error(exc) from None
 
 
 def stdout():
     """sys.stdout, or an OutputError when the process started with it closed (`>&-`)."""
     if sys.stdout is None:
-        raise OutputError("cannot write output: standard output is closed")
+        raise output_error(None)
     return sys.stdout
+
+
+# -- standard output whose failures are errors -----------------------------------------------------
+
+
+class _Stdout(io.FileIO):
+    """Descriptor 1, where a failed write is an OutputError (exit 2, `error: cannot write
+    output: ...`) wherever it happens: a writer, click printing --help, the flush at exit.  A
+    reader that went away stays a BrokenPipeError (a quiet exit 0).  After the first failure the
+    rest is dropped, so the flush at exit cannot fail a second time (the Python docs' "Note on
+    SIGPIPE")."""
+
+    def __init__(self, fd: int, closed: bool) -> None:
+        super().__init__(fd, "wb", closefd=False)
+        self.closed_at_start = closed  # started without a stdout (`>&-`): fd is /dev/null's, every write fails
+        self.failed = False
+
+    def write(self, data) -> int:
+        if self.failed or not len(
+            data
+        ):  # empty: no system call (/dev/full fails even those, and click probes with one)
+            return len(data)
+        if self.closed_at_start:
+            self.failed = True
+            raise output_error(None)
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            self.failed = True
+            raise
+        except OSError as exc:
+            self.failed = True
+            raise output_error(exc) from None
+
+
+def install_stdout() -> None:
+    """Make the process's stdout one whose failures are OutputErrors (the console script calls
+    this once; a stdout someone else put in place, such as a test's capture, is kept)."""
+    current = sys.stdout
+    if current is None:  # started with descriptor 1 closed: hold it with /dev/null, so no file opened later lands there
+        raw = _Stdout(os.open(os.devnull, os.O_WRONLY), closed=True)
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="strict")
+        return
+    buffer = getattr(current, "buffer", None)
+    if current is not sys.__stdout__ or not isinstance(buffer, (io.BufferedWriter, io.FileIO)):
+        return
+    try:
+        current.flush()
+        raw = _Stdout(current.fileno(), closed=False)
+    except (OSError, ValueError):
+        return
+    sys.stdout = io.TextIOWrapper(
+        raw if isinstance(buffer, io.FileIO) else io.BufferedWriter(raw),  # FileIO: unbuffered (-u, PYTHONUNBUFFERED)
+        encoding=current.encoding,
+        errors=current.errors,
+        line_buffering=current.line_buffering,
+        write_through=current.write_through,
+    )

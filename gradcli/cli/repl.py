@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gradcli.cli.errors import discard_stdout, internal_error
+from gradcli.cli.errors import Reporter, guard
 from gradcli.cli.options import SHARED
 from gradcli.core.brackets import still_open as open_brackets  # how many ( and [ an input leaves open
-from gradcli.core.errors import EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from gradcli.cli.repl_session import Session
@@ -36,16 +35,12 @@ def repl_command(files: Files = None) -> None:
       gradcli repl -f examples/seed.grad
       printf 'x = 3\\ny = x*x\\n:grad\\n' | gradcli repl
     """
-    try:
-        code = main([str(f) for f in files or []])
-    except KeyboardInterrupt:
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:  # `gradcli repl < script | head`: stop quietly, as every command does
-        discard_stdout()
-        code = 0
-    except Exception as exc:  # noqa: BLE001 - the last guard
-        code = internal_error(exc)
-    raise typer.Exit(code)
+    guard(Reporter(), lambda: _exit(main([str(f) for f in files or []])), pause_gc=False)
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
 
 
 def add(app: typer.Typer) -> None:

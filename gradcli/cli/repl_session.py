@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gradcli import session
+from gradcli.cli.errors import OutputError
 from gradcli.core.errors import GradcliError, UsageError
 from gradcli.core.formula import fmt
 from gradcli.lang.excerpt import caret
@@ -74,6 +75,8 @@ class Session:
             if stripped.startswith(":"):
                 return self.command(stripped)
             self.run(text, path, first_line)
+        except OutputError:  # the output cannot be written: the session ends (exit 2)
+            raise
         except GradcliError as exc:
             self.report(exc, Chunk(text, path, first_line, Program(text, [])))
         except RecursionError:
