@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 # -- item 7: no definiteness verdict when an entry is not finite -----------------------------------
 
 LOG_AT_0 = ("hessian", "y = log(x)", "x=0", "--allow-nonfinite")
@@ -113,3 +115,53 @@ def test_a_table_that_fits_is_capped_by_rows(gradcli):
     rows = [line for line in result.stdout.splitlines() if line.startswith("│ x[")]
     assert len(rows) == 4  # 4 - 1 rows from the top, the last one (the tail keeps the end)
     assert "4 rows not shown" in result.stdout and "--max-rows 0 shows all" in result.stdout
+
+
+# -- item 28: an all-zero Hessian is "zero"; the rule that counts a rounded eigenvalue as 0 ----------
+
+
+def hessian_doc(gradcli, *args):
+    result = gradcli("hessian", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "program, bindings",
+    [("y = x + 2*z", ["x=1", "z=2"]), ("y = 3*x - x", ["x=0.5"]), ("y = relu(x) + z", ["x=2", "z=-1"])],
+)
+def test_an_all_zero_hessian_is_zero_not_only_positive_semidefinite(gradcli, program, bindings):
+    doc = hessian_doc(gradcli, program, *bindings)
+    n = len(doc["inputs"])
+    assert doc["hessian"] == [[0.0] * n for _ in range(n)]  # linear (a.e.): every second partial is 0
+    assert doc["eigenvalues"] == [0.0] * n
+    assert doc["definiteness"] == "zero"
+    text = gradcli("hessian", program, *bindings).stdout
+    assert "zero: both positive and negative semidefinite" in text
+    assert "positive semidefinite\n" not in text
+
+
+def test_an_eigenvalue_of_rounding_size_counts_as_0():
+    """2*[[0.01, 0.03], [0.03, 0.09]] is singular (det 0 exactly, sympy); in floats LAPACK gives
+    an eigenvalue of ~7e-18, within 64*n*eps*max|eigenvalue| of 0: positive semidefinite."""
+    import sympy as sp
+
+    from gradcli.analysis.hessian import ZERO_TOLERANCE, hessian
+    from gradcli.build.standard import evaluate
+
+    exact = 2 * sp.Matrix([[sp.Rational(1, 100), sp.Rational(3, 100)], [sp.Rational(3, 100), sp.Rational(9, 100)]])
+    assert exact.det() == 0
+    h = hessian(evaluate("y = (x*0.1 + z*0.3)**2", {"x": 1.0, "z": 2.0}))
+    small, large = h.eigenvalues
+    assert small != 0.0 and abs(small) < 1e-16  # the rounding the rule is there for
+    assert abs(small) <= ZERO_TOLERANCE * len(h.inputs) * large
+    assert h.definiteness == "positive semidefinite"
+
+
+def test_a_tiny_curvature_alone_is_judged_at_its_own_scale(gradcli):
+    # 1e-17*x**2 has the exact second derivative 2e-17: a real (if tiny) curvature, not rounding.
+    doc = hessian_doc(gradcli, "y = 1e-17*x**2", "x=1")
+    assert doc["eigenvalues"] == [2e-17] and doc["definiteness"] == "positive definite"
+    # beside a curvature 1e17 times larger it is below the rounding of the eigensolver: counted as 0
+    doc = hessian_doc(gradcli, "y = 1e-17*x**2 + z**2", "x=1", "z=1")
+    assert doc["definiteness"] == "positive semidefinite"

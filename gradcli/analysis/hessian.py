@@ -99,19 +99,27 @@ def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]
                 )
 
 
+# An eigenvalue counts as 0 when |lambda| <= ZERO_TOLERANCE * n * max|lambda|: a symmetric eigensolver's
+# rounding error is about n * eps * ||H||, so a singular matrix's 0 comes out as ~1e-17 * ||H||, never
+# exactly.  The scale is the matrix's own: 1e-17*x**2 alone is positive definite (its curvature is
+# 2e-17 exactly), and only a matrix that is exactly 0 is "zero".
+ZERO_TOLERANCE = 64 * 2.0**-52
+
+
 def _definiteness(matrix: list[list[float]]) -> tuple[list[float], str]:
     """Eigenvalues (ascending) and the verdict; eigenvalues within rounding of 0 count as 0."""
     if not matrix:
-        return [], "positive semidefinite"
+        return [], "zero"  # the 0x0 matrix, as for no inputs
     import numpy as np  # only hessian needs it; eigvalsh is LAPACK's symmetric solver
 
     eig = [float(e) for e in np.linalg.eigvalsh(np.array(matrix, dtype=float))]
-    scale = max(abs(e) for e in eig)
-    tiny = 64 * len(eig) * 2.0**-52 * scale
+    tiny = ZERO_TOLERANCE * len(eig) * max(abs(e) for e in eig)
     pos = sum(e > tiny for e in eig)
     neg = sum(e < -tiny for e in eig)
     if neg and pos:
         return eig, "indefinite"
+    if not neg and not pos:  # every eigenvalue 0: both positive and negative semidefinite
+        return eig, "zero"
     if pos == len(eig):
         return eig, "positive definite"
     if neg == len(eig):

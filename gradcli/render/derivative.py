@@ -105,6 +105,7 @@ def _meaning(verdict: str) -> str:
         "positive definite": ": a local minimum if the gradient is 0",
         "negative definite": ": a local maximum if the gradient is 0",
         "indefinite": ": a saddle point if the gradient is 0",
+        "zero": ": both positive and negative semidefinite (every second derivative is 0)",
     }.get(verdict, "")
 
 
