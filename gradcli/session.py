@@ -159,16 +159,17 @@ def _maybe_a_file(exc: GradcliError, source: Source) -> GradcliError:
 
 
 class Uncertainty(NamedTuple):
-    """eval's uncertainty options: -k, --corr, --order, --mc, --seed."""
+    """eval's uncertainty options: -k, --corr, --order, --mc, --seed, --mc-valid-only."""
 
     k: float | None = None
     corr: tuple[str, ...] = ()
     order: int | None = None
     mc: str | None = None
     seed: int = 0
+    valid_only: bool = False  # Monte Carlo's statistics over its valid samples only
 
     def asked(self) -> bool:
-        return self.k is not None or bool(self.corr) or self.order is not None or self.mc is not None
+        return self.k is not None or bool(self.corr) or self.order is not None or self.mc is not None or self.valid_only
 
 
 def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -> list[str]:
@@ -179,7 +180,9 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     from gradcli.analysis.uncertainty import UncertaintyOptions, propagate  # GUM and Monte Carlo
 
     o = options
-    g.uncertainty = propagate(g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite))
+    g.uncertainty = propagate(
+        g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
+    )
     return g.uncertainty.warnings
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from gradcli.build.uncertain import Spec
-from gradcli.core.errors import BindingError, UsageError
+from gradcli.core.errors import BindingError, MathError, UsageError
 
 
 def parse_correlations(texts: list[str], specs: dict[str, Spec], inputs) -> dict[tuple[str, str], float]:
@@ -50,6 +50,31 @@ def _check_correlated_name(text: str, name: str, specs: dict, inputs) -> None:
         )
     known = ", ".join(specs) or "none"
     raise UsageError(f"bad --corr {text!r}: '{name}' is not an input with an uncertainty (those are: {known})")
+
+
+def propagation_terms(output: str, c: dict[str, float], specs: dict[str, Spec], corr: dict) -> tuple[dict, list, float]:
+    """The law of propagation for one output with sensitivities c (GUM 5.1.2, 5.2.2): each input's
+    (c_i u_i)^2, each correlation's (a, b, r, 2 c_a c_b r u_a u_b), and u_c^2, their sum (>= 0).
+    One function for a scalar output and each element of an array output, so they agree bit for bit.
+    A c·u that is not finite is a MathError naming the input (exit 3)."""
+    for name, s in specs.items():
+        if not math.isfinite(c[name] * s.u):
+            raise MathError(
+                f"the uncertainty of {output} is not finite: input '{name}' contributes c·u = {c[name]:g} × {s.u:g}",
+            )
+    terms = {name: (c[name] * s.u) * (c[name] * s.u) for name, s in specs.items()}  # (`** 2` raises on overflow)
+    cross = [(a, b, r, 2.0 * c[a] * c[b] * r * specs[a].u * specs[b].u) for (a, b), r in corr.items()]
+    variance = max(sum(terms.values()) + sum(t[3] for t in cross), 0.0)
+    if not math.isfinite(variance):
+        raise MathError(f"the uncertainty of {output} overflows: u² = Σ (c·u)² is beyond the largest double")
+    return terms, cross, variance
+
+
+def covariance(ci: dict[str, float], cj: dict[str, float], specs: dict[str, Spec], corr: dict) -> float:
+    """u(y_i, y_j) = c_iᵀ U_x c_j (JCGM 102 6.2.1.3) for two outputs' sensitivities:
+    sum_k ci_k cj_k u_k^2 + sum_(a,b) r_ab u_a u_b (ci_a cj_b + ci_b cj_a)."""
+    own = sum((ci[name] * s.u) * (cj[name] * s.u) for name, s in specs.items())
+    return own + sum(r * specs[a].u * specs[b].u * (ci[a] * cj[b] + ci[b] * cj[a]) for (a, b), r in corr.items())
 
 
 def correlation_matrix(order: list[str], corr: dict[tuple[str, str], float]) -> list[list[float]]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gradcli.analysis.correlation import cholesky, correlation_matrix
+from gradcli.analysis.gum import K95, tolerance
 from gradcli.build.uncertain import Spec
-from gradcli.core.engine import positions
+from gradcli.core.engine import positions, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.lang.numbers import read_count
 
@@ -36,6 +38,12 @@ class MonteCarlo:
     d_low: float  # JCGM 101 8.1: |y - U - y_low|
     d_high: float
     agrees: bool
+    invalid: int = 0  # samples left out (--mc-valid-only): `samples` counts the drawn ones
+    reason: str = ""  # why they are invalid (Invalid.describe)
+
+    @property
+    def valid(self) -> int:
+        return self.samples - self.invalid
 
 
 def parse_samples(text: str | int) -> int:
@@ -74,21 +82,61 @@ def _bytes(n: float) -> str:
     return f"{n:.3g} PB"  # pragma: no cover
 
 
-def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, allow_nonfinite: bool = False):
-    """(samples of the output as one array, seed): the graph's equations run on numpy arrays,
-    CHUNK samples at a time, over the nodes the output needs."""
+class Invalid(NamedTuple):
+    """The samples that gave a non-finite output (JCGM 101 has none: the model must be
+    defined over the inputs' distributions): how many, and why."""
+
+    count: int = 0
+    undefined: int = 0  # NaN: an input outside a function's domain (sqrt(-1), log(-1), 0/0)
+    infinite: int = 0  # ±inf without NaN: an overflow or a pole
+    first: str = ""  # the first such sample's inputs and eval's message there
+
+    def describe(self, drawn: int) -> str:
+        """`4,636 of 10,000 samples (46.36 %) are invalid: 4,636 undefined (...); the first at ...`"""
+        why = [f"{n:,} {word}" for n, word in ((self.undefined, "undefined (outside a function's domain)"),
+                                               (self.infinite, "infinite (an overflow or a pole)")) if n]  # fmt: skip
+        share = f"{self.count / drawn:.2%}"
+        return f"{self.count:,} of {drawn:,} samples ({share}) are invalid: {', '.join(why)}; {self.first}"
+
+
+class Samples(NamedTuple):
+    """Monte Carlo's output samples: one row an output element, one column a valid sample."""
+
+    y: object  # numpy array, shape (outputs, valid samples)
+    seed: int
+    drawn: int  # samples drawn (N); y has drawn - invalid.count columns
+    invalid: Invalid
+
+
+def output_nodes(graph) -> list:
+    """The output's nodes: an array output's elements, or the one scalar output."""
+    info = graph.arrays
+    return list(info.output.items) if info is not None and info.output is not None else [graph.output]
+
+
+def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, valid_only: bool = False) -> Samples:
+    """The graph's equations run on numpy arrays, CHUNK samples at a time, over the nodes the
+    output (each element of an array output) needs.  A sample whose output is not finite is
+    invalid: a MathError saying how many and why (exit 3), or, with `valid_only`, left out of y."""
     import numpy as np
 
     from gradcli.analysis.batch import forward_plan  # the array interpreter's own forward plan
 
     _check_mc_correlations(specs, corr)
+    outputs = output_nodes(graph)
+    if len(outputs) * n * _BYTES_PER_SAMPLE > _memory():
+        raise UsageError(
+            f"--mc {n}: {len(outputs):,} output elements × {n:,} samples need about "
+            f"{_bytes(len(outputs) * n * _BYTES_PER_SAMPLE)} of memory; this machine has {_bytes(_memory())} to spare",
+            hint=f"use fewer samples, or pick one element with --of {outputs[0].label}",
+        )
     rng = np.random.default_rng(seed)
-    needed = graph.needed()
+    needed = reaching(graph.nodes, *outputs)
     index = positions(needed)  # each needed node's slot in `values`
-    plan, output = forward_plan(needed, index), index[id(graph.output)]
+    plan, rows = forward_plan(needed, index), [index[id(y)] for y in outputs]
     columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
     draw = _sampler(graph, specs, corr, index)
-    y = np.empty(n)
+    y = np.empty((len(outputs), n))
     with np.errstate(all="ignore"):
         for lo in range(0, n, CHUNK):
             m = min(CHUNK, n - lo)
@@ -96,10 +144,20 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, al
             values.update(draw(rng, m))
             for i, fn, args in plan:
                 values[i] = fn(*[values[a] for a in args])
-            y[lo : lo + m] = values[output]
-    if not allow_nonfinite and not np.isfinite(y).all():
-        raise _mc_failure(graph, specs, corr, y, n, seed)
-    return y, seed
+            for k, row in enumerate(rows):
+                y[k, lo : lo + m] = values[row]
+    valid = np.isfinite(y).all(axis=0)
+    count = n - int(valid.sum())
+    if not count:
+        return Samples(y, seed, n, Invalid())
+    invalid = _invalid(graph, (specs, corr, index), y, valid, seed)
+    if not valid_only or count == n:
+        raise MathError(
+            f"Monte Carlo: {invalid.describe(n)}",
+            hint="the inputs' distributions reach outside the formula's domain: use smaller uncertainties"
+            + (f", or --mc-valid-only for the statistics of the {n - count:,} valid samples" if count < n else ""),
+        )
+    return Samples(y[:, valid], seed, n, invalid)
 
 
 def _check_mc_correlations(specs: dict[str, Spec], corr: dict) -> None:
@@ -151,48 +209,51 @@ def _sampler(graph, specs: dict[str, Spec], corr: dict, index: dict[int, int]):
     return draw
 
 
-def _mc_failure(graph, specs, corr, y, n: int, seed: int) -> MathError:
-    """Exit 3, naming the input: eval's own message at the first failing sample."""
+def _invalid(graph, sampling: tuple, y, valid, seed: int) -> Invalid:
+    """How many samples are invalid, why, and eval's own message at the first one (its inputs
+    recovered by re-drawing up to its chunk: same seed, same order)."""
     import numpy as np
 
-    bad = ~np.isfinite(y)
-    first = int(np.argmax(bad))
-    count = int(bad.sum())
-    # Re-draw up to the failing chunk to recover the inputs of that sample (same seed, same order).
+    specs, corr, index = sampling
+    first = int(np.argmin(valid))
+    undefined = int(np.isnan(y).any(axis=0).sum())
+    count = int(len(valid) - valid.sum())
     rng = np.random.default_rng(seed)
-    index = positions(graph.needed())
     draw = _sampler(graph, specs, corr, index)
     for lo in range(0, first + 1, CHUNK):
-        m = min(CHUNK, n - lo)
-        drawn = draw(rng, m)
-    point = {name: float(drawn[index[id(graph.inputs[name])]][first % CHUNK])
-             for name in specs if id(graph.inputs[name]) in index}  # fmt: skip
-    detail = _eval_at(graph, point)
+        drawn = draw(rng, min(CHUNK, len(valid) - lo))
+    point = {}
+    for name in specs:
+        slot = index.get(id(graph.inputs[name]))
+        if slot in drawn:
+            point[name] = float(drawn[slot][first % CHUNK])
     where = ", ".join(f"{k} = {v:.6g}" for k, v in point.items())
-    return MathError(
-        f"Monte Carlo: {count:,} of {n:,} samples ({count / n:.2%}) give a non-finite {graph.output_name}; "
-        f"the first at {where}: {detail}",
-        hint="the inputs' distributions reach outside the formula's domain: use smaller uncertainties, "
-        "or --allow-nonfinite to carry NaN on",
-    )
+    return Invalid(count, undefined, count - undefined, f"the first at {where}: {_eval_at(graph, point)}")
 
 
 def _eval_at(graph, point: dict[str, float]) -> str:
-    """eval's own message at a point (the float interpreter, not re-parsing), then restore."""
+    """eval's own message at a point (the float interpreter, not re-parsing); then every node's
+    value and grad (and an array output's Jacobian) as they were."""
     from gradcli.analysis.batch import RowExplainer
 
-    saved = [x.data for x in graph.inputs.values()]
+    saved = [(x.data, x.grad) for x in graph.nodes]
+    jacobian = graph.arrays.jacobian if graph.arrays is not None else None
     names = list(graph.inputs)
     row = [point.get(name, graph.inputs[name].data) for name in names]
-    result = RowExplainer(graph)(row)
-    for x, v in zip(graph.inputs.values(), saved):
-        x.data = v
+    try:
+        result = RowExplainer(graph)(row)
+    finally:
+        for x, (data, grad) in zip(graph.nodes, saved):
+            x.data, x.grad = data, grad
+        if graph.arrays is not None:
+            graph.arrays.jacobian = jacobian
     return result.message or f"{graph.output_name} is not finite"
 
 
-def summarize(y, seed: int, p: float = 0.95):
+def summarize(y, seed: int, p: float = 0.95) -> MonteCarlo:
     """Mean, standard deviation (JCGM 101 7.6) and the probabilistically symmetric coverage
-    interval (7.7): [y_(r), y_(r+q)] with q = pM rounded to nearest, r = (M - q)/2 rounded up."""
+    interval (7.7): [y_(r), y_(r+q)] with q = pM rounded to nearest, r = (M - q)/2 rounded up.
+    `y`: finite samples (monte_carlo leaves the invalid ones out or refuses them)."""
     import numpy as np
 
     n = len(y)
@@ -200,6 +261,31 @@ def summarize(y, seed: int, p: float = 0.95):
     r = max((n - q + 1) // 2, 1)  # 1-based: (M - q)/2 when whole, else (M - q + 1)/2
     lo, hi = r - 1, min(r + q - 1, n - 1)
     part = np.partition(y, [lo, hi]) if n > 1 else y
-    mean = float(np.mean(y))
-    std = float(np.std(y, ddof=1)) if n > 1 else 0.0
+    with np.errstate(all="ignore"):
+        mean = float(np.mean(y))
+        std = float(np.std(y, ddof=1)) if n > 1 else 0.0
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        raise MathError("Monte Carlo: the samples' mean or standard deviation overflows (the samples are finite)")
     return MonteCarlo(n, seed, mean, std, (float(part[lo]), float(part[hi])), 0.0, 0.0, 0.0, True)
+
+
+def summarize_all(samples: Samples) -> list[MonteCarlo]:
+    """summarize for each output element, counting the drawn samples and the invalid ones."""
+    out = []
+    for row in samples.y:
+        mc = summarize(row, samples.seed)
+        mc.samples, mc.invalid = samples.drawn, samples.invalid.count
+        mc.reason = samples.invalid.describe(samples.drawn) if samples.invalid.count else ""
+        out.append(mc)
+    return out
+
+
+def validate_against(mc: MonteCarlo, value: float, u: float) -> MonteCarlo:
+    """JCGM 101 8.1: the linear 95 % interval value ± 1.96 u against Monte Carlo's; they agree
+    when both endpoints differ by at most δ (7.9.2)."""
+    big_u = K95 * u
+    mc.tolerance = tolerance(u)
+    mc.d_low = abs(value - big_u - mc.interval[0])
+    mc.d_high = abs(value + big_u - mc.interval[1])
+    mc.agrees = mc.d_low <= mc.tolerance and mc.d_high <= mc.tolerance
+    return mc

@@ -24,9 +24,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gradcli.analysis.correlation import correlation_matrix, parse_correlations
-from gradcli.analysis.gum import K95, tolerance
-from gradcli.analysis.monte_carlo import MIN_SAMPLES, MonteCarlo, monte_carlo, parse_samples, summarize
+from gradcli.analysis.array_uncertainty import ArrayResult, disagreement, propagate_array, validate_array
+from gradcli.analysis.correlation import correlation_matrix, parse_correlations, propagation_terms
+from gradcli.analysis.gum import K95
+from gradcli.analysis.monte_carlo import (
+    MIN_SAMPLES,
+    MonteCarlo,
+    monte_carlo,
+    parse_samples,
+    summarize_all,
+    validate_against,
+)
 from gradcli.build.uncertain import Spec
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.transform import tangent_inputs
@@ -116,6 +124,9 @@ class Result:
             out["monte_carlo"] = {
                 "samples": mc.samples,
                 "seed": mc.seed,
+                "valid": mc.valid,
+                "invalid": mc.invalid,
+                **({"invalid_reason": mc.reason} if mc.invalid else {}),
                 "mean": number(mc.mean),
                 "standard": number(mc.standard),
                 "interval": [number(mc.interval[0]), number(mc.interval[1])],
@@ -136,15 +147,17 @@ class UncertaintyOptions:
     mc: str | int | None = None  # Monte Carlo's number of samples (`--mc N`), validating the result
     seed: int = 0  # of Monte Carlo
     allow_nonfinite: bool = False
+    valid_only: bool = False  # Monte Carlo's statistics over the valid samples (--mc-valid-only)
 
 
-def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Result:
+def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Result | ArrayResult:
     """The output's uncertainty; graph.backward() must have run (the sensitivities are its grads)."""
     o = options
     corr, k, order, mc, seed, allow_nonfinite = o.corr, o.k, o.order, o.mc, o.seed, o.allow_nonfinite
     specs = graph.uncertainties
     if not specs:
-        asked = [opt for opt, v in (("-k", k), ("--order", order), ("--mc", mc), ("--corr", corr)) if v]
+        given = (("-k", k), ("--order", order), ("--mc", mc), ("--corr", corr), ("--mc-valid-only", o.valid_only))
+        asked = [opt for opt, v in given if v]
         raise UsageError(
             f"{asked[0] if asked else 'uncertainty'}: no input has an uncertainty",
             hint="give one with ±: x=1.0±0.1 (or x=1.0+/-0.1), or in the program: x = 1.0 ± 0.1",
@@ -152,7 +165,11 @@ def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Resu
     if k is not None and not (math.isfinite(k) and k > 0):
         raise UsageError(f"-k {k:g}: the coverage factor must be a positive number, e.g. -k 2")
     samples = parse_samples(mc) if mc is not None else None
+    if o.valid_only and samples is None:
+        raise UsageError("--mc-valid-only is about Monte Carlo's samples: it needs --mc N", hint="e.g. --mc 1e6")
     correlations = parse_correlations(list(corr or []), specs, graph.inputs)
+    if graph.arrays is not None and graph.arrays.output is not None:
+        return _array_output(graph, correlations, samples, o)
     if order == 2 and correlations:
         raise UsageError(
             "--order 2 needs uncorrelated inputs: GUM's second-order terms (5.1.2, note) assume no correlation",
@@ -165,25 +182,38 @@ def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Resu
     elif not correlations:
         _warn_second_order(result, graph, specs)
     if samples is not None:
-        from_mc = monte_carlo(graph, specs, correlations, samples, seed, allow_nonfinite)
+        from_mc = monte_carlo(graph, specs, correlations, samples, seed, o.valid_only)
         result.monte_carlo = validate(from_mc, result)
         if not result.monte_carlo.agrees:
             result.warnings.append(_disagreement(result.monte_carlo, result))
     return result
 
 
+def _array_output(graph, correlations: dict, samples: int | None, o: UncertaintyOptions) -> ArrayResult:
+    """Every element of an array output ± u and their correlation (JCGM 102); Monte Carlo per element."""
+    if o.order == 2:
+        first = graph.arrays.output.items[0].label
+        raise UsageError(
+            f"--order 2 needs a scalar output: GUM's second-order terms (5.1.2, note) are for one output, "
+            f"and {graph.output_name} is an array",
+            hint=f"pick one element with --of {first}, or use --mc N for the joint distribution of every element",
+        )
+    specs = graph.uncertainties
+    result = propagate_array(graph, specs, correlations, o.k or 1.0)
+    result.nodes = node_uncertainties(graph, specs, correlations)
+    if samples is not None:
+        result.monte_carlo = validate_array(
+            monte_carlo(graph, specs, correlations, samples, o.seed, o.valid_only), result
+        )
+        if not result.monte_carlo.agrees:
+            result.warnings.append(disagreement(result.monte_carlo, result))
+    return result
+
+
 def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
     """GUM 5.1.2 (and 5.2.2 with correlations): u_c^2 = sum_i (c_i u_i)^2 + 2 sum_i<j c_i c_j r_ij u_i u_j."""
     c = {name: graph.inputs[name].grad for name in specs}
-    terms = {name: (c[name] * s.u) ** 2 for name, s in specs.items()}
-    for name, s in specs.items():
-        if not math.isfinite(c[name] * s.u):
-            raise MathError(
-                f"the uncertainty of {graph.output_name} is not finite: input '{name}' contributes "
-                f"c·u = {c[name]:g} × {s.u:g}",
-            )
-    cross = [(a, b, r, 2.0 * c[a] * c[b] * r * specs[a].u * specs[b].u) for (a, b), r in corr.items()]
-    variance = max(sum(terms.values()) + sum(t[3] for t in cross), 0.0)
+    terms, cross, variance = propagation_terms(graph.output_name, c, specs, corr)
     rows = [
         Row(
             name,
@@ -331,16 +361,9 @@ def _row(partials: list[float | None]) -> list[float]:
 
 
 def validate(samples, result: Result) -> MonteCarlo:
-    """JCGM 101 8.1: the linear 95 % interval y ± 1.96 u against Monte Carlo's; they agree when
-    both endpoints differ by at most δ (7.9.2)."""
-    y, seed = samples
-    mc = summarize(y, seed)
-    big_u = K95 * result.standard
-    mc.tolerance = tolerance(result.standard)
-    mc.d_low = abs(result.value - big_u - mc.interval[0])
-    mc.d_high = abs(result.value + big_u - mc.interval[1])
-    mc.agrees = mc.d_low <= mc.tolerance and mc.d_high <= mc.tolerance
-    return mc
+    """JCGM 101 8.1: the linear 95 % interval y ± 1.96 u against Monte Carlo's (monte_carlo's Samples)."""
+    (mc,) = summarize_all(samples)
+    return validate_against(mc, result.value, result.standard)
 
 
 def _disagreement(mc: MonteCarlo, result: Result) -> str:

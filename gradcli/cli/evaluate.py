@@ -7,7 +7,7 @@ import typer
 from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.io import read_source, write
-from gradcli.cli.options import SEED, Options, Spec, command, many, one
+from gradcli.cli.options import MC_VALID_ONLY, SEED, Options, Spec, command, many, one
 from gradcli.core.errors import EXIT_CHECK_FAILED
 from gradcli.render.writers import names
 
@@ -55,6 +55,7 @@ class EvalOptions(NamedTuple):
     order: one(int, None, "--order", min=1, max=2, help="2: add GUM's second-order uncertainty terms.") = None
     mc: one(str, None, "--mc", metavar="N", help="Also propagate by Monte Carlo, N samples (JCGM 101).") = None
     seed: SEED = 0
+    mc_valid_only: MC_VALID_ONLY = False
 
 
 def eval_command(args: Args, opts: Options, own: EvalOptions, reporter: Reporter) -> None:
@@ -67,7 +68,7 @@ def eval_command(args: Args, opts: Options, own: EvalOptions, reporter: Reporter
       gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 -k 2
     """
     g = graph(args, opts, reporter, jacobian=True)
-    options = session.Uncertainty(own.k, own.corr, own.order, own.mc, own.seed)
+    options = session.Uncertainty(own.k, own.corr, own.order, own.mc, own.seed, own.mc_valid_only)
     reporter.warn_all(session.uncertainty(g, options, opts.allow_nonfinite))
     write("eval", g, opts)
 

@@ -72,6 +72,8 @@ SHARED = {
 EVAL = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite", "expand", "bindings_file")
 SEED = one(int, 0, "--seed", min=0, max=2**64 - 1,
            help="Seed of the random numbers, 0 to 2^64-1: the same seed, the same samples (reproducible).")  # fmt: skip
+MC_VALID_ONLY = flag("--mc-valid-only", "Monte Carlo's statistics over the samples where the output is finite "
+                     "(else invalid samples are exit 3).")  # fmt: skip
 
 
 class Options(typing.NamedTuple):

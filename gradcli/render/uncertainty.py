@@ -20,6 +20,11 @@ def renderables(result, options: OutputOptions) -> list:
     """The headline, the budget and Monte Carlo's summary, as rich renderables."""
     from rich.text import Text
 
+    if hasattr(result, "outputs"):  # an array output (gradcli.analysis.array_uncertainty)
+        from gradcli.render.array_uncertainty import array_renderables
+
+        return array_renderables(result, options)
+
     from gradcli.analysis.gum import K95, plus_minus
 
     name = result.output
@@ -36,8 +41,11 @@ def renderables(result, options: OutputOptions) -> list:
     if mc is not None:
         p = options.precision
         lo, hi = result.value - K95 * result.standard, result.value + K95 * result.standard
+        parts.append(Text(f"Monte Carlo (JCGM 101), {mc.samples:,} samples, seed {mc.seed}:"))
+        if mc.invalid:
+            parts.append(Text(f"  {mc.reason}\n  statistics over the {mc.valid:,} valid samples (--mc-valid-only)",
+                              style="yellow"))  # fmt: skip
         parts += [
-            Text(f"Monte Carlo (JCGM 101), {mc.samples:,} samples, seed {mc.seed}:"),
             Text(f"  mean {mc.mean:.{p}g}, u {mc.standard:.{p}g}, "
                  f"95 % interval [{mc.interval[0]:.{p}g}, {mc.interval[1]:.{p}g}]"),
             Text(f"  linear: y ± 1.96·u = [{lo:.{p}g}, {hi:.{p}g}]"),
