@@ -5,12 +5,15 @@
 - item 18: `sweep x=0:1:1e9` was refused ("N ... must be a whole number") while `--mc 1e6` was
   accepted: N is read as --mc's count is, and a sweep streams, so only 2^53 points are too many
   (plot, which holds its points, draws at most 10^7);
+- item 26: `sweep --format table` cut numbers with "…" at 80 or 40 columns; it now draws eval's
+  way: the table where it fits, else one block a row, every number whole;
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +165,56 @@ def test_plot_takes_1e3_and_refuses_more_points_than_it_can_hold(gradcli):
     assert gradcli("plot", "y = x*x", "x=0:1:1e3").exit_code == 0
     result = gradcli("plot", "y = x*x", "x=0:1:1e9")
     assert result.exit_code == 2 and "at most 10,000,000 points" in result.stderr, result.stderr
+
+
+# -- item 26: sweep's table never cuts a number: a table where it fits, else one block a row -------
+
+_WIDE = ["L = (a*b + c) * f", "a=1.23456789,2", "b=-3.123456789:3:3", "c=5", "f=-2"]
+
+
+def _float_tokens(text: str) -> list[float]:
+    """Every number printed (a token that parses as a float), in order; lines in parentheses
+    (the note naming the width) are not data."""
+    out = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("("):
+            continue
+        for token in re.split(r"[\s│┃]+", line):
+            try:
+                out.append(float(token))
+            except ValueError:
+                pass
+    return out
+
+
+@pytest.mark.parametrize("width", [40, 80])
+@pytest.mark.parametrize("precision", [6, 17])
+@pytest.mark.parametrize(
+    "args",
+    [["y = x*x", "x=0.123456789:1:3"], _WIDE, ["y = exp(x) * 1e-7", "x=-1.5:700.25:4"]],
+)
+def test_the_sweep_table_prints_every_number_whole(gradcli, args, width, precision):
+    """Every number of the CSV, at --precision digits, is printed whole, in row order, and
+    nothing else is: no "…", no line wider than the terminal."""
+    csv_rows = gradcli("sweep", *args).stdout.splitlines()[1:]
+    expected = [float(f"{float(cell):.{precision}g}") for row in csv_rows for cell in row.split(",")[:-1]]
+    result = gradcli(
+        "sweep", *args, "--format", "table", "--precision", precision, "--no-color", env={"COLUMNS": str(width)}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= width
+    assert _float_tokens(result.stdout) == expected
+
+
+def test_narrow_sweep_blocks_keep_row_numbers_statuses_and_the_left_out_count(gradcli):
+    args = ["y = sqrt(x) * 1.23456789", "x=-1:1:30", "--format", "table", "--max-rows", "6", "--no-color"]
+    result = gradcli("sweep", *args, env={"COLUMNS": "40"})
+    assert result.exit_code == 3  # rows failed, as in every format
+    lines = result.stdout.splitlines()
+    heads = [line for line in lines if line.startswith("#")]
+    assert [h.split()[0] for h in heads] == ["#1", "#2", "#3", "#28", "#29", "#30"]
+    assert heads[0].startswith("#1  sqrt(x) is undefined at x = -1") and heads[-1] == "#30  ok"
+    assert "24 rows left out" in result.stdout
+    last = [float(t) for t in lines[-1].split()[1::2]]  # x 1   y 1.23457   dy/dx 0.617284
+    assert last == [1.0, float(f"{1.23456789:.6g}"), float(f"{1.23456789 / 2:.6g}")]

@@ -1,5 +1,9 @@
 """`gradcli sweep --format table`: a rich table of the first and last rows, capped like eval's
-table (--max-rows), with how many rows were left out between them."""
+table (--max-rows), with how many rows were left out between them.
+
+A number is never cut to fit (eval's node table's rule, gradcli.render.nodes): where the table
+does not fit the width, each row becomes a block, its `name number` pairs packed on lines
+(render.text.pack), and the output says so."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from collections import deque
 from typing import TextIO
 
 from gradcli.render.sweep_writers import number_texts
-from gradcli.render.text import OutputOptions, print_all, short
+from gradcli.render.text import OutputOptions, fits, pack, print_all, short
+
+_MEASURED_ROWS = 300  # above this, the table is drawn only at its natural width (rich's measuring is slow)
 
 
 class TableWriter:
@@ -36,17 +42,46 @@ class TableWriter:
             self.tail.extend(rows[max(room, 0) :][-self.tail_size :])
 
     def close(self, plan) -> None:
+        header, left_out = plan.header(), plan.done - len(self.head) - len(self.tail)
+        table = self._table(header, left_out)
+        rows = [*self.head, *self.tail]
+        natural = sum(max(len(c) for c in column) for column in zip(header, *rows)) + 3 * (len(header) - 1)
+        if natural <= self.options.width or len(rows) <= _MEASURED_ROWS and fits(table, self.options.width):
+            print_all([table], self.options, self.out)
+        else:
+            print_all(self._blocks(header, left_out, plan.done), self.options, self.out)
+
+    def _table(self, header: list[str], left_out: int):
         from rich.table import Table
 
-        table = Table(*plan.header(), show_edge=False, pad_edge=False)
+        table = Table(*header, show_edge=False, pad_edge=False)
         for row in self.head:
             table.add_row(*row)
-        left_out = plan.done - len(self.head) - len(self.tail)
         if left_out > 0:
-            table.add_row(f"… {left_out:,} rows left out (--max-rows 0 shows all)", *[""] * (len(plan.header()) - 1))
+            table.add_row(_left_out(left_out), *[""] * (len(header) - 1))
         for row in self.tail:
             table.add_row(*row)
-        print_all([table], self.options, self.out)
+        return table
+
+    def _blocks(self, header: list[str], left_out: int, done: int) -> list:
+        """One block a row, for widths no table fits: `#row status`, then its numbers packed."""
+        from rich.text import Text
+
+        parts = [Text("(one block a row: a table is wider than the terminal)", style="dim")]
+        first_of_tail = done - len(self.tail) + 1
+        numbered = [*enumerate(self.head, 1), *enumerate(self.tail, first_of_tail)]
+        for i, (number, row) in enumerate(numbered):
+            if i == len(self.head) and left_out > 0:
+                parts.append(Text(_left_out(left_out), style="italic"))
+            head = Text(f"#{number}  ", style="dim")
+            head.append(row[-1])
+            items = [(name, cell, "") for name, cell in zip(header[:-1], row[:-1]) if cell]  # a failed row: inputs
+            parts += [head, *pack(items, self.options.width, indent=4)]
+        return parts
+
+
+def _left_out(n: int) -> str:
+    return f"… {n:,} rows left out (--max-rows 0 shows all)"
 
 
 def _short(text: str, precision: int) -> str:
