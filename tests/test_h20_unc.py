@@ -193,3 +193,30 @@ def test_mc_valid_only_on_an_array_output_drops_a_sample_where_any_element_fails
 def test_mc_valid_only_needs_mc(gradcli):
     code, message, _ = failure(gradcli, "y = sqrt(x)", "x=1±0.1", "--mc-valid-only")
     assert code == 2 and "--mc N" in message
+
+
+# -- item 28: the output's u is one number: the JSON's `standard` and the output node's `u` --------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("y = sqrt(a**2 + b**2)", "a=3±0.3", "b=4±0.4"),  # differed by an ulp
+        ("y = sqrt(a**2 + b**2)", "a=3±0.3", "b=4±0.4", "--corr", "a,b=0.3"),
+        ("y = a*exp(b)/c + sin(a*b)", "a=1.3±0.01", "b=0.7±0.02", "c=2.1±rect(0.05)"),
+        ("y = log(a) * tanh(b) + a/b", "a=2.5±0.1", "b=-0.4±tri(0.03)", "--corr", "a,b=-0.2"),
+    ],
+)
+def test_output_nodes_u_is_the_reported_standard_bit_for_bit(gradcli, args):
+    result = gradcli("eval", *args, "--format", "json")
+    doc = json.loads(result.stdout)
+    (at,) = [i for i, node in enumerate(doc["nodes"]) if node["label"] == doc["output"]]
+    assert doc["uncertainty"]["nodes"][at] == doc["uncertainty"]["standard"]
+
+
+def test_array_output_elements_u_are_the_reported_standards(gradcli):
+    result = gradcli("eval", NET, *NET_INPUTS, "--corr", "a,b=0.4", "--format", "json")
+    doc = json.loads(result.stdout)
+    labels = [node["label"] for node in doc["nodes"]]
+    u = doc["uncertainty"]
+    assert [u["nodes"][labels.index(label)] for label in u["outputs"]] == u["standard"]

@@ -176,7 +176,7 @@ def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Resu
             hint="drop --corr, or drop --order 2 (or use --mc N, which handles correlated normal inputs)",
         )
     result = first_order(graph, specs, correlations, k or 1.0)
-    result.nodes = node_uncertainties(graph, specs, correlations)
+    result.nodes = node_uncertainties(graph, specs, correlations, {id(graph.output): result.first_order})
     if order == 2:
         add_second_order(result, graph, specs, allow_nonfinite)
     elif not correlations:
@@ -200,7 +200,8 @@ def _array_output(graph, correlations: dict, samples: int | None, o: Uncertainty
         )
     specs = graph.uncertainties
     result = propagate_array(graph, specs, correlations, o.k or 1.0)
-    result.nodes = node_uncertainties(graph, specs, correlations)
+    known = {id(y): u for y, u in zip(graph.arrays.output.items, result.standard)}
+    result.nodes = node_uncertainties(graph, specs, correlations, known)
     if samples is not None:
         result.monte_carlo = validate_array(
             monte_carlo(graph, specs, correlations, samples, o.seed, o.valid_only), result
@@ -231,10 +232,14 @@ def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
     return Result(graph.output_name, graph.output.data, u, k, 1, rows, correlations, first_order=u)
 
 
-def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float] | None:
+def node_uncertainties(graph, specs: dict[str, Spec], corr: dict, known: dict | None = None) -> list[float] | None:
     """Each node's first-order u (forward mode: one tangent per uncertain input, carried through
     the op table's local partials; u^2 = t^T R t), so a reader sees where uncertainty grows.
-    None for graphs too big to carry n tangents a node (nodes x inputs > SECOND_ORDER_BUDGET)."""
+    `known`: id(node) -> u already computed for the output (from the reverse sweep's c_i u_i):
+    used as it is, so the output's u is one number wherever it is shown (forward and reverse
+    sums can differ in the last bit).  None for graphs too big to carry n tangents a node
+    (nodes x inputs > SECOND_ORDER_BUDGET)."""
+    known = known or {}
     names = list(specs)
     n = len(names)
     if len(graph.nodes) * n > SECOND_ORDER_BUDGET:
@@ -251,7 +256,9 @@ def node_uncertainties(graph, specs: dict[str, Spec], corr: dict) -> list[float]
         for arg, d in tangent_inputs(node):
             t = [ti + d * ta for ti, ta in zip(t, tangent[id(arg)])]
         tangent[id(node)] = t
-        if r is None:
+        if id(node) in known:
+            out.append(known[id(node)])
+        elif r is None:
             out.append(math.sqrt(sum(ti * ti for ti in t)))
         else:
             out.append(math.sqrt(max(sum(t[i] * r[i][j] * t[j] for i in range(n) for j in range(n)), 0.0)))
