@@ -147,3 +147,62 @@ def test_counts_read_alike_in_sweep_and_monte_carlo(gradcli, text, expected):
     rows = list(csv.DictReader(io.StringIO(swept.stdout)))
     assert [float(r["x"]) for r in rows] == [k / (expected - 1) for k in range(expected)][:-1] + [1.0]
     assert json.loads(mc.stdout)["uncertainty"]["monte_carlo"]["samples"] == expected
+
+
+# -- item 19: a tab- or `;`-separated points file: the header line decides the delimiter --------
+
+COMMA = "a,b\n1,-3\n2.5,0\n-1e-3,7\n"
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";"], ids=["tab", "semicolon"])
+def test_tab_and_semicolon_files_give_the_comma_files_rows(gradcli, tmp_path, delimiter):
+    comma, other = tmp_path / "comma.csv", tmp_path / "other.csv"
+    comma.write_text(COMMA)
+    other.write_text(COMMA.replace(",", delimiter))
+    expected = gradcli("sweep", "L = a*b + a", "--points", comma)
+    result = gradcli("sweep", "L = a*b + a", "--points", other)
+    assert expected.exit_code == 0 and result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # hand-derived: L = a*b + a, dL/da = b + 1, dL/db = a
+    assert [(float(r["L"]), float(r["dL/da"]), float(r["dL/db"])) for r in rows] == [
+        (-2.0, -2.0, 1.0),
+        (2.5, 1.0, 2.5),
+        (-1e-3 * 7 - 1e-3, 8.0, -1e-3),
+    ]
+
+
+def test_a_semicolon_file_with_blanks_and_quotes(gradcli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text('"a"; b\n 1 ;"-3"\n')
+    result = gradcli("sweep", "L = a*b + a", "--points", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "1.0,-3.0,-2.0,-2.0,1.0,ok"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b\n1,2\n3;4\n", "line 3: 1 field, but the header has 2 (separated by commas); found ';'"),
+        ("a\tb\n1\t2\n3,4\n", "line 3: 1 field, but the header has 2 (separated by tabs); found ','"),
+        ("a;b\n1;2\n3\t4\n", "line 3: 1 field, but the header has 2 (separated by semicolons); found a tab"),
+        ("a,b;c\n1,2;3\n", "line 1: the header mixes delimiters: ',' and ';'"),
+        ("a\tb,c\n1\t2,3\n", "line 1: the header mixes delimiters: a tab and ','"),
+        ("a;b\n1;2,5\n", "line 2, column 'b': '2,5' is not a number"),
+        ("a b\n1 2\n", "line 1: the header 'a b' has no comma, tab or semicolon"),
+    ],
+)
+def test_mixed_delimiters_are_exit_2_naming_the_line_and_what_was_found(gradcli, tmp_path, content, message):
+    path = tmp_path / "p.csv"
+    path.write_text(content)
+    result = gradcli("sweep", "L = a*b + a", "--points", path)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr, result.stderr
+    assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr
+
+
+def test_a_decimal_comma_gets_a_hint(gradcli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("a;b\n1;2,5\n")
+    result = gradcli("sweep", "L = a*b + a", "--points", path)
+    assert "write 2.5" in result.stderr

@@ -478,7 +478,7 @@ def test_points_with_bom_defaults_and_bindings(sweep, tmp_path):
     [
         ("", "is empty"),
         ("x,c\n", "has a header but no points"),
-        ("x,c\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
+        ("x,c\n1,2\n3\n", "line 3: 1 field, but the header has 2"),
         ("x,c\n1,2\n3,abc\n", "line 3, column 'c': 'abc' is not a number"),
         ("x,c\n1,\n", "line 2, column 'c': '' is not a number"),
         ("x,c\n1,1e999\n", "line 2, column 'c': 1e999 is not finite"),

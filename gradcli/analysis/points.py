@@ -6,7 +6,9 @@ never need 10^7 rows in memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -18,7 +20,14 @@ import numpy as np
 from gradcli.build.bindings import parse_binding
 from gradcli.core.brackets import split_top_level
 from gradcli.core.errors import BindingError, UsageError
-from gradcli.lang.numbers import NotANumber, only_number_characters, read_count, read_number, underflows
+from gradcli.lang.numbers import (
+    NotANumber,
+    only_number_characters,
+    parse_number,
+    read_count,
+    read_number,
+    underflows,
+)
 
 MAX_POINTS = 2**53  # a grid larger than this is surely a typo (and row numbers stay exact)
 
@@ -139,22 +148,51 @@ class Grid:
 
 class CsvPoints:
     """Points from a CSV file: a header of input names, then one point a row, read a chunk at
-    a time.  Every malformed row is an error naming its line and column (exit 2)."""
+    a time.  Fields are separated by commas, tabs or semicolons, as the header line is (see
+    `delimiters`).  Every malformed row is an error naming its line and column (exit 2)."""
 
     def __init__(self, stream: TextIO, where: str, allow_nonfinite: bool = False) -> None:
         self.where = where
         self.allow_nonfinite = allow_nonfinite
-        self.reader = csv.reader(stream)
+        lines = self._lines_to_header(stream)
+        self.delimiter = self._delimiter(lines[-1] if lines else "", len(lines))
+        self.reader = csv.reader(itertools.chain(lines, stream), delimiter=self.delimiter)
         self.header = self._header()
         self.names: list[str] = []  # the input columns, set by use()
         self.columns: list[int] = []
         self.total = None  # unknown until read
 
+    def _lines_to_header(self, stream: TextIO) -> list[str]:
+        """The lines up to the header, the first that is not blank."""
+        lines = []
+        with self._decoding():
+            for line in stream:
+                lines.append(line)
+                if line.strip():
+                    break
+        return lines
+
+    def _delimiter(self, header: str, line: int) -> str:
+        """The one of `,`, tab, `;` the header line separates its names with (`,` for one name)."""
+        found = delimiters(header)
+        if len(found) > 1:
+            raise UsageError(
+                f"{self.where}, line {line}: the header mixes delimiters: {' and '.join(map(_found, found))}",
+                hint="separate the names, and the values, with one of: commas, tabs, semicolons",
+            )
+        names = header.strip()
+        if not found and (re.search(r"\s", names) or "|" in names):
+            raise UsageError(
+                f"{self.where}, line {line}: the header {names!r} has no comma, tab or semicolon",
+                hint="separate the names, and the values, with one of: commas, tabs, semicolons",
+            )
+        return found[0] if found else ","
+
     def _header(self) -> list[str]:
         row = next((r for r in self._rows() if r), None)
         if row is None:
             raise UsageError(f"{self.where} is empty: expected a header of input names, then one point a row")
-        header = [cell.strip() for cell in row]
+        header = [cell.strip() for cell in _join_brackets(row, self.delimiter)]
         for i, name in enumerate(header):
             if not name:
                 raise UsageError(f"{self.where}, line {self.reader.line_num}: column {i + 1} of the header has no name")
@@ -162,13 +200,19 @@ class CsvPoints:
                 raise UsageError(f"{self.where}: the header names the column '{name}' twice")
         return header
 
-    def _rows(self) -> Iterator[list[str]]:
+    @contextlib.contextmanager
+    def _decoding(self) -> Iterator[None]:
         try:
-            yield from self.reader
+            yield
         except UnicodeDecodeError as exc:
             raise UsageError(f"{self.where} is not UTF-8 text (byte {exc.start})") from None
-        except csv.Error as exc:
-            raise UsageError(f"{self.where}, line {self.reader.line_num}: {exc}") from None
+
+    def _rows(self) -> Iterator[list[str]]:
+        with self._decoding():
+            try:
+                yield from self.reader
+            except csv.Error as exc:
+                raise UsageError(f"{self.where}, line {self.reader.line_num}: {exc}") from None
 
     def use(self, names: Sequence[str]) -> None:
         """Read these columns (the others are the sweep's own output columns, skipped)."""
@@ -181,9 +225,7 @@ class CsvPoints:
             if not row:
                 continue  # a blank line
             if len(row) != width:
-                raise UsageError(
-                    f"{self.where}, line {self.reader.line_num}: {len(row)} fields, but the header has {width}"
-                )
+                raise self._bad_width(row, width)
             rows.append(row)
             lines.append(self.reader.line_num)
             if len(rows) == size:
@@ -193,6 +235,16 @@ class CsvPoints:
             yield len(rows), self._convert(rows, lines)
         elif not seen:
             raise UsageError(f"{self.where} has a header but no points (no rows after it)")
+
+    def _bad_width(self, row: list[str], width: int) -> UsageError:
+        """`line 3: 1 field, but the header has 2 (separated by commas); found ';'`."""
+        fields = f"{len(row)} field{'s' if len(row) != 1 else ''}"
+        found = [d for d in _DELIMITERS if d != self.delimiter and any(d in cell for cell in row)]
+        also = f"; found {' and '.join(map(_found, found))}" if found else ""
+        return UsageError(
+            f"{self.where}, line {self.reader.line_num}: {fields}, but the header has {width} "
+            f"(separated by {_DELIMITERS[self.delimiter]}){also}"
+        )
 
     def _convert(self, rows: list[list[str]], lines: list[int]) -> list[np.ndarray]:
         out = []
@@ -211,10 +263,54 @@ class CsvPoints:
                 values.append(read_number(cell, self.allow_nonfinite))
             except NotANumber as exc:
                 hint = exc.hint
-                if hint is None and exc.reason.endswith("is not a number") and cell.strip():
-                    hint = "a --points cell is a number (such as -1.5e3), not an expression"
+                if exc.reason.endswith("is not a number"):
+                    hint = hint or self._cell_hint(cell.strip())
                 raise UsageError(f"{self.where}, line {line}, column '{name}': {exc.reason}", hint=hint) from None
         return np.array(values, dtype=float)
+
+    def _cell_hint(self, cell: str) -> str | None:
+        if self.delimiter != "," and "," in cell and parse_number(cell.replace(",", ".")) is not None:
+            return f"write {cell.replace(',', '.')}: a decimal point, not a comma"
+        found = [d for d in _DELIMITERS if d != self.delimiter and d in cell]
+        if found:
+            return f"the header separates fields with {_DELIMITERS[self.delimiter]}; this cell has {_found(found[0])}"
+        return "a --points cell is a number (such as -1.5e3), not an expression" if cell else None
+
+
+_DELIMITERS = {",": "commas", "\t": "tabs", ";": "semicolons"}
+
+
+def delimiters(line: str) -> list[str]:
+    """The delimiters (`,`, tab, `;`) a line has outside quotes and brackets (a column
+    `W[0,1]` is one name), in the order they first appear."""
+    found, quoted, depth = [], False, 0
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and ch in _DELIMITERS and ch not in found:
+            found.append(ch)
+    return found
+
+
+def _found(delimiter: str) -> str:
+    return "a tab" if delimiter == "\t" else repr(delimiter)
+
+
+def _join_brackets(cells: list[str], delimiter: str) -> list[str]:
+    """Header cells split inside brackets joined again: `x,W[0,1]` unquoted is two names."""
+    out: list[str] = []
+    for cell in cells:
+        if out and out[-1].count("[") > out[-1].count("]"):
+            out[-1] += delimiter + cell
+        else:
+            out.append(cell)
+    return out
 
 
 def _plain_column(cells: list[str], allow_nonfinite: bool) -> np.ndarray | None:
