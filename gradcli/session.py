@@ -112,9 +112,9 @@ def _expanded(g: Graph) -> Graph:
     """The graph with composite ops broken into primitives, keeping what the build attached."""
     from gradcli.analysis.expand import expand
 
-    arrays, uncertainties = g.arrays, g.uncertainties
+    arrays, uncertainties, correlations = g.arrays, g.uncertainties, g.correlations
     g = expand(g)
-    g.uncertainties = uncertainties
+    g.uncertainties, g.correlations = uncertainties, correlations
     if arrays is not None:
         from gradcli.build.jacobian import carry
 
@@ -178,10 +178,12 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     if not (g.uncertainties or options.asked()):
         return []
     from gradcli.analysis.uncertainty import UncertaintyOptions, propagate  # GUM and Monte Carlo
+    from gradcli.build.correlated import with_declared
 
     o = options
+    corr = with_declared(g, o.corr)  # --corr's, then the program's corr(a, b) = r
     g.uncertainty = propagate(
-        g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
+        g, UncertaintyOptions(corr or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
     )
     return g.uncertainty.warnings
 
@@ -208,7 +210,7 @@ def check(g: Graph, options: Check, allow_nonfinite: bool = False):
     if options.order == 2:
         from gradcli.analysis.check_order2 import second_order_rows
 
-        report.rows += second_order_rows(g, 0, options.rtol, options.atol)
+        report.rows += second_order_rows(g, 0, options.rtol, options.atol, allow_nonfinite)
         report.ok = all(row.status in ("pass", "kink") for row in report.rows)
     return report
 
@@ -249,11 +251,15 @@ def sweep(program: Program, texts: list[str], csv, request: Request, default_cou
     """The program compiled for many points (gradcli.analysis.sweep.Sweep): swept bindings
     (x=0:1:11, x=1,2,5) or a CSV of points (`csv`).  numpy is imported here, by sweep and plot only."""
     from gradcli.analysis.points import is_swept, parse_axis
-    from gradcli.analysis.sweep import nonfinite_constant, plan_points, prepare
+    from gradcli.analysis.sweep import file_gives_way, nonfinite_constant, plan_points, prepare
     from gradcli.build.standard import build, check_names
 
     axes = [parse_axis(t, request.allow_nonfinite, default_count) for t in texts if is_swept(t)]
-    points = plan_points(program, bindings([t for t in texts if not is_swept(t)], request), axes, csv)
+    plain = [t for t in texts if not is_swept(t)]
+    values = bindings(plain, request)
+    if request.bindings_file is not None:  # as in eval, the command line wins: swept names and --points columns too
+        values = file_gives_way(values, plain, axes, csv)
+    points = plan_points(program, values, axes, csv)
     check_names(program, points.bindings, request.allow_nonfinite)  # eval's name errors, with the user's option
     g = scalar(build(program, points.bindings, request.of, allow_nonfinite=True))  # the structure, not values
     if not request.allow_nonfinite and nonfinite_constant(g):

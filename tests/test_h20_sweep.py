@@ -7,10 +7,14 @@
   (plot, which holds its points, draws at most 10^7);
 - item 26: `sweep --format table` cut numbers with "…" at 80 or 40 columns; it now draws eval's
   way: the table where it fits, else one block a row, every number whole;
+- item 31 (first half): `sweep` and `plot` did not take `--bindings FILE`; they take it as eval
+  does (NAME=VALUE arguments, swept ones included, win over the file).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -218,3 +222,77 @@ def test_narrow_sweep_blocks_keep_row_numbers_statuses_and_the_left_out_count(gr
     assert "24 rows left out" in result.stdout
     last = [float(t) for t in lines[-1].split()[1::2]]  # x 1   y 1.23457   dy/dx 0.617284
     assert last == [1.0, float(f"{1.23456789:.6g}"), float(f"{1.23456789 / 2:.6g}")]
+
+
+# -- item 31: sweep and plot take --bindings FILE, as eval does ------------------------------------
+
+
+def _json_file(tmp_path, doc: dict) -> str:
+    path = tmp_path / "bindings.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_sweep_with_a_bindings_file_equals_the_same_bindings_inline(gradcli, tmp_path):
+    path = _json_file(tmp_path, {"a": 1.5, "c": "pi/4", "f": -2})
+    inline = gradcli("sweep", "L = (a*b + c) * f", "a=1.5", "c=pi/4", "f=-2", "b=0:1:3")
+    from_file = gradcli("sweep", "L = (a*b + c) * f", "--bindings", path, "b=0:1:3")
+    assert from_file.exit_code == 0, from_file.stderr
+    assert from_file.stdout == inline.stdout
+    rows = [line.split(",") for line in from_file.stdout.splitlines()[1:]]
+    for row, b in zip(rows, (0.0, 0.5, 1.0)):  # L = (a b + c) f and dL/db = a f, by hand
+        assert float(row[4]) == pytest.approx((1.5 * b + math.pi / 4) * -2, rel=1e-15)
+        assert float(row[6]) == -3.0
+
+
+def test_array_bindings_from_a_file_equal_inline_ones(gradcli, tmp_path):
+    program = "y = sum(W @ x) * a"
+    path = _json_file(tmp_path, {"W": [[1, 2], [3, 4]], "x": "[0.5, -1]"})
+    inline = gradcli("sweep", program, "W=[[1,2],[3,4]]", "x=[0.5,-1]", "a=0:1:3")
+    from_file = gradcli("sweep", program, "--bindings", path, "a=0:1:3")
+    assert from_file.exit_code == 0, from_file.stderr
+    assert from_file.stdout == inline.stdout
+    last = list(csv.DictReader(io.StringIO(from_file.stdout)))[-1]
+    assert float(last["W[1,0]"]) == 3.0 and float(last["x[1]"]) == -1.0
+    assert float(last["y"]) == -4.0 and float(last["dy/da"]) == -4.0  # sum(W @ x) = -1.5 - 2.5 at a = 1
+    assert float(last["dy/dx[1]"]) == 6.0  # a (W[0,1] + W[1,1])
+
+
+def test_the_command_line_wins_over_the_file_swept_names_too(gradcli, tmp_path):
+    """As eval: NAME=VALUE arguments override the file's; a name the file binds and the command
+    line sweeps is swept (it is not 'bound twice')."""
+    path = _json_file(tmp_path, {"a": 7, "b": 100, "c": 0.25, "f": -2})
+    expected = gradcli("sweep", "L = (a*b + c) * f", "a=1.5", "c=0.25", "f=-2", "b=0:1:3")
+    result = gradcli("sweep", "L = (a*b + c) * f", "--bindings", path, "a=1.5", "b=0:1:3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
+    assert gradcli("sweep", "L = a*b", "a=1", "a=0:1:3").exit_code == 2  # twice on the command line: still refused
+
+
+def test_points_columns_win_over_the_file(gradcli, tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("a,b\n1,2\n3,4\n")
+    path = _json_file(tmp_path, {"a": 100, "c": 5})
+    result = gradcli("sweep", "L = a*b + c", "--bindings", path, "--points", points)
+    assert result.exit_code == 0, result.stderr
+    assert [line.split(",")[:4] for line in result.stdout.splitlines()[1:]] == [
+        ["1.0", "2.0", "5.0", "7.0"],
+        ["3.0", "4.0", "5.0", "17.0"],
+    ]
+
+
+def test_plot_with_a_bindings_file_equals_the_same_bindings_inline(gradcli, tmp_path):
+    path = _json_file(tmp_path, {"k": 2.5, "w": [1, -1]})
+    program = "y = sin(k*x) + sum(w)*x"
+    inline = gradcli("plot", program, "k=2.5", "w=[1,-1]", "x=-2:2:41", "--width", "60")
+    from_file = gradcli("plot", program, "--bindings", path, "x=-2:2:41", "--width", "60")
+    assert from_file.exit_code == 0, from_file.stderr
+    assert from_file.stdout == inline.stdout and from_file.stdout.startswith("y\n")
+
+
+def test_a_bad_bindings_file_is_exit_2_in_sweep_and_plot(gradcli, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    for command in ("sweep", "plot"):
+        result = gradcli(command, "y = a*x", "--bindings", bad, "x=0:1:3")
+        assert result.exit_code == 2 and "expected a JSON object of bindings" in result.stderr, result.stderr

@@ -147,6 +147,15 @@ class Points(NamedTuple):
     computed: set[str]  # the names the program computes (never a point's column)
 
 
+def file_gives_way(values: dict, plain: Sequence[str], axes: Sequence[Axis], csv: CsvPoints | None) -> dict:
+    """The bindings without the --bindings file's values for names the points give: a swept name
+    (x=0:1:11) or a --points column, unless a NAME=VALUE argument binds it too (then
+    plan_points refuses it as bound twice, as always)."""
+    given = {text.partition("=")[0].strip() for text in plain}
+    points = {a.name for a in axes} | set(csv.header if csv is not None else ())
+    return {name: v for name, v in values.items() if name in given or name not in points}
+
+
 def plan_points(program: Program, plain: dict, axes: list[Axis], csv: CsvPoints | None) -> Points:
     """The sweep's points and its build's bindings, checked: a name bound once, swept bindings or
     --points (not both), no array input swept, no --points column bound on the command line."""
@@ -241,6 +250,7 @@ __all__ = [
     "Points",
     "Sweep",
     "failure_summary",
+    "file_gives_way",
     "nonfinite_constant",
     "plan_points",
     "plot_samples",

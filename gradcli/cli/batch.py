@@ -244,7 +244,7 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
 
 def add(app: typer.Typer) -> None:
     """Put sweep and plot on the app."""
-    shared = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite")
+    shared = ("files", "of", "precision", "max_rows", "no_color", "allow_nonfinite", "bindings_file")
     spec = Spec(shared, SWEEP_FORMATS, SweepOptions, json_formats=("json", "jsonl"))
     command(app, "sweep", spec)(sweep_command)
-    command(app, "plot", Spec(("files", "of"), own=PlotOptions))(plot_command)
+    command(app, "plot", Spec(("files", "of", "bindings_file"), own=PlotOptions))(plot_command)
