@@ -220,3 +220,86 @@ def test_array_output_elements_u_are_the_reported_standards(gradcli):
     labels = [node["label"] for node in doc["nodes"]]
     u = doc["uncertainty"]
     assert [u["nodes"][labels.index(label)] for label in u["outputs"]] == u["standard"]
+
+
+# -- item 32: --order 2 and Monte Carlo use rect and tri inputs' own moments -----------------------
+
+
+def _density(kind: str, t, h):
+    """The density of the deviation t = x - x0 on [-h, h]: rectangular or symmetric triangular."""
+    return sp.Rational(1, 2) / h if kind == "rect" else (h - sp.Abs(t)) / h**2
+
+
+def _exact_variance(expr, inputs: dict):
+    """Var(expr) for independent inputs {symbol: (x0, kind, h)} by sympy's exact integrals."""
+    moments = [expr, expr**2]
+    for symbol, (x0, kind, h) in inputs.items():
+        t = sp.Symbol("t", real=True)
+        dens = _density(kind, t, h)
+        moments = [
+            sp.integrate(sp.expand(m.subs(symbol, x0 + t)) * dens.subs(sp.Abs(t), -t), (t, -h, 0))
+            + sp.integrate(sp.expand(m.subs(symbol, x0 + t)) * dens.subs(sp.Abs(t), t), (t, 0, h))
+            for m in moments
+        ]
+    return sp.nsimplify(moments[1] - moments[0] ** 2)
+
+
+@pytest.mark.parametrize(
+    "program, expr, inputs",
+    [
+        ("y = a**2", "a**2", {"a": ("3/2", "rect", "2/5")}),
+        ("y = a**2", "a**2", {"a": ("3/2", "tri", "2/5")}),
+        (
+            "y = a**2 + 3*a*b - b**2 + 2*b",
+            "a**2 + 3*a*b - b**2 + 2*b",
+            {"a": ("3/2", "rect", "2/5"), "b": ("-7/10", "tri", "3/10")},
+        ),
+        ("y = a*b", "a*b", {"a": ("1/4", "tri", "1"), "b": ("-2", "rect", "1/2")}),
+    ],
+)
+def test_order_2_of_a_quadratic_is_the_exact_variance_for_rect_and_tri(gradcli, program, expr, inputs):
+    """For a quadratic f the second-order expansion is f itself: u_c² must be Var(f) exactly."""
+    symbols = {name: sp.Symbol(name) for name in inputs}
+    exact = _exact_variance(sp.sympify(expr, locals=symbols),
+                            {symbols[n]: tuple(map(sp.Rational, (x0, h)))[:1] + (kind,) + (sp.Rational(h),)
+                             for n, (x0, kind, h) in inputs.items()})  # fmt: skip
+    bindings = [
+        f"{n}={float(sp.Rational(x0))!r}±{kind}({float(sp.Rational(h))!r})" for n, (x0, kind, h) in inputs.items()
+    ]
+    u = unc(gradcli, program, *bindings, "--order", "2")
+    assert u["standard"] ** 2 == pytest.approx(float(exact), rel=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["rect", "tri", "normal"])
+def test_order_2_of_a_cubic_is_the_variance_to_fourth_order_in_u(gradcli, kind):
+    """x³: GUM's second order is Var(f) to order u⁴ (the f_i f_iii term with the input's own
+    fourth moment E[(x-μ)⁴] = 9/5 u⁴ rect, 12/5 u⁴ tri, 3 u⁴ normal)."""
+    x0, h, t = sp.Rational(2), sp.Symbol("h", positive=True), sp.Symbol("t", real=True)
+    y = (x0 + t) ** 3
+    if kind == "normal":
+        moments = [sp.integrate(m * sp.exp(-(t**2) / (2 * h**2)) / sp.sqrt(2 * sp.pi) / h, (t, -sp.oo, sp.oo))
+                   for m in (y, y**2)]  # fmt: skip
+    else:
+        dens = _density(kind, t, h)
+        moments = [sp.integrate(sp.expand(m) * dens.subs(sp.Abs(t), -t), (t, -h, 0))
+                   + sp.integrate(sp.expand(m) * dens.subs(sp.Abs(t), t), (t, 0, h)) for m in (y, y**2)]  # fmt: skip
+    variance = sp.expand(moments[1] - moments[0] ** 2)
+    to_u4 = sum(variance.coeff(h, k) * h**k for k in range(5))  # the terms up to h⁴ (u = h/√3, h/√6, h)
+    half_width = 0.3
+    binding = f"x=2±{half_width}" if kind == "normal" else f"x=2±{kind}({half_width})"
+    u = unc(gradcli, "y = x**3", binding, "--order", "2")
+    assert u["standard"] ** 2 == pytest.approx(float(to_u4.subs(h, sp.Rational(3, 10))), rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    "kind, u, quantile", [("rect", 1 / math.sqrt(3), 0.95), ("tri", 1 / math.sqrt(6), 1 - math.sqrt(0.05))]
+)
+def test_monte_carlo_draws_rect_and_tri_from_their_own_distributions(gradcli, kind, u, quantile):
+    """JCGM 101 6.4.2 and 6.4.5: y = x with x = 0 ± kind(1): u = 1/√3 or 1/√6, and the 95 %
+    interval ±0.95 (rectangular) or ±(1 - √0.05) (triangular), not the normal's ±1.96 u."""
+    n = 400_000
+    mc = unc(gradcli, "y = x", f"x=0±{kind}(1)", "--mc", str(n), "--seed", "11")["monte_carlo"]
+    assert abs(mc["standard"] - u) < 5 * u / math.sqrt(n)
+    assert mc["interval"][0] == pytest.approx(-quantile, abs=0.005) and mc["interval"][1] == pytest.approx(
+        quantile, abs=0.005
+    )

@@ -10,7 +10,8 @@ half_width)), so eval, check, hessian and sweep see the same graph as without `�
   u_c^2 += sum_i sum_j [1/2 f_ij^2 + f_i f_ijj] u_i^2 u_j^2, with the exact derivatives of
   the derivative transform (gradcli.core.transform): one symbolic gradient, the Hessian by one
   float sweep per input, and the f_ijj terms as the Hessian diagonal of the single node
-  g = sum_i f_i u_i^2 df/dx_i.
+  g = sum_i f_i u_i^2 df/dx_i.  The note assumes normal inputs; a rect or tri input's own fourth
+  moment (9/5 u^4, 12/5 u^4 against the normal's 3 u^4) changes its two diagonal terms (KURTOSIS).
 - Monte Carlo, JCGM 101 (gradcli.analysis.monte_carlo), and here the validation of the linear
   result against it (JCGM 101 8.1, tolerance 7.9.2).
 
@@ -39,6 +40,13 @@ from gradcli.build.uncertain import Spec
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.transform import tangent_inputs
 
+# Each distribution's kurtosis κ = E[(x-μ)^4] / u^4.  GUM 5.1.2's note assumes normal inputs (κ = 3).
+# For independent inputs with symmetric distributions (δ = x - μ), the variance of f's Taylor
+# expansion to order u^4 is  sum_i c_i^2 u_i^2  +  sum_i (κ_i - 1)/4 f_ii^2 u_i^4
+#   +  sum_(i<j) f_ij^2 u_i^2 u_j^2  +  sum_i κ_i/3 c_i f_iii u_i^4  +  sum_(i!=j) c_i f_ijj u_i^2 u_j^2
+# (Var(1/2 δᵀHδ), and 2 Cov(cᵀδ, 1/6 sum f_ijk δ_i δ_j δ_k); odd moments vanish).  With κ = 3 it
+# is GUM's formula; rect and tri change only the two diagonal terms.
+KURTOSIS = {"normal": 3.0, "rect": 9 / 5, "tri": 12 / 5}
 SECOND_ORDER_BUDGET = 300_000  # nodes x inputs beyond which eval does not estimate the second order
 WARN_RATIO = 0.10  # warn when second-order terms would change u by more than this
 
@@ -321,7 +329,8 @@ def _g(x: float) -> str:
 
 
 def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool = False) -> float:
-    """sum_i sum_j [1/2 f_ij^2 + f_i f_ijj] u_i^2 u_j^2 over the uncertain inputs (GUM 5.1.2, note).
+    """sum_i sum_j [1/2 f_ij^2 + f_i f_ijj] u_i^2 u_j^2 over the uncertain inputs (GUM 5.1.2, note),
+    its diagonal terms corrected for rect and tri inputs' own fourth moments (see KURTOSIS).
 
     One symbolic gradient, the Hessian by one float sweep per input over it, then one more
     symbolic gradient of g = sum_i (f_i u_i^2) df/dx_i (f_i fixed at the point), whose
@@ -345,18 +354,35 @@ def second_order_variance(graph, specs: dict[str, Spec], allow_nonfinite: bool =
         dg = gradient(graph.nodes + P.nodes, g.node, xs, P)
         everything = graph.nodes + P.nodes
         third = [_row(partials(everything, d, xs))[j] for j, d in enumerate(dg)]
+    kappa = [KURTOSIS[specs[n].distribution] for n in names]
+    own = [_own_third(graph, P, grads[i], xs[i]) if kappa[i] != 3.0 and c[i] != 0 else 0.0 for i in range(len(xs))]
     graph.backward(allow_nonfinite=allow_nonfinite)  # the sweeps above overwrote the graph's grads
     total = 0.0
     for i, name in enumerate(names):
         for j in range(len(names)):
-            total += 0.5 * hess[i][j] ** 2 * u2[i] * u2[j]
+            total += 0.5 * (hess[i][j] * hess[i][j]) * u2[i] * u2[j]
         total += third[i] * u2[i]
+        if kappa[i] != 3.0:  # the diagonal terms with x_i's own fourth moment κ_i u_i^4 (see KURTOSIS)
+            u4 = u2[i] * u2[i]
+            total += ((kappa[i] - 1) / 4 - 0.5) * (hess[i][i] * hess[i][i]) * u4 + (kappa[i] / 3 - 1) * c[i] * own[
+                i
+            ] * u4
         if not math.isfinite(total) and not allow_nonfinite:
             raise MathError(
                 f"the second-order uncertainty term of input '{name}' is not finite at this point "
                 f"(d2{graph.output_name}/d{name}2 = {hess[i][i]:g})"
             )
     return total
+
+
+def _own_third(graph, P, grad, x) -> float:  # noqa: N803 - P: the op table's name for a namespace of ops
+    """f_iii = d^3 f / dx_i^3 at the point: one more symbolic gradient of the node f_i = df/dx_i."""
+    from gradcli.core.transform import gradient, partials
+
+    if grad.op.name == "const":
+        return 0.0
+    (second,) = gradient(graph.nodes + P.nodes, grad, [x], P)
+    return _row(partials(graph.nodes + P.nodes, second, [x]))[0]
 
 
 def _row(partials: list[float | None]) -> list[float]:
