@@ -112,9 +112,9 @@ def _expanded(g: Graph) -> Graph:
     """The graph with composite ops broken into primitives, keeping what the build attached."""
     from gradcli.analysis.expand import expand
 
-    arrays, uncertainties, correlations = g.arrays, g.uncertainties, g.correlations
+    arrays, uncertainties = g.arrays, g.uncertainties
     g = expand(g)
-    g.uncertainties, g.correlations = uncertainties, correlations
+    g.uncertainties = uncertainties
     if arrays is not None:
         from gradcli.build.jacobian import carry
 
@@ -178,12 +178,10 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     if not (g.uncertainties or options.asked()):
         return []
     from gradcli.analysis.uncertainty import UncertaintyOptions, propagate  # GUM and Monte Carlo
-    from gradcli.build.correlated import with_declared
 
     o = options
-    corr = with_declared(g, o.corr)  # --corr's, then the program's corr(a, b) = r
     g.uncertainty = propagate(
-        g, UncertaintyOptions(corr or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
+        g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
     )
     return g.uncertainty.warnings
 
@@ -210,7 +208,7 @@ def check(g: Graph, options: Check, allow_nonfinite: bool = False):
     if options.order == 2:
         from gradcli.analysis.check_order2 import second_order_rows
 
-        report.rows += second_order_rows(g, 0, options.rtol, options.atol, allow_nonfinite)
+        report.rows += second_order_rows(g, 0, options.rtol, options.atol)
         report.ok = all(row.status in ("pass", "kink") for row in report.rows)
     return report
 
