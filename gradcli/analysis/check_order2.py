@@ -2,56 +2,66 @@
 
 The analytic value is the Hessian (gradcli.analysis.hessian).  The numerical one differentiates
 the exact gradient numerically: d2 f / dx_i dx_j = d/dx_j (df/dx_i), by the same Richardson
-differences as first-order check (numdiff.derivative), never f twice with one fixed step.  Rows
-are named `d2:a,b` for the upper triangle with the diagonal and carry the same fields and
-statuses as first-order rows; kinks are recognised the same way (a piecewise op changing
-branch between the sample points).
+differences as first-order check, never f twice with one fixed step.  df/dx_i is a node of the
+gradient program (the backward pass written as equations, gradcli.core.transform), so it is
+probed as first-order check probes the output (gradcli.analysis.probe): only the equations
+downstream of x_j are recomputed; the rounding noise of df/dx_i comes from that program's own
+nodes (at a stationary point df/dx_i is 0, which says nothing of how it rounds: (x + 2y - 7)
+rounds like 7); and its kinks are its piecewise ops (the comparisons in relu's and min's rules).
+
+Rows are named `d2:a,b` for the upper triangle with the diagonal and carry the same fields and
+statuses as first-order rows.
 """
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 from gradcli.analysis.check import Row, Tolerance, verdict
 from gradcli.analysis.hessian import hessian
-from gradcli.analysis.numdiff import derivative
-from gradcli.analysis.probe import branches
+from gradcli.analysis.numdiff import Estimate
+from gradcli.analysis.probe import Probe
 from gradcli.build.graph import Graph
-from gradcli.core.engine import Value
+from gradcli.core.engine import Value, positions, reaching
+from gradcli.core.transform import Builder, gradient, partials
 
 
-def second_order_rows(graph: Graph, point: int, rtol: float = 1e-6, atol: float | None = None) -> list[Row]:
+class _Program(NamedTuple):
+    """The gradient program seen as a graph whose output is one gradient (what a Probe reads)."""
+
+    nodes: list[Value]
+    output: Value
+
+
+def second_order_rows(
+    graph: Graph, point: int, rtol: float = 1e-6, atol: float | None = None, allow_nonfinite: bool = False
+) -> list[Row]:
     """Rows `d2:a,b` (a before b in input order, a == b included) at the graph's current point."""
-    tolerance = Tolerance(rtol, atol)
-    h = hessian(graph)
-    names = list(graph.inputs)
-    switches = [n for n in graph.needed() if n.op.branch is not None]
-
-    def piece(t: float | None = None) -> tuple:
-        return branches(switches)
-
-    rows = []
-    for j, xj in enumerate(graph.inputs.values()):
-        for i in range(j + 1):
-            xi = graph.inputs[names[i]]
-            estimate = _second(graph, xi, xj, piece)
-            name = f"d2:{names[i]},{names[j]}"
-            rows.append(verdict(point, name, xj.data, h.matrix[i][j], estimate, tolerance))
-    graph.forward()
-    graph.backward()
-    return rows
-
-
-def _second(graph: Graph, xi: Value, xj: Value, piece):
-    """d/dxj of the exact d output/d xi, numerically."""
-    saved = xj.data
-
-    def gradient_at(t: float) -> float:
-        xj.data = t
-        graph.forward()
-        graph.backward()
-        return xi.grad
-
-    at_kink = 0 in piece()
+    tolerance = Tolerance(rtol, atol, allow_nonfinite)
+    analytic = hessian(graph, allow_nonfinite).matrix
+    names, inputs = list(graph.inputs), list(graph.inputs.values())
+    builder = Builder()
+    grads = gradient(graph.nodes, graph.output, inputs, builder)
+    nodes = graph.nodes + builder.nodes
+    index = positions(nodes)
+    estimates: dict[tuple[int, int], Estimate] = {}
     try:
-        return derivative(gradient_at, saved, piece=piece, at_kink=at_kink)
+        for i, gi in enumerate(grads):
+            partials(nodes, gi, inputs)  # every node's grad = d gi / d node: the probes' rounding estimate
+            needed = {id(n) for n in reaching(nodes, gi)}
+            for j in range(i, len(inputs)):
+                probe = Probe(_Program(nodes, gi), inputs[j], needed, index, allow_nonfinite)
+                estimates[i, j] = probe.derivative()
     finally:
-        xj.data = saved
+        graph.backward(allow_nonfinite)  # the graph's own grads again
+    # The scale a second derivative of 0 is judged on: the numerical Hessian's largest entry.
+    # (Beale's d2f/dx2 at (1, 1): df/dx is 0 for every x, and only rounds, 3e-13 on a Hessian of 10s.)
+    curvature = max((abs(e.value) for e in estimates.values() if math.isfinite(e.value)), default=0.0)
+    for e in estimates.values():
+        e.size = max(e.size, curvature) if math.isfinite(e.size) else curvature
+    return [
+        verdict(point, f"d2:{names[i]},{names[j]}", inputs[j].data, analytic[i][j], estimates[i, j], tolerance)
+        for j in range(len(inputs))
+        for i in range(j + 1)
+    ]

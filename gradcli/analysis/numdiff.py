@@ -141,9 +141,10 @@ def _start(series: Sequence[_Quotient], power: int) -> _Quotient | None:
         k -= 1
     if k == len(series) - 1:
         return series[-1]
-    a, b = series[k - 1], series[k]
-    same = b.decade == a.decade + 1 and abs(b.value - a.value) <= AT_NOISE * (a.noise + b.noise)
-    return a if same and a.noise <= b.noise else b  # a larger step that agrees to rounding, less noisy
+    # The run's largest step, not its second: Ridders' table removes the h^2, h^4 terms the
+    # run has shown to shrink, and its rounding error, eps |f| / h, is the smallest there
+    # (starting a decade lower cost a factor 4 in median accuracy: 4.3e-14 against 1.0e-14).
+    return series[k - 1]
 
 
 class _Differences:
@@ -162,17 +163,22 @@ class _Differences:
         self.noise = noise or 0.0
         self.variation = 0.0  # the largest |f(t) - f(x)| seen
         self.decades: list[tuple[float, tuple | None, tuple | None]] = []  # (h, f(x-h), f(x+h)) samples
+        self.seen: dict[float, tuple[float, Hashable] | None] = {}  # t -> at(t): the table's first step was scanned
 
     def at(self, t: float) -> tuple[float, Hashable] | None:
         """(f(t), the piece t is on), or None where f is undefined."""
+        if t in self.seen:
+            return self.seen[t]
         try:
             y = self.f(t)
         except (ArithmeticError, ValueError):
-            return None
-        if not math.isfinite(y):
-            return None
-        self.variation = max(self.variation, abs(y - self.fx))
-        return y, (self.piece(t) if self.piece else None)
+            y = math.nan
+        sample = None
+        if math.isfinite(y):
+            self.variation = max(self.variation, abs(y - self.fx))
+            sample = y, (self.piece(t) if self.piece else None)
+        self.seen[t] = sample
+        return sample
 
     def rounding(self, *values: float) -> float:
         """The rounding error of f's values: the given noise near x, and at least 2 eps |f| at

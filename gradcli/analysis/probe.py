@@ -21,7 +21,8 @@ from gradcli.core.transform import tangent_inputs
 
 class Probe:
     """f(t) = the graph's output with `node` set to t and only the nodes downstream of it
-    recomputed (the node's own operands stay as they are)."""
+    recomputed (the node's own operands stay as they are).  `graph` is anything with `nodes`
+    (in creation order) and `output`: a Graph, or the gradient program (check --order 2)."""
 
     def __init__(
         self, graph: Graph, node: Value, needed: set[int], index: dict[int, int], allow_nonfinite: bool = False
