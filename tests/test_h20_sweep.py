@@ -296,3 +296,14 @@ def test_a_bad_bindings_file_is_exit_2_in_sweep_and_plot(gradcli, tmp_path):
     for command in ("sweep", "plot"):
         result = gradcli(command, "y = a*x", "--bindings", bad, "x=0:1:3")
         assert result.exit_code == 2 and "expected a JSON object of bindings" in result.stderr, result.stderr
+
+
+def test_array_columns_of_points_win_over_the_files_array(gradcli, tmp_path):
+    """The file binds x = [9, 9]; the --points columns x[0], x[1] give x at each point."""
+    points = tmp_path / "points.csv"
+    points.write_text("x[0],x[1],a\n1,2,3\n4,5,6\n")
+    path = _json_file(tmp_path, {"x": [9, 9], "a": 1})
+    result = gradcli("sweep", "y = sum(x*x)*a", "--bindings", path, "--points", points)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(float(r["y"]), float(r["dy/dx[1]"])) for r in rows] == [(15.0, 12.0), (246.0, 60.0)]  # (x0²+x1²)a, 2 x1 a

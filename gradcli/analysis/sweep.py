@@ -152,7 +152,8 @@ def file_gives_way(values: dict, plain: Sequence[str], axes: Sequence[Axis], csv
     (x=0:1:11) or a --points column, unless a NAME=VALUE argument binds it too (then
     plan_points refuses it as bound twice, as always)."""
     given = {text.partition("=")[0].strip() for text in plain}
-    points = {a.name for a in axes} | set(csv.header if csv is not None else ())
+    columns = csv.header if csv is not None else ()
+    points = {a.name for a in axes} | {c.partition("[")[0].strip() for c in columns}  # x[0], x[1]: x
     return {name: v for name, v in values.items() if name in given or name not in points}
 
 
