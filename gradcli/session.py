@@ -208,7 +208,7 @@ def check(g: Graph, options: Check, allow_nonfinite: bool = False):
     if options.order == 2:
         from gradcli.analysis.check_order2 import second_order_rows
 
-        report.rows += second_order_rows(g, 0, options.rtol, options.atol)
+        report.rows += second_order_rows(g, 0, options.rtol, options.atol, allow_nonfinite)
         report.ok = all(row.status in ("pass", "kink") for row in report.rows)
     return report
 
