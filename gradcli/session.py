@@ -112,9 +112,9 @@ def _expanded(g: Graph) -> Graph:
     """The graph with composite ops broken into primitives, keeping what the build attached."""
     from gradcli.analysis.expand import expand
 
-    arrays, uncertainties = g.arrays, g.uncertainties
+    arrays, uncertainties, correlations = g.arrays, g.uncertainties, g.correlations
     g = expand(g)
-    g.uncertainties = uncertainties
+    g.uncertainties, g.correlations = uncertainties, correlations
     if arrays is not None:
         from gradcli.build.jacobian import carry
 
@@ -178,10 +178,12 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
     if not (g.uncertainties or options.asked()):
         return []
     from gradcli.analysis.uncertainty import UncertaintyOptions, propagate  # GUM and Monte Carlo
+    from gradcli.build.correlated import with_declared
 
     o = options
+    corr = with_declared(g, o.corr)  # --corr's, then the program's corr(a, b) = r
     g.uncertainty = propagate(
-        g, UncertaintyOptions(list(o.corr) or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
+        g, UncertaintyOptions(corr or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
     )
     return g.uncertainty.warnings
 

@@ -3,6 +3,7 @@
 - item 31: `+/-` inside programs (`T = 2.006 +/- 0.002`) was a syntax error at '/';
 - item 23: a name or a function defined in two `-f` files did not say where the first one was;
 - item 15: a malformed `--of` element (`W[0,]`, `y[`) was 'no such name in the program', without a caret;
+- item 32 (second part): `corr(a, b) = 0.5` in a program silently defined an unused function `corr`;
 """
 
 from __future__ import annotations
@@ -217,3 +218,80 @@ def test_an_index_out_of_range_names_the_shape(gradcli):
     assert result.exit_code == 2 and "index 2 is out of range for axis 0 of 'y' (shape (2, 2))" in result.stderr
     result = gradcli("eval", "x = [1, 2, 3]; y = x*2", "--of", "y[1]", "--format", "json")
     assert json.loads(result.stdout)["value"] == 4.0
+
+
+# -- item 32 (second part): correlations declared in the program --------------------------------
+
+_AB = "a = 1 ± 0.1\nb = 2 ± 0.2\n"
+
+
+def test_a_declared_correlation_is_used_like_corr(eval_json):
+    declared = eval_json(_AB + "corr(a, b) = 0.5\ny = a*b")
+    by_option = eval_json(_AB + "y = a*b", "--corr", "a,b=0.5")
+    # y = a*b: c_a = b = 2, c_b = a = 1; u^2 = (2*0.1)^2 + (1*0.2)^2 + 2*2*1*0.5*0.1*0.2 = 0.12 (GUM 5.2.2)
+    assert declared["uncertainty"]["standard"] == pytest.approx(math.sqrt(0.12), rel=1e-15)
+    assert declared["uncertainty"] == by_option["uncertainty"]
+    assert declared["uncertainty"]["correlations"][0]["names"] == ["a", "b"]
+
+
+def test_declared_correlations_with_three_inputs_and_a_negative_r(eval_json, tmp_path):
+    lib = tmp_path / "lib.grad"
+    lib.write_text("R = 10 ± 0.1\nI = 2 ± 0.02\nphi = 0.5 +/- 0.01\ncorr(R, I) = -0.36\n")
+    main = tmp_path / "main.grad"
+    main.write_text("corr(I, phi) = 0.86\nP = I**2*R*cos(phi)\n")
+    doc = eval_json("-f", str(lib), "-f", str(main))
+    ref = eval_json("-f", str(lib), "-f", str(main), "--corr", "R,I=-0.36", "--corr", "I,phi=0.86")
+    assert doc["uncertainty"] == ref["uncertainty"]
+    r_, i_, phi = 10.0, 2.0, 0.5  # hand: c = (I^2 cos, 2 I R cos, -I^2 R sin)
+    c = {"R": i_**2 * math.cos(phi), "I": 2 * i_ * r_ * math.cos(phi), "phi": -(i_**2) * r_ * math.sin(phi)}
+    u = {"R": 0.1, "I": 0.02, "phi": 0.01}
+    var = sum((c[n] * u[n]) ** 2 for n in c)
+    var += 2 * c["R"] * c["I"] * -0.36 * u["R"] * u["I"] + 2 * c["I"] * c["phi"] * 0.86 * u["I"] * u["phi"]
+    assert doc["uncertainty"]["standard"] == pytest.approx(math.sqrt(var), rel=1e-13)
+
+
+def test_the_same_correlation_with_corr_is_accepted_a_different_one_refused(gradcli, eval_json):
+    doc = eval_json(_AB + "corr(a, b) = 1/2\ny = a*b", "--corr", "b,a=0.5")
+    assert doc["uncertainty"]["standard"] == pytest.approx(math.sqrt(0.12), rel=1e-15)
+    assert len(doc["uncertainty"]["correlations"]) == 1
+    result = gradcli("eval", _AB + "corr(a, b) = 0.5\ny = a*b", "--corr", "a,b=0.3")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:2] == [
+        "error: corr(a, b) = 0.5 here, but --corr a,b=0.3: give one value",
+        "  --> line 3, column 1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message", "caret"),
+    [
+        ("corr(a, b) = 1.5", "a correlation coefficient lies in [-1, 1], got 1.5", "             ^^^"),
+        ("corr(a, b) = -2*0.6", "a correlation coefficient lies in [-1, 1], got -1.2", "             ^^^^^^"),
+        ("corr(a, a) = 0.5", "corr(a, a): an input is fully correlated with itself", "     ^^^^"),
+        ("corr(a, c) = 0.5", "'c' has no uncertainty, so it cannot be correlated", "        ^"),
+        ("corr(a, q) = 0.5", "'q' is not an input with an uncertainty (those are: a, b)", "        ^"),
+        ("corr(a, b) = c", "a correlation must be a constant expression, but 'c' is a name", "             ^"),
+        ("corr(a) = 0.5", "corr(...) names two inputs, got 1", "^^^^^^^"),
+        ("corr(a, 1) = 0.5", "corr(...) takes the names of two inputs", "        ^"),
+    ],
+)
+def test_a_bad_declaration_is_exit_2_with_a_caret(gradcli, declaration, message, caret):
+    result = gradcli("eval", _AB + "c = 3\n" + declaration + "\ny = a*b*c")
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.splitlines()[:4] == [f"error: {message}", "  --> line 4, column " + str(
+        len(caret) - len(caret.lstrip()) + 1), f"   | {declaration}", f"   | {caret}"]  # fmt: skip
+
+
+def test_a_correlation_that_no_quantities_can_have_is_refused(gradcli):
+    program = "a = 1 ± 0.1\nb = 1 ± 0.1\nc = 1 ± 0.1\ncorr(a, b) = 0.9\ncorr(b, c) = 0.9\ncorr(a, c) = -0.9\ny = a+b+c"
+    result = gradcli("eval", program)
+    assert result.exit_code == 2 and "not positive semidefinite" in result.stderr
+
+
+def test_a_command_line_value_replaces_the_input_and_its_correlation(gradcli, eval_json):
+    result = gradcli("eval", _AB + "corr(a, b) = 0.5\ny = a*b", "a=3", "--format", "json")
+    assert result.exit_code == 0
+    assert "corr(a, b) is not used: a=3 on the command line has no uncertainty" in result.stderr
+    assert json.loads(result.stdout)["uncertainty"]["standard"] == pytest.approx(3 * 0.2, rel=1e-15)
+    doc = eval_json(_AB + "corr(a, b) = 0.5\ny = a*b", "a=3±0.1")  # u^2 = 0.2^2 + 0.6^2 + 2*2*3*0.5*0.1*0.2
+    assert doc["uncertainty"]["standard"] == pytest.approx(math.sqrt(0.52), rel=1e-15)

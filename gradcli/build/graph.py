@@ -39,6 +39,7 @@ class Graph:
     calls: dict = field(default_factory=dict, repr=False)  # "f#1" -> (call text, line): user function calls
     # What extensions attach (gradcli.build.extension): `x=1.0±0.1` -> name -> uncertain.Spec; empty: none
     uncertainties: dict = field(default_factory=dict)
+    correlations: dict = field(default_factory=dict)  # the program's `corr(a, b) = r`: (a, b) -> (r, Correlation)
     uncertainty: object = None  # eval's uncertainty result, for the writers (set by the session)
     arrays: object = None  # gradcli.build.jacobian.Info (shapes, array names, an array output) when arrays are used
     _order: list[Value] | None = field(default=None, repr=False)  # the nodes output depends on

@@ -46,6 +46,8 @@ class UncertainInputs(Extension):
     """Inputs with an uncertainty: `x=1.0±0.1`, `L = 1.0 ± 0.1` (gradcli.build.uncertain)."""
 
     def applies(self, program, bindings: dict) -> bool:
+        if program.correlations:  # corr(a, b) = r: checked against the uncertainties (gradcli.build.uncertain)
+            return True
         return any(s.uncertainty for s in program.stmts) or any(hasattr(v, "spec") for v in bindings.values())
 
     def binding(self, text: str, raw: str, allow_nonfinite: bool, value_of):

@@ -3,8 +3,9 @@ program, `±rect(a)` and `±tri(a)` for rectangular and triangular distributions
 
 An uncertain input is an ordinary input (its value is the value); the graph carries the
 uncertainties on the side (`Graph.uncertainties`: name -> Spec(u, distribution, half_width)),
-so every command sees the same graph as without `±`.  What is done with them (propagation,
-Monte Carlo) is gradcli.analysis.uncertainty's job.
+so every command sees the same graph as without `±`.  The program's `corr(a, b) = r` are
+checked here too (`Graph.correlations`).  What is done with them (propagation, Monte Carlo)
+is gradcli.analysis.uncertainty's job.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def attach(graph, b, constant: dict) -> None:
                 graph.uncertainties[name] = value.spec
         elif name in constant and constant[name].uncertainty is not None:
             graph.uncertainties[name] = program_uncertainty(b, constant[name])
+    for c in b.program.correlations:  # corr(a, b) = r, once the uncertainties are known
+        declared(graph, b, c)
 
 
 def program_uncertainty(b, stmt) -> Spec:
@@ -140,3 +143,57 @@ def program_uncertainty(b, stmt) -> Spec:
 
 def _at(program, message: str, start: int, end: int) -> UsageError:
     return located(UsageError, program, message, start, end)
+
+
+# -- the program's `corr(a, b) = r` (gradcli.lang.correlations; used by gradcli.build.correlated) ------
+
+
+def declared(graph, b, c) -> None:
+    """Check `corr(a, b) = r` against the graph and record it in graph.correlations."""
+    program = b.program
+    (a, other), (span_a, span_b) = c.names, c.spans
+    if a == other:
+        raise located(UsageError, program, f"corr({a}, {a}): an input is fully correlated with itself",
+                      span_a[0], span_b[1], "name two different inputs")  # fmt: skip
+    replaced = [n for n in c.names if n not in graph.uncertainties and n in b.bindings]
+    if replaced:  # `a=1.5` on the command line replaces the program's whole `a = 1 ± 0.1`, and so its corr
+        graph.warnings.append(f"corr({a}, {other}) is not used: {replaced[0]}={b.bindings[replaced[0]]:g} on the "
+                              "command line has no uncertainty")  # fmt: skip
+        return
+    for name, (start, end) in zip(c.names, c.spans):
+        if name in graph.uncertainties:
+            continue
+        if name in graph.inputs:
+            msg = f"'{name}' has no uncertainty, so it cannot be correlated"
+            hint = f"give it one: {name} = VALUE ± U in the program, or {name}=VALUE±U on the command line"
+        else:
+            known = ", ".join(graph.uncertainties) or "none"
+            msg, hint = f"'{name}' is not an input with an uncertainty (those are: {known})", None
+        raise located(UsageError, program, msg, start, end, hint)
+    pair = tuple(sorted(c.names))
+    if pair in graph.correlations:
+        first = program.where(graph.correlations[pair][1].start)
+        raise located(UsageError, program, f"corr({a}, {other}) is declared twice (first on {first})",
+                      c.start, c.end, "keep one")  # fmt: skip
+    graph.correlations[pair] = (_coefficient(b, c), c)
+
+
+def _coefficient(b, c) -> float:
+    """r, the declaration's constant expression, in [-1, 1]."""
+    program = b.program
+    value_start = c.value_start
+    for kind, name, nargs, s, e in program.code[c.lo : c.hi]:
+        if kind == CALL:
+            check_call(program, name, nargs, s, e, b.extensions)
+    try:
+        value = b.scope({}, nodes=[], allow_nonfinite=False).evaluate(Stmt(None, None, c.lo, c.hi, c.start, c.end))
+    except MathError as exc:
+        raise located(UsageError, program, f"the correlation of {', '.join(c.names)}: {exc.message}",
+                      value_start, c.end) from None  # fmt: skip
+    r = getattr(value, "data", None)
+    if not isinstance(r, float):
+        raise located(UsageError, program, "a correlation coefficient is one number", value_start, c.end)
+    if not (math.isfinite(r) and -1.0 <= r <= 1.0):
+        raise located(UsageError, program, f"a correlation coefficient lies in [-1, 1], got {r:g}",
+                      value_start, c.end)  # fmt: skip
+    return r

@@ -68,13 +68,17 @@ def join(programs: list[Program], paths: tuple[str, ...] = ()) -> Program:
     inputs): their sources end to end (a newline between), offsets and equations shifted.
     `paths`, the files they were read from, let messages name a file (Program.where).
     A function defined twice is an error at its second definition."""
-    sources, code, stmts, functions, offset, starts = [], [], [], {}, 0, []
+    sources, code, stmts, functions, offset, starts, correlations = [], [], [], {}, 0, [], []
     for i, p in enumerate(programs):
         starts.append(offset)
         text = p.source if p.source.endswith("\n") or i == len(programs) - 1 else p.source + "\n"
         base = len(code)
         code.extend(e._replace(start=e.start + offset, end=e.end + offset) for e in p.code)
         stmts.extend(_moved_stmt(st, base, offset) for st in p.stmts)
+        if p.correlations:  # corr(a, b) = r (gradcli.lang.correlations)
+            from gradcli.lang.correlations import moved
+
+            correlations.extend(moved(c, base, offset) for c in p.correlations)
         for d in p.functions.values():
             if d.name in functions:
                 joined = Program("".join(sources) + text, [], [], origins=tuple(zip(paths, starts)))
@@ -84,7 +88,8 @@ def join(programs: list[Program], paths: tuple[str, ...] = ()) -> Program:
             functions[d.name] = _moved_definition(d, base, offset)
         sources.append(text)
         offset += len(text)
-    return Program("".join(sources), stmts, code, functions=functions, origins=tuple(zip(paths, starts)))
+    origins = tuple(zip(paths, starts))
+    return Program("".join(sources), stmts, code, functions=functions, correlations=correlations, origins=origins)
 
 
 def _moved_stmt(st, base: int, offset: int):

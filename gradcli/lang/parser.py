@@ -48,7 +48,7 @@ TYPE, TEXT, START, END = range(4)
 _eq = tuple.__new__  # Eq(...) without NamedTuple's Python-level __new__: the parser's hot path
 
 
-def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None = None) -> dict:
+def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None = None, correlations=None) -> dict:
     emit = code.append
 
     def number(c):
@@ -92,7 +92,7 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
     return {
         "number": number,
         "var": var,
-        **_call_callbacks(source, code, stmts_mark, functions),
+        **_call_callbacks(source, code, stmts_mark, functions, correlations),
         "paren": widen,
         "pos": widen,
         "neg": neg,
@@ -108,12 +108,13 @@ def _callbacks(source: str, code: list, stmts_mark: list, functions: dict | None
         "augassign": lambda c: statement(c[0][TEXT], BINARY[c[1][TEXT][:-1]], c[0][START], c[2][1]),
         "bare": lambda c: statement(None, None, c[0][0], c[0][1]),
         "uncertain": lambda c: _uncertain(source, code, statement(c[0][TEXT], None, c[0][START], c[3][1]), c[3]),
-        "start": lambda c: [s for s in c if s is not None] if functions else c,  # a definition is None
+        "start": lambda c: [s for s in c if s is not None] if functions or correlations else c,  # a definition: None
     }
 
 
-def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict | None) -> dict:
-    """Calls `f(a, b)`, derivative calls `f'(x)` and definitions `f(x, y) = body`."""
+def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict | None, correlations) -> dict:
+    """Calls `f(a, b)`, derivative calls `f'(x)`, definitions `f(x, y) = body` and the
+    declarations of the same shape `corr(a, b) = r` (gradcli.lang.correlations)."""
     emit = code.append
 
     def call(c):
@@ -132,9 +133,14 @@ def _call_callbacks(source: str, code: list, stmts_mark: list, functions: dict |
         return (name[START], rpar[END])
 
     def define(c):  # f(x, y) = body: recorded in `functions`, not a statement (gradcli.build.functions)
-        from gradcli.lang.definitions import define  # only programs that define functions
+        if c[0][TEXT] == "corr":  # corr(a, b) = 0.5: a correlation of two inputs, not a function
+            from gradcli.lang.correlations import declare
 
-        define(source, code, functions, stmts_mark[0], c)
+            declare(source, code, correlations, stmts_mark[0], c)
+        else:
+            from gradcli.lang.definitions import define  # only programs that define functions
+
+            define(source, code, functions, stmts_mark[0], c)
         stmts_mark[0] = len(code)
 
     return {"call": call, "dcall": dcall, "define": define}
@@ -337,7 +343,8 @@ def parse(source: str) -> Program:
     tokens = tokenize(source)
     code: list[tuple] = []
     functions: dict = {}  # name -> gradcli.lang.definitions.Definition
-    actions, rules = ACTIONS, _rules(_callbacks(source, code, [0], functions))
+    correlations: list = []  # gradcli.lang.correlations.Correlation
+    actions, rules = ACTIONS, _rules(_callbacks(source, code, [0], functions, correlations))
     # The stack: `state` on top, `states` below it.  A unit rule (`?sum: product`) changes
     # only the top state, to a goto of the state below, and chains of them (an operand
     # climbing atom -> power -> ... -> expr) depend on the state below, the top state and
@@ -377,7 +384,7 @@ def parse(source: str) -> Program:
             states.append(state)
             state = actions[state][origin]
             if kind == "$END" and state == END_STATE:
-                return Program(source, values[-1], code, functions=functions)
+                return Program(source, values[-1], code, functions=functions, correlations=correlations)
     raise AssertionError("unreachable: $END always ends the parse")  # pragma: no cover
 
 

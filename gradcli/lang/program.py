@@ -77,6 +77,7 @@ class Program:
     stmts: list[Stmt]
     code: list[tuple] = field(default_factory=list)
     functions: dict = field(default_factory=dict)  # name -> gradcli.lang.definitions.Definition, in order
+    correlations: list = field(default_factory=list)  # `corr(a, b) = r`: gradcli.lang.correlations.Correlation
     array_calls: bool = False  # pass 1 saw sum(x), max(x), ... (gradcli.build.arrays)
     templates: dict = field(default_factory=dict, repr=False)  # built-in f'(x) templates, built once (build.functions)
     # Several files joined (`-f lib.grad -f main.grad`, lang.definitions.join): (path, offset where
