@@ -29,7 +29,7 @@ from gradcli.lang.numbers import (
     underflows,
 )
 
-MAX_POINTS = 2**53  # a grid larger than this is surely a typo (and row numbers stay exact)
+MAX_POINTS = 2**53  # the index k of a range's point is exact in a double only up to 2^53 (see Grid)
 
 # -- swept bindings: x=START:STOP:N and x=v1,v2,... ---------------------------------------
 
@@ -109,11 +109,13 @@ def _number(text: str, name: str, part: str, what: str, allow_nonfinite: bool) -
 
 
 def _count(text: str, part: str) -> int:
+    """N: a whole number >= 2, in digits or as --mc takes it (1e9; a sweep streams, so only
+    the grid's 2^53 bounds it)."""
     n = read_count(part)  # as --mc reads its count (lang.numbers): 11, 1e6, 1.5e3
     if n is None:
         raise BindingError(
             f"bad sweep {text!r}: N, the number of points, must be a whole number >= 2, got {part!r}",
-            hint="x=START:STOP:N gives N evenly spaced points, both ends included, e.g. x=0:1:11",
+            hint="x=START:STOP:N gives N evenly spaced points, both ends included, e.g. x=0:1:11 or x=0:1:1e6",
         )
     if n < 2:
         raise BindingError(
@@ -134,7 +136,10 @@ class Grid:
         self.names = [a.name for a in axes]
         self.total = math.prod(a.size for a in axes)
         if self.total > MAX_POINTS:
-            raise UsageError(f"the sweep has {self.total:.3g} points, more than gradcli will run (2^53)")
+            raise UsageError(
+                f"the sweep has {self.total:.3g} points, more than gradcli will run (2^53): a range's k-th "
+                "point is START + k (STOP - START) / (N - 1), and k is exact in a double only up to 2^53"
+            )
 
     def chunks(self, size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
         for lo in range(0, self.total, size):
