@@ -4,17 +4,21 @@ gradcli/core/ops.py's rules; do not edit (a test fails when it is stale)."""
 
 def make(F):
     """name -> the rule on floats, rule(g, out, *xs), calling F's functions."""
+    _abs = F.abs
     _cos = F.cos
     _cosh = F.cosh
     _exp = F.exp
     _hypot = F.hypot
     _log = F.log
     _pow = F.pow
+    _round = F.round
+    _sech = F.sech
     _sigmoid = F.sigmoid
     _sign = F.sign
     _sin = F.sin
     _sinh = F.sinh
     _sqrt = F.sqrt
+    _tanh = F.tanh
 
     def add(g, out, x, y):
         return (g, g,)
@@ -62,13 +66,14 @@ def make(F):
         return ((g * ((1.0) + (out * out))),)
 
     def asin(g, out, x):
-        return ((g / (_sqrt((((1.0) - x) * ((1.0) + x))))),)
+        return ((g / (_sqrt((((1.0) - (x * x)) if ((_abs(x)) < (0.5)) else (((1.0) - x) * ((1.0) + x)))))),)
 
     def acos(g, out, x):
-        return (((-g) / (_sqrt((((1.0) - x) * ((1.0) + x))))),)
+        return (((-g) / (_sqrt((((1.0) - (x * x)) if ((_abs(x)) < (0.5)) else (((1.0) - x) * ((1.0) + x)))))),)
 
     def atan(g, out, x):
-        return ((g / ((1.0) + (x * x))),)
+        t0 = _hypot((1.0), x)
+        return (((g / t0) / t0),)
 
     def sinh(g, out, x):
         return ((g * (_cosh(x))),)
@@ -76,11 +81,14 @@ def make(F):
     def cosh(g, out, x):
         return ((g * (_sinh(x))),)
 
+    def sech(g, out, x):
+        return ((((-g) * out) * (_tanh(x))),)
+
     def tanh(g, out, x):
-        return ((g / ((_cosh(x)) ** (2))),)
+        return ((g * ((_sech(x)) ** (2))),)
 
     def sigmoid(g, out, x):
-        return (((g * out) * (_sigmoid((-x)))),)
+        return (((g * (0.25)) * ((_sech(((0.5) * x))) ** (2))),)
 
     def relu(g, out, x):
         return ((g if (x > (0.0)) else (0.0)),)
@@ -97,10 +105,14 @@ def make(F):
         return ((g * t3), (g * ((1.0) - t3)),)
 
     def erf(g, out, x):
-        return (((g * (1.1283791670955126)) * (_exp((-(x * x))))),)
+        t3 = x if ((_abs(x)) < (27.0)) else (27.0)
+        t6 = (_round((t3 * (1048576.0)))) / (1048576.0)
+        return (((g * (1.1283791670955126)) * ((_exp((-(t6 * t6)))) * (_exp((-((t3 - t6) * (t3 + t6))))))),)
 
     def erfc(g, out, x):
-        return ((((-g) * (1.1283791670955126)) * (_exp((-(x * x))))),)
+        t4 = x if ((_abs(x)) < (27.0)) else (27.0)
+        t7 = (_round((t4 * (1048576.0)))) / (1048576.0)
+        return ((((-g) * (1.1283791670955126)) * ((_exp((-(t7 * t7)))) * (_exp((-((t4 - t7) * (t4 + t7))))))),)
 
     def log10(g, out, x):
         return ((g / (x * (2.302585092994046))),)
@@ -158,4 +170,4 @@ def make(F):
     def where(g, out, x, y, z):
         return ((0.0), (g if x else (0.0)), ((0.0) if x else g),)
 
-    return {"add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "id": id, "pow": pow, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "softplus": softplus, "min": min, "max": max, "erf": erf, "erfc": erfc, "log10": log10, "log2": log2, "log1p": log1p, "expm1": expm1, "atan2": atan2, "hypot": hypot, "cbrt": cbrt, "floor": floor, "ceil": ceil, "round": round, "sign": sign, "lt": lt, "le": le, "gt": gt, "ge": ge, "eq": eq, "ne": ne, "where": where}
+    return {"add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "id": id, "pow": pow, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "sech": sech, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "softplus": softplus, "min": min, "max": max, "erf": erf, "erfc": erfc, "log10": log10, "log2": log2, "log1p": log1p, "expm1": expm1, "atan2": atan2, "hypot": hypot, "cbrt": cbrt, "floor": floor, "ceil": ceil, "round": round, "sign": sign, "lt": lt, "le": le, "gt": gt, "ge": ge, "eq": eq, "ne": ne, "where": where}

@@ -18,6 +18,12 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def sech(x: float) -> float:
+    # 1/cosh(x), and past cosh's overflow (|x| >= 710) 2e^-|x| (e^-2|x| is then far below an ulp of 1).
+    a = abs(x)
+    return 1.0 / math.cosh(a) if a < 710.0 else 2.0 * math.exp(-a)
+
+
 def sign(x: float) -> float:
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (x if x != x else 0.0))
 

@@ -39,9 +39,18 @@ from gradcli.core.floatmath import ieee_pow as _ieee_pow
 from gradcli.core.floatmath import overflow_or_nan as _overflow_or_nan
 from gradcli.core.floatmath import pow_failure as _pow_failure
 from gradcli.core.floatmath import rounded as _round
+from gradcli.core.floatmath import sech as _sech
 from gradcli.core.floatmath import sigmoid as _sigmoid
 from gradcli.core.floatmath import sign as _sign
 from gradcli.core.floatmath import softplus as _softplus
+from gradcli.core.vjp_rules import gauss as _gauss
+from gradcli.core.vjp_rules import one_minus_square as _one_minus_square
+from gradcli.core.vjp_rules import vjp_atan as _vjp_atan
+from gradcli.core.vjp_rules import vjp_atan2 as _vjp_atan2
+from gradcli.core.vjp_rules import vjp_hypot as _vjp_hypot
+from gradcli.core.vjp_rules import vjp_max as _vjp_max
+from gradcli.core.vjp_rules import vjp_min as _vjp_min
+from gradcli.core.vjp_rules import vjp_pow as _vjp_pow
 
 inf = math.inf
 nan = math.nan
@@ -95,39 +104,6 @@ def _where(c, a, b):
     return a if c else b
 
 
-# -- derivative rules that need more than one line ----------------------------------------
-
-
-def _vjp_pow(g, out, x, y, P):
-    # d/dx x^y = y x^(y-1) (0 at x = y = 0, as PyTorch);  d/dy x^y = x^y log x, 0 at x = 0 when
-    # y >= 0 (PyTorch), NaN for x < 0 where x^y exists only at integer y.
-    # The masks apply at x = 0 only, so that away from it the rules stay differentiable
-    # (a mask on y = 0 alone would zero d2/dxdy at y = 0).
-    dx = g * y * P.pow(x, y - 1.0)
-    dy = g * out * P.log(x)
-    at_zero = P.eq(x, 0.0)
-    return P.where(at_zero, P.where(P.eq(y, 0.0), 0.0, dx), dx), P.where(at_zero, P.where(P.ge(y, 0.0), 0.0, dy), dy)
-
-
-def _vjp_minmax(pick):
-    # d max(x, y) = (1, 0) where x wins, (0, 1) where y wins, (1/2, 1/2) at a tie (PyTorch).
-    def vjp(g, out, x, y, P):
-        w = P.where(P.eq(x, y), 0.5, P.where(pick(P, x, y), 1.0, 0.0))
-        return g * w, g * (1.0 - w)
-
-    return vjp
-
-
-def _vjp_atan2(g, out, y, x, P):
-    r = P.hypot(y, x)  # d atan2(y, x) = (x, -y) / (x^2 + y^2), scaled by r to avoid overflow
-    return g * (x / r) / r, -g * (y / r) / r
-
-
-def _vjp_hypot(g, out, x, y, P):
-    zero = P.eq(out, 0.0)  # at the origin: 0 (PyTorch masks it)
-    return P.where(zero, 0.0, g * x / out), P.where(zero, 0.0, g * y / out)
-
-
 # -- composite ops, broken down (the seed: "implement tanh as an operation, or really
 # break it down") -- each rule may use other composites; expansion repeats until only
 # primitives remain.
@@ -157,6 +133,10 @@ def _x_cosh(P, x):
     return P.mul(P.c(0.5), P.add(P.exp(x), P.exp(P.neg(x))))  # (e^x + e^-x) / 2
 
 
+def _x_sech(P, x):
+    return P.div(P.c(2.0), P.add(P.exp(x), P.exp(P.neg(x))))  # 2 / (e^x + e^-x)
+
+
 def _x_tanh(P, x):
     e2x = P.exp(P.mul(P.c(2.0), x))  # (e^2x - 1) / (e^2x + 1), as in micrograd's lecture
     return P.div(P.sub(e2x, P.c(1.0)), P.add(e2x, P.c(1.0)))
@@ -184,14 +164,6 @@ def _x_expm1(P, x):
 
 def _x_hypot(P, x, y):
     return P.sqrt(P.add(P.mul(x, x), P.mul(y, y)))
-
-
-def _gt(P, x, y):
-    return P.gt(x, y)
-
-
-def _lt(P, x, y):
-    return P.lt(x, y)
 
 
 def _compare(fn):
@@ -288,31 +260,36 @@ OPS: tuple[Op, ...] = (
     Op("sin",      1, math.sin,         lambda g, out, x, P: (g * P.cos(x),)),
     Op("cos",      1, math.cos,         lambda g, out, x, P: (-g * P.sin(x),)),
     Op("tan",      1, math.tan,         lambda g, out, x, P: (g * (1.0 + out * out),), expand=_x_tan),
-    Op("asin",     1, math.asin,        lambda g, out, x, P: (g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1",
+    Op("asin",     1, math.asin,        lambda g, out, x, P: (g / P.sqrt(_one_minus_square(P, x)),), domain="-1 <= x <= 1",
        array=lambda np, x: np.arcsin(x)),
-    Op("acos",     1, math.acos,        lambda g, out, x, P: (-g / P.sqrt((1.0 - x) * (1.0 + x)),), domain="-1 <= x <= 1",
+    Op("acos",     1, math.acos,        lambda g, out, x, P: (-g / P.sqrt(_one_minus_square(P, x)),), domain="-1 <= x <= 1",
        array=lambda np, x: np.arccos(x)),
-    Op("atan",     1, math.atan,        lambda g, out, x, P: (g / (1.0 + x * x),),
+    Op("atan",     1, math.atan,        _vjp_atan,
        array=lambda np, x: np.arctan(x)),
     Op("sinh",     1, math.sinh,        lambda g, out, x, P: (g * P.cosh(x),), expand=_x_sinh, ieee=_ieee_odd),
     Op("cosh",     1, math.cosh,        lambda g, out, x, P: (g * P.sinh(x),), expand=_x_cosh),
-    # tanh' = 1/cosh^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19).
-    Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g / P.cosh(x) ** 2,), expand=_x_tanh),
-    # sigmoid' = s(x) s(-x), not s (1 - s), which is 0 once s rounds to 1 (x >= 37).
-    Op("sigmoid",  1, _sigmoid,         lambda g, out, x, P: (g * out * P.sigmoid(-x),), expand=_x_sigmoid,
-       array=lambda np, x: np.exp(-np.logaddexp(0.0, -x))),
+    # sech = 1/cosh without cosh's overflow: sech(400) = 3.8e-174, though cosh(400)^2 overflows.
+    Op("sech",     1, _sech,            lambda g, out, x, P: (-g * out * P.tanh(x),), expand=_x_sech,
+       array=lambda np, x: _np_sech(np, x)),
+    # tanh' = sech^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19), nor 1/cosh^2,
+    # whose square overflows past x = 355.
+    Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g * P.sech(x) ** 2,), expand=_x_tanh),
+    # sigmoid' = sech(x/2)^2 / 4, not s (1 - s), which is 0 once s rounds to 1 (x >= 37), nor
+    # s(x) s(-x), whose own derivative cancels near 0 (s''(1e-10) lost 8 digits).
+    Op("sigmoid",  1, _sigmoid,         lambda g, out, x, P: (g * 0.25 * P.sech(0.5 * x) ** 2,), expand=_x_sigmoid,
+       array=lambda np, x: _np_sigmoid(np, x)),
     Op("relu",     1, lambda x: x if x > 0.0 else 0.0,
                                         lambda g, out, x, P: (P.where(P.gt(x, 0.0), g, 0.0),), branch=_sign, exact=True,
        array=lambda np, x: np.maximum(x, 0.0)),
     Op("softplus", 1, _softplus,        lambda g, out, x, P: (g * P.sigmoid(x),), expand=_x_softplus,
        array=lambda np, x: np.logaddexp(0.0, x)),
-    Op("min",      2, lambda x, y: x if x <= y else y, _vjp_minmax(_lt), branch=_SIGN_BRANCH, exact=True,
+    Op("min",      2, lambda x, y: x if x <= y else y, _vjp_min, branch=_SIGN_BRANCH, exact=True,
        array=lambda np, x, y: np.minimum(x, y)),
-    Op("max",      2, lambda x, y: x if x >= y else y, _vjp_minmax(_gt), branch=_SIGN_BRANCH, exact=True,
+    Op("max",      2, lambda x, y: x if x >= y else y, _vjp_max, branch=_SIGN_BRANCH, exact=True,
        array=lambda np, x, y: np.maximum(x, y)),
-    Op("erf",      1, math.erf,         lambda g, out, x, P: (g * TWO_OVER_SQRT_PI * P.exp(-(x * x)),),
+    Op("erf",      1, math.erf,         lambda g, out, x, P: (g * TWO_OVER_SQRT_PI * _gauss(P, x),),
        array=lambda np, x: _np_erf(np, x, math.erf)),
-    Op("erfc",     1, math.erfc,        lambda g, out, x, P: (-g * TWO_OVER_SQRT_PI * P.exp(-(x * x)),),
+    Op("erfc",     1, math.erfc,        lambda g, out, x, P: (-g * TWO_OVER_SQRT_PI * _gauss(P, x),),
        array=lambda np, x: _np_erf(np, x, math.erfc)),
     Op("log10",    1, math.log10,       lambda g, out, x, P: (g / (x * LN10),), domain="x > 0", ieee=_ieee_log,
        expand=_x_log_base(10.0)),
@@ -348,6 +325,16 @@ OPS: tuple[Op, ...] = (
     Op("where",    3, _where,           lambda g, out, c, a, b, P: (0.0, P.where(c, g, 0.0), P.where(c, 0.0, g)),
        exact=True, array=lambda np, c, a, b: np.where(c != 0.0, a, b), simplify=_s_where),
 )  # fmt: skip
+
+
+def _np_sigmoid(np, x):
+    z = np.exp(-np.abs(x))  # as floatmath.sigmoid: e^-|x| never overflows (exp(-logaddexp) lost |x| ulps)
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _np_sech(np, x):
+    a = np.abs(x)  # as floatmath.sech; cosh's argument held below its overflow in the branch not taken
+    return np.where(a < 710.0, 1.0 / np.cosh(np.minimum(a, 710.0)), 2.0 * np.exp(-a))
 
 
 def _np_erf(np, x, fn):
