@@ -206,3 +206,87 @@ def test_a_decimal_comma_gets_a_hint(gradcli, tmp_path):
     path.write_text("a;b\n1;2,5\n")
     result = gradcli("sweep", "L = a*b + a", "--points", path)
     assert "write 2.5" in result.stderr
+
+
+# -- item 21: an array sweep's CSV reads back: one column per element, labelled as in eval ---------
+
+
+def _round_trip(gradcli, tmp_path, program, *swept):
+    """sweep -> CSV -> --points -> CSV: returns (first CSV, the rows read back)."""
+    first = gradcli("sweep", program, *swept, "--format", "csv")
+    assert first.exit_code == 0, first.stderr
+    path = tmp_path / "a.csv"
+    path.write_text(first.stdout)
+    again = gradcli("sweep", program, "--points", path, "--format", "csv")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout  # the same CSV, byte for byte
+    return first.stdout, list(csv.DictReader(io.StringIO(first.stdout)))
+
+
+def test_a_scalar_sweeps_csv_reads_back(gradcli, tmp_path):
+    _, rows = _round_trip(gradcli, tmp_path, "y = x*w + sin(x)", "x=0:1:3", "w=-1,2")
+    assert [(r["x"], r["w"]) for r in rows] == [(x, w) for x in ("0.0", "0.5", "1.0") for w in ("-1.0", "2.0")]
+
+
+def test_a_vector_input_sweeps_csv_reads_back(gradcli, tmp_path):
+    import numpy as np
+
+    text, rows = _round_trip(gradcli, tmp_path, "y = sum(x*x)*w", "x=[1,2.5]", "w=0:1:3")
+    assert text.splitlines()[0] == "x[0],x[1],w,y,dy/dx[0],dy/dx[1],dy/dw,status"
+    x = np.array([1.0, 2.5])
+    for r, w in zip(rows, (0.0, 0.5, 1.0)):  # numpy: y = w |x|^2, dy/dx = 2 w x, dy/dw = |x|^2
+        assert float(r["y"]) == w * (x @ x)
+        assert [float(r["dy/dx[0]"]), float(r["dy/dx[1]"])] == (2 * w * x).tolist()
+        assert float(r["dy/dw"]) == x @ x
+
+
+def test_a_matrix_input_sweeps_csv_reads_back(gradcli, tmp_path):
+    import numpy as np
+
+    text, rows = _round_trip(gradcli, tmp_path, "W = [[1,2],[3,4]]; y = sum(W*W)*w", "w=-1,3")
+    header = text.splitlines()[0]
+    assert (
+        header
+        == '"W[0,0]","W[0,1]","W[1,0]","W[1,1]",w,y,"dy/dW[0,0]","dy/dW[0,1]","dy/dW[1,0]","dy/dW[1,1]",dy/dw,status'
+    )
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for r, w in zip(rows, (-1.0, 3.0)):
+        assert float(r["y"]) == w * (W * W).sum()
+        assert float(r["dy/dW[1,0]"]) == 2 * w * W[1, 0]
+
+
+def test_per_element_columns_take_other_values(gradcli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("x[0]\tx[1]\tw\n3\t-4\t2\n0.5\t0\t1\n")  # tab-separated, hand-written
+    result = gradcli("sweep", "y = norm(x)*w", "--points", path, "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["point"] == {"x[0]": 3.0, "x[1]": -4.0, "w": 2.0}
+    assert first["value"] == 10.0  # 2 * |(3, -4)|
+    assert first["gradients"] == {"x[0]": 2 * 3 / 5, "x[1]": 2 * -4 / 5, "w": 5.0}
+    assert second["value"] == 0.5 and second["gradients"]["x[0]"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("program", "header", "message"),
+    [
+        ("y = sum(x)", "x[0],x[2]", "x[1] is missing"),
+        ("W = [[1,2],[3,4]]; y = sum(W)", '"W[0,0]","W[1,1]"', "W[0,1] and W[1,0] are missing"),
+        ("x = [1,2]; y = sum(x)", "x[0],x[1],x[2]", "x[2] is not an element of x"),
+        ("y = sum(x)", "x[0],x[0,1]", "x[0] and x[0,1]"),
+    ],
+)
+def test_missing_or_stray_elements_are_named(gradcli, tmp_path, program, header, message):
+    path = tmp_path / "p.csv"
+    cells = len(next(csv.reader([header])))  # a 1 in every column
+    path.write_text(header + "\n" + ",".join(["1"] * cells) + "\n")
+    result = gradcli("sweep", program, "--points", path)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr, result.stderr
+
+
+def test_an_array_given_both_ways_is_refused(gradcli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("x[0],x[1]\n1,2\n")
+    result = gradcli("sweep", "y = sum(x)", "x=[1,2]", "--points", path)
+    assert result.exit_code == 2 and "'x' is both" in result.stderr

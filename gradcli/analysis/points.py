@@ -17,6 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
+from gradcli.analysis.point_columns import normal_label
 from gradcli.build.bindings import parse_binding
 from gradcli.core.brackets import split_top_level
 from gradcli.core.errors import BindingError, UsageError
@@ -197,7 +198,7 @@ class CsvPoints:
         row = next((r for r in self._rows() if r), None)
         if row is None:
             raise UsageError(f"{self.where} is empty: expected a header of input names, then one point a row")
-        header = [cell.strip() for cell in _join_brackets(row, self.delimiter)]
+        header = [normal_label(cell.strip()) for cell in _join_brackets(row, self.delimiter)]  # W[0, 1]: W[0,1]
         for i, name in enumerate(header):
             if not name:
                 raise UsageError(f"{self.where}, line {self.reader.line_num}: column {i + 1} of the header has no name")

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
+from gradcli.analysis.point_columns import base_name, column_bindings
 from gradcli.analysis.points import Axis, CsvPoints, Grid
 from gradcli.build.bindings import bound_twice
 from gradcli.build.graph import Graph
@@ -169,10 +170,7 @@ def plan_points(program: Program, plain: dict, axes: list[Axis], csv: CsvPoints 
     computed = {s.target for s in program.stmts if s.target and not is_constant(program, s)}
     if csv is not None:
         candidates = [c for c in csv.header if c != "status" and not _GRADIENT_COLUMN.match(c)]
-        for name in candidates:
-            if name in plain:
-                raise UsageError(f"'{name}' is both a column of {csv.where} and bound on the command line")
-        bindings.update({c: 1.0 for c in candidates if c not in computed and c not in bindings})
+        bindings.update(column_bindings(program, candidates, computed, plain, csv.where))  # x[0], x[1]: x
     return Points(bindings, axes, csv, computed)
 
 
@@ -217,9 +215,9 @@ def _point_columns(points: CsvPoints, graph: Graph, computed: set[str]) -> list[
     status) are skipped, so a sweep's CSV can be fed back; anything else is an error."""
     names = []
     for name in points.header:
-        if name == "status" or _GRADIENT_COLUMN.match(name) or name == graph.output_name:
+        if name == "status" or _GRADIENT_COLUMN.match(name) or base_name(name) == graph.output_name:
             continue
-        if name in computed:
+        if base_name(name) in computed:  # x[0] when the program computes x
             raise UsageError(f"{points.where}: the column '{name}' is computed by the program, it is not an input")
         if name in graph.unused or name not in graph.inputs:
             inputs = ", ".join(n for n in graph.inputs if n not in graph.unused) or "none"
