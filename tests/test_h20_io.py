@@ -4,15 +4,19 @@ failed before its fix.
 - items 12, 13: output that cannot be written (/dev/full, a closed stdout) is one line
   `error: cannot write output: ...` and exit 2 for every command, help and version included;
   a pipe whose reader left ends quietly with exit 0 (real processes: these need real fds);
+- item 17: Ctrl-C during a long REPL input abandons it and the session goes on (it ended the
+  session with exit 130); tested in a pseudo-terminal that is the REPL's controlling terminal;
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -108,3 +112,60 @@ def test_head_1_keeps_exit_0_and_says_nothing(command, tmp_path):
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert (proc.stdout, proc.stderr) == ("status 0\n", "")
+
+
+# -- item 17: Ctrl-C during a long REPL input abandons it and returns to the prompt ------------------
+
+
+def _read_until(fd: int, marker: bytes, timeout: float = 30.0) -> bytes:
+    seen, end = b"", time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    return seen
+
+
+def _controlling_terminal() -> None:
+    """In the child (after setsid): make its stdin, the pty, the controlling terminal, so the
+    terminal's Ctrl-C (byte 0x03) is a SIGINT to it, as in a real terminal."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_ctrl_c_abandons_a_long_input_and_the_session_goes_on(tmp_path):
+    pty = pytest.importorskip("pty")
+    long = tmp_path / "long.grad"  # ~300,000 statements: many seconds to parse, build and print
+    long.write_text("y1 = x\n" + "".join(f"y{i} = y{i - 1}*1.0000001 + x\n" for i in range(2, 300_001)))
+    master, slave = pty.openpty()
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "TERM": "dumb", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    proc = subprocess.Popen([EXE, "repl"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path,
+                            close_fds=True, start_new_session=True, preexec_fn=_controlling_terminal)  # fmt: skip
+    os.close(slave)
+    try:
+        assert b">>> " in _read_until(master, b">>> ")
+        os.write(master, b"x = 2\r")
+        assert b"x = 2\r\n>>> " in _read_until(master, b"x = 2\r\n>>> ")
+        os.write(master, f":load {long}\r".encode())
+        time.sleep(1.5)
+        os.write(master, b"\x03")  # Ctrl-C, while the file is still being read
+        assert b"interrupted" in _read_until(master, b">>> "), "Ctrl-C ended the session"
+        os.write(master, b"z = x*5\r")
+        assert b"z = 10" in _read_until(master, b"z = 10\r\n>>> ")
+        os.write(master, b":vars\r")
+        shown = _read_until(master, b"(value)\r\n>>> ")
+        assert b"x = 2  (input)" in shown and b"z = 10  (value)" in shown and b"y1 =" not in shown
+        time.sleep(0.5)  # the prompt is printed before the terminal is put in raw mode, where 0x04 is a key
+        os.write(master, b"\x04")  # Ctrl-D ends the session
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)

@@ -107,7 +107,7 @@ def interactive(session: Session, stdin=None, output=None) -> int:
             continue  # Ctrl-C drops the line being typed
         except EOFError:
             return 0
-        if not session.handle(text):
+        if not session.interruptible(text):  # Ctrl-C while it runs: back to the prompt
             return 0
 
 

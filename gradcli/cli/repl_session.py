@@ -87,6 +87,18 @@ class Session:
             self.err.write(f"internal error: {exc.__class__.__name__}: {exc}; please report this\n")
         return True
 
+    def interruptible(self, text: str) -> bool:
+        """`handle` at a terminal: Ctrl-C abandons the input being run (a long :load or
+        statement), leaves the session as it was before it and says so; the session goes on."""
+        before = (list(self.chunks), dict(self.bindings), self.graph, self.ans)
+        try:
+            return self.handle(text)
+        except KeyboardInterrupt:
+            self.chunks, self.bindings, self.graph, self.ans = before
+            self.err.write("interrupted: the input was abandoned, the session is as before it\n")
+            self.err.flush()
+            return True
+
     def run(self, text: str, path: str | None = None, first_line: int = 1) -> None:
         from gradcli.build.names import is_constant
 
