@@ -290,3 +290,23 @@ def test_an_array_given_both_ways_is_refused(gradcli, tmp_path):
     path.write_text("x[0],x[1]\n1,2\n")
     result = gradcli("sweep", "y = sum(x)", "x=[1,2]", "--points", path)
     assert result.exit_code == 2 and "'x' is both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("program", "swept", "of", "expected"),
+    [  # hand-derived: y = x*w, y[1] = 2w, dy[1]/dw = 2; Y = W*w, Y[1,0] = 3w, dY[1,0]/dw = 3
+        ("y = x*w", ["x=[1,2]", "w=0:1:3"], "y[1]", [(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]),
+        ("W = [[1,2],[3,4]]; Y = W*w", ["w=-1,2"], "Y[1,0]", [(-3.0, 3.0), (6.0, 3.0)]),
+    ],
+)
+def test_an_array_outputs_element_sweep_reads_back(gradcli, tmp_path, program, swept, of, expected):
+    first = gradcli("sweep", program, *swept, "--of", of)
+    assert first.exit_code == 0, first.stderr
+    path = tmp_path / "a.csv"
+    path.write_text(first.stdout)
+    again = gradcli("sweep", program, "--points", path, "--of", of)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    rows = list(csv.DictReader(io.StringIO(first.stdout)))
+    assert [(float(r[of]), float(r[f"d{of}/dw"])) for r in rows] == expected
+    assert {"y[1]": "dy[1]/dx[0]", "Y[1,0]": '"dY[1,0]/dW[0,0]"'}[of] in first.stdout.splitlines()[0]

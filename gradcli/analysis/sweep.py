@@ -215,7 +215,7 @@ def _point_columns(points: CsvPoints, graph: Graph, computed: set[str]) -> list[
     status) are skipped, so a sweep's CSV can be fed back; anything else is an error."""
     names = []
     for name in points.header:
-        if name == "status" or _GRADIENT_COLUMN.match(name) or base_name(name) == graph.output_name:
+        if name == "status" or _GRADIENT_COLUMN.match(name) or base_name(name) == base_name(graph.output_name):
             continue
         if base_name(name) in computed:  # x[0] when the program computes x
             raise UsageError(f"{points.where}: the column '{name}' is computed by the program, it is not an input")
