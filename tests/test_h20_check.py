@@ -150,3 +150,55 @@ def test_first_order_accuracy_is_back_to_wave_1():
     rel = sorted(abs(r.numeric - r.exact) / abs(r.exact) for r in rows if abs(r.exact) >= 1e-6)
     median, p90 = statistics.median(rel), rel[int(0.9 * len(rel))]
     assert len(rel) == 76 and median <= 1.5e-14 and p90 <= 2.5e-13, (median, p90)  # before: 3.7e-14, 5.4e-13
+
+
+# -- item 6: second order at a kink: one-sided values, never absurd numbers -----------------------
+
+
+def one_sided(row):
+    return row["left"], row["right"]
+
+
+def test_relu_times_y_at_0_has_one_sided_second_derivatives(gradcli):
+    code, rows = check_json(gradcli, "y = relu(x)*y2", "x=0", "y2=1", "--order", "2")
+    # by hand: y = 0 for x < 0 and x*y2 for x > 0, so d2y/dx2 = 0 on both sides; dy/dx = relu'(x) = 0 at
+    # x = 0 does not move with y2, and dy/dy2 = relu(x) = 0 not at all
+    assert rows["d2:x,x"]["status"] == "kink" and one_sided(rows["d2:x,x"]) == (0.0, 0.0)  # before: 0..6e60
+    assert "dy/dx jumps as x crosses 0: 0 below, 0 at the point, 1 above" in rows["d2:x,x"]["note"]
+    assert rows["d2:x,y2"]["numeric"] == 0.0 and rows["d2:y2,y2"]["numeric"] == 0.0
+    for row in rows.values():
+        for key in ("numeric", "left", "right", "error_estimate"):
+            assert abs(row.get(key, 0.0)) <= 1.0, row  # no absurd numbers
+    assert code == 0
+
+
+def test_min_squared_at_a_tie_has_one_sided_second_derivatives(gradcli):
+    code, rows = check_json(gradcli, "y = min(x, y)**2", "x=1", "y=1", "--order", "2")
+    # by hand: x < y: y = x**2 (d2/dx2 = 2, d2/dy2 = 0); x > y: y = y**2 (d2/dx2 = 0, d2/dy2 = 2); the mixed
+    # partial is 0 on both sides of the tie (dy/dx is 0 for y < 1, 2x = 2 for y > 1: a jump, no derivative)
+    want = {"d2:x,x": (2.0, 0.0), "d2:x,y": (0.0, 0.0), "d2:y,y": (2.0, 0.0)}
+    for name, (left, right) in want.items():
+        row = rows[name]
+        assert row["status"] == "kink", row  # before: inconclusive, -6.7554e+15..-6.7554e+15
+        assert row["left"] == pytest.approx(left, abs=1e-12) and row["right"] == pytest.approx(right, abs=1e-12)
+        assert "jumps as" in row["note"]
+    assert code == 0
+
+
+def test_a_continuous_gradient_at_a_kink_is_judged_between_its_one_sided_values(gradcli, monkeypatch):
+    code, rows = check_json(gradcli, "y = relu(x)**2", "x=0", "--order", "2")
+    # by hand: 0 for x < 0, x**2 for x > 0: one-sided second derivatives 0 and 2; dy/dx = 2 relu(x) is continuous
+    assert rows["d2:x,x"]["status"] == "kink" and one_sided(rows["d2:x,x"]) == pytest.approx((0.0, 2.0), abs=1e-12)
+    assert "jumps" not in rows["d2:x,x"]["note"] and code == 0
+
+    from gradcli.analysis import check_order2
+
+    def three(graph, allow_nonfinite=False):  # outside [0, 2]: a wrong second derivative at the kink
+        h = hessian(graph, allow_nonfinite)
+        h.matrix[0][0] = 3.0
+        return h
+
+    hessian = check_order2.hessian
+    monkeypatch.setattr(check_order2, "hessian", three)
+    code, rows = check_json(gradcli, "y = relu(x)**2", "x=0", "--order", "2")
+    assert rows["d2:x,x"]["status"] == "fail" and code == 1

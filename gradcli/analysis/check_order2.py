@@ -52,7 +52,7 @@ def second_order_rows(
             needed = {id(n) for n in reaching(nodes, gi)}
             for j in range(i, len(inputs)):
                 probe = Probe(_Program(nodes, gi), inputs[j], needed, index, allow_nonfinite)
-                estimates[i, j] = probe.derivative()
+                estimates[i, j] = probe.derivative(jumps=True)  # relu'(x) jumps at 0: one-sided values
     finally:
         graph.backward(allow_nonfinite)  # the graph's own grads again
     # The scale a second derivative of 0 is judged on: the numerical Hessian's largest entry.
@@ -60,8 +60,15 @@ def second_order_rows(
     curvature = max((abs(e.value) for e in estimates.values() if math.isfinite(e.value)), default=0.0)
     for e in estimates.values():
         e.size = max(e.size, curvature) if math.isfinite(e.size) else curvature
-    return [
-        verdict(point, f"d2:{names[i]},{names[j]}", inputs[j].data, analytic[i][j], estimates[i, j], tolerance)
-        for j in range(len(inputs))
-        for i in range(j + 1)
-    ]
+    rows = []
+    for j in range(len(inputs)):
+        for i in range(j + 1):
+            estimate = estimates[i, j]
+            if estimate.jump:  # the gradient jumps here: only one-sided second derivatives exist
+                gradient_name = f"d{graph.output_name}/d{names[i]}"
+                crossing = f"{gradient_name} jumps as {names[j]} crosses {inputs[j].data:.6g}"
+                estimate.note = estimate.note.replace("f jumps here", crossing)
+                estimate.note += "; no second derivative exists here, its one-sided values are shown"
+            name = f"d2:{names[i]},{names[j]}"
+            rows.append(verdict(point, name, inputs[j].data, analytic[i][j], estimate, tolerance))
+    return rows

@@ -65,6 +65,7 @@ class Estimate:
     variation: float = math.inf  # the largest |f(t) - f(x)| over the points tried (inf: not measured)
     slope: float = math.nan  # |f(x +- h) - f(x)| / h at the first step of the table: f's slope scale
     size: float = math.nan  # |f(x)| / max(1, |x|): the gradient scale the function's value suggests
+    jump: bool = False  # (with `jumps`) f's one-sided limits at a kink are not both f(x): no derivative exists
 
 
 def derivative(
@@ -74,6 +75,7 @@ def derivative(
     piece: Callable[[float], Hashable] | None = None,
     at_kink: bool = False,
     noise: float | None = None,
+    jumps: bool = False,
 ) -> Estimate:
     """f'(x) by Richardson-extrapolated differences, with an error estimate.
 
@@ -83,13 +85,16 @@ def derivative(
     near x (a graph knows it, see Probe.rounding); the rounding of the values at the steps,
     2 eps |f(x +- h)|, is always added.  Points where f raises ArithmeticError/ValueError or
     is not finite count as undefined: the steps shrink, or the estimate turns one-sided.  An
-    error in f(x) itself propagates.
+    error in f(x) itself propagates.  `jumps` says f may jump at a switch point (a gradient
+    at a kink: relu' is 0 at 0 and 1 just right of it): one-sided quotients then never use
+    f(x), only two points on the side, and `Estimate.jump` says whether it did jump.
     """
     fx = f(x)
     px = piece(x) if piece else None  # right after f(x), as the protocol requires
     if not (math.isfinite(x) and math.isfinite(fx)):
         return Estimate(math.nan, math.inf, note="f is not finite at x")
     differences = _Differences(f, piece, x, fx, px, noise)
+    differences.jumps = jumps
     estimate = differences.estimate(at_kink)
     estimate.variation = differences.variation
     estimate.size = abs(fx) / max(1.0, abs(x))
@@ -164,6 +169,8 @@ class _Differences:
         self.variation = 0.0  # the largest |f(t) - f(x)| seen
         self.decades: list[tuple[float, tuple | None, tuple | None]] = []  # (h, f(x-h), f(x+h)) samples
         self.seen: dict[float, tuple[float, Hashable] | None] = {}  # t -> at(t): the table's first step was scanned
+        self.jumps = False  # f may jump at x: one-sided quotients from two points on the side
+        self.limits: dict[float, tuple[float, float]] = {}  # (with jumps) side -> f's limit there and its error
 
     def at(self, t: float) -> tuple[float, Hashable] | None:
         """(f(t), the piece t is on), or None where f is undefined."""
@@ -212,12 +219,13 @@ class _Differences:
         announces) on each side.  A side alone never ends the scan: far from x it can look
         linear in a regime of its own (Planck's law for h < 0, where exp(h c/(lam k T)) -> 0),
         and smaller steps may still find both sides defined."""
-        if len(self.decades) < 3:
+        run = 4 if at_kink and self.jumps else 3  # decades: a jump's quotients take two each
+        if len(self.decades) < run:
             return False
         if not at_kink:
             central = self.central_series(-3)
             return len(central) == 3 and _trusted(central, 2, moving=True)
-        sides = [self.side_series(sign, -3) for sign in (-1.0, 1.0)]
+        sides = [self.side_series(sign, -run) for sign in (-1.0, 1.0)]
         defined = [s for sign, s in zip((-1.0, 1.0), sides) if self._sample(-1, sign) is not None]
         return bool(defined) and all(len(s) == 3 and _trusted(s, 1) for s in defined)
 
@@ -238,17 +246,23 @@ class _Differences:
         return out
 
     def side_series(self, sign: float, first: int = 0) -> list[_Quotient]:
-        """One-sided quotients (f(x + sign h) - f(x)) / sign h on the piece of the smallest step."""
+        """One-sided quotients (f(x + sign h) - f(x)) / sign h on the piece of the smallest step;
+        with `jumps`, (f(x + sign h) - f(x + sign h')) / sign (h - h') with h' the next decade's."""
         last = self._sample(-1, sign)
         out = []
         for k in range(len(self.decades))[first:]:
             h, sample = self.decades[k][0], self._sample(k, sign)
-            if sample and last and sample[1] == last[1]:
-                rounding = self.rounding(sample[0], self.fx)
-                change = abs(sample[0] - self.fx)
-                out.append(
-                    _Quotient(k, h, (sample[0] - self.fx) / (sign * h), 2.0 * rounding / h, rounding, change, None)
-                )
+            if not (sample and last and sample[1] == last[1]):
+                continue
+            base, step = self.fx, h
+            if self.jumps:
+                inner = self._sample(k + 1, sign) if k + 1 < len(self.decades) else None
+                if not (inner and inner[1] == last[1]):
+                    continue
+                base, step = inner[0], h - self.decades[k + 1][0]
+            rounding = self.rounding(sample[0], base)
+            quotient = (sample[0] - base) / (sign * step)
+            out.append(_Quotient(k, h, quotient, 2.0 * rounding / step, rounding, abs(sample[0] - base), None))
         return out
 
     # -- the estimate ------------------------------------------------------------------------
@@ -273,7 +287,7 @@ class _Differences:
         right = self.side(+1.0) if above else None
         if left and right:
             if kink or _differ(left[0], right[0]):
-                return _kink(left, right, kink or "the one-sided derivatives differ")
+                return self.jumped(_kink(left, right, kink or "the one-sided derivatives differ"))
             table, slope = min(left, right, key=lambda side: side[0].error)
             return Estimate(table.value, table.error, slope=slope)
         if left or right:
@@ -305,6 +319,19 @@ class _Differences:
             return _kink((left, slope), (right, slope), "the one-sided derivatives differ")
         return Estimate(central.value, central.error, slope=slope)
 
+    def jumped(self, estimate: Estimate) -> Estimate:
+        """With `jumps`: whether f's one-sided limits (extrapolated) differ from f(x), and the note."""
+        if len(self.limits) < 2:
+            return estimate
+        (below, below_error), (above, above_error) = self.limits[-1.0], self.limits[1.0]
+        estimate.jump = any(
+            abs(limit - self.fx) > 2.0 * error + AT_NOISE * self.rounding(limit, self.fx)
+            for limit, error in ((below, below_error), (above, above_error))
+        )
+        if estimate.jump:
+            estimate.note = f"f jumps here: {below:.6g} below, {self.fx:.6g} at the point, {above:.6g} above"
+        return estimate
+
     def side(self, sign: float) -> tuple[Neville, float] | None:
         """Forward (sign +1) or backward (sign -1) quotients (f(x+sh) - f(x)) / sh, extrapolated;
         with the slope of f over the first step."""
@@ -318,10 +345,23 @@ class _Differences:
             sample = self.at(x + sign * h)
             if sample is None or sample[1] != piece:
                 return None
-            return (((sample[0] - fx) / (sign * h), 2.0 * self.rounding(sample[0], fx) / h),)
+            if not self.jumps:
+                return (((sample[0] - fx) / (sign * h), 2.0 * self.rounding(sample[0], fx) / h),)
+            # f(x) may be neither limit: (f(x+sh) - f(x+sh/2)) / (sh/2) = f'(x+-) + 3/4 f'' sh + ...,
+            # and f(x + sh) itself extrapolates to the limit f(x+-)
+            half = exact_step(x, 0.5 * h)
+            inner = self.at(x + sign * half)
+            if inner is None or inner[1] != piece or not 0.0 < half < h:
+                return None
+            rounding = self.rounding(sample[0], inner[0])
+            return ((sample[0] - inner[0]) / (sign * (h - half)), 2.0 * rounding / (h - half)), (sample[0], rounding)
 
-        tables = ridders(x, start.h, quotient, (1,))
-        return (tables[0], start.change / start.h) if tables else None
+        tables = ridders(x, start.h, quotient, (1, 1) if self.jumps else (1,))
+        if not tables:
+            return None
+        if self.jumps:
+            self.limits[sign] = (tables[1].value, tables[1].error)
+        return tables[0], start.change / start.h
 
 
 def _differ(left: Neville, right: Neville) -> bool:

@@ -64,15 +64,16 @@ class Probe:
                     break
         return EPS * total if math.isfinite(total) else math.inf
 
-    def derivative(self) -> Estimate:
-        """d output / d node at the node's current value."""
+    def derivative(self, jumps: bool = False) -> Estimate:
+        """d output / d node at the node's current value (`jumps`: the output may jump at a
+        kink, as a gradient does: see numdiff.derivative)."""
         if not self.reaches:
             return Estimate(0.0, 0.0)  # the output does not depend on this node
         changed = [self.node, *self.downstream]
         saved = [n.data for n in changed]
         at_kink = 0 in self.piece()  # a piecewise op sits exactly on its switch point
         try:
-            return derivative(self, saved[0], piece=self.piece, at_kink=at_kink, noise=self.rounding())
+            return derivative(self, saved[0], piece=self.piece, at_kink=at_kink, noise=self.rounding(), jumps=jumps)
         finally:  # put back every value the probe changed, even on an exception
             for n, data in zip(changed, saved):
                 n.data = data
