@@ -6,6 +6,7 @@ failed before its fix.
   a pipe whose reader left ends quietly with exit 0 (real processes: these need real fds);
 - item 17: Ctrl-C during a long REPL input abandons it and the session goes on (it ended the
   session with exit 130); tested in a pseudo-terminal that is the REPL's controlling terminal;
+- item 22 (second half): the REPL hinted "give them values on the command line" for unbound names;
 """
 
 from __future__ import annotations
@@ -169,3 +170,25 @@ def test_ctrl_c_abandons_a_long_input_and_the_session_goes_on(tmp_path):
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+
+
+# -- item 22 (second half): the REPL's hint for unbound names says to assign them ------------------
+
+
+def test_load_with_unbound_names_hints_to_assign_them_and_the_hint_works(gradcli, tmp_path):
+    lib = tmp_path / "unbound.grad"
+    lib.write_text("y = a*b + c\n")
+    first = gradcli("repl", input=f":load {lib}\n")
+    assert first.exit_code == 0
+    hints = [line for line in first.stderr.splitlines() if line.startswith("hint:")]
+    assert hints == ["hint: assign them first: a = 1.0; b = 1.0; c = 1.0"]
+    assert "command line" not in first.stderr
+    # the hint, typed as it is, makes the file load: y = 1*1 + 1
+    then = gradcli("repl", input=f"{hints[0].removeprefix('hint: assign them first: ')}\n:load {lib}\n")
+    assert then.stderr == "" and then.stdout.splitlines()[-1] == "y = 2"
+
+
+def test_one_unbound_name_typed_in_the_repl_is_assign_it_first(gradcli):
+    result = gradcli("repl", input="z = p + 1\nz = p + q\n")
+    hints = [line for line in result.stderr.splitlines() if line.startswith("hint:")]
+    assert hints == ["hint: assign it first: p = 1.0", "hint: assign them first: p = 1.0; q = 1.0"]

@@ -289,6 +289,9 @@ class Session:
         hint = exc.hint
         if hint and hint.startswith("give it a value on the command line ("):  # a session has no command line
             hint = "assign it first: " + hint.rsplit("(", 1)[1].rstrip(")")
+        if hint and hint.startswith("give them values on the command line, e.g. "):  # a=1.0 b=1.0, as statements
+            bindings = hint.removeprefix("give them values on the command line, e.g. ").split()
+            hint = "assign them first: " + "; ".join(b.replace("=", " = ", 1) for b in bindings)
         if hint and hint.startswith("pick one element with --of "):  # nor --of: the last value is the output
             first = hint.removeprefix("pick one element with --of ").split(", or ")[0]
             name = first.split("[")[0]
