@@ -202,3 +202,25 @@ def test_a_continuous_gradient_at_a_kink_is_judged_between_its_one_sided_values(
     monkeypatch.setattr(check_order2, "hessian", three)
     code, rows = check_json(gradcli, "y = relu(x)**2", "x=0", "--order", "2")
     assert rows["d2:x,x"]["status"] == "fail" and code == 1
+
+
+# -- check --order 2 --allow-nonfinite: as first-order check, NaN/inf rows are inconclusive (exit 1) --
+
+
+def test_allow_nonfinite_carries_infinite_second_derivatives_on_as_inconclusive_rows(gradcli):
+    code, rows = check_json(gradcli, "y = log(x)", "x=0", "--order", "2", "--allow-nonfinite")
+    # exact: d/dx log(x) = 1/x -> +inf and d2/dx2 = -1/x**2 -> -inf as x -> 0+
+    x = sp.Symbol("x", positive=True)
+    assert sp.limit(sp.diff(sp.log(x), x, 2), x, 0, "+") == -sp.oo
+    assert rows["x"]["analytic"] == "Infinity" and rows["d2:x,x"]["analytic"] == "-Infinity"
+    assert rows["x"]["status"] == rows["d2:x,x"]["status"] == "inconclusive"
+    assert code == 1  # before: exit 3 'the second derivative d2y/dxdx is infinite', though the flag was given
+
+
+def test_an_infinite_second_derivative_is_exit_3_without_the_flag_and_a_row_with_it(gradcli):
+    result = gradcli("check", "y = x**1.5", "x=0", "--order", "2")
+    assert result.exit_code == 3 and "--allow-nonfinite" in result.stderr  # d2 = 0.75/sqrt(x): inf at 0
+    code, rows = check_json(gradcli, "y = x**1.5", "x=0", "--order", "2", "--allow-nonfinite")
+    assert rows["x"]["status"] == "pass"  # the first derivative 0 is right (item 4)
+    assert rows["d2:x,x"]["analytic"] == "Infinity" and rows["d2:x,x"]["status"] == "inconclusive" and code == 1
+    assert gradcli("check", "y = log(x)", "x=0", "--order", "2").exit_code == 3  # as first order without the flag
