@@ -7,6 +7,8 @@ failed before its fix.
 - item 17: Ctrl-C during a long REPL input abandons it and the session goes on (it ended the
   session with exit 130); tested in a pseudo-terminal that is the REPL's controlling terminal;
 - item 22 (second half): the REPL hinted "give them values on the command line" for unbound names;
+- item 29: tab completion missed the array functions (sum, mean, softmax, ...); a :load of a
+  large file printed every number of every value;
 """
 
 from __future__ import annotations
@@ -192,3 +194,64 @@ def test_one_unbound_name_typed_in_the_repl_is_assign_it_first(gradcli):
     result = gradcli("repl", input="z = p + 1\nz = p + q\n")
     hints = [line for line in result.stderr.splitlines() if line.startswith("hint:")]
     assert hints == ["hint: assign it first: p = 1.0", "hint: assign them first: p = 1.0; q = 1.0"]
+
+
+# -- item 29: completion knows the array functions; long values are summarised ----------------------
+
+
+def _completions(session, text: str) -> list[str]:
+    from prompt_toolkit.document import Document
+
+    from gradcli.cli.repl import _completer
+
+    return [c.text for c in _completer(session).get_completions(Document(text), None)]
+
+
+def test_tab_completes_every_array_function_from_the_op_table():
+    import io
+
+    from gradcli.cli.repl_session import Session
+    from gradcli.core.ops import ARRAY_FUNCTIONS
+
+    session = Session(io.StringIO(), io.StringIO())
+    session.handle("weights = [1, 2, 3]")
+    assert _completions(session, "y = so") == ["softmax", "softplus"]
+    assert _completions(session, "y = su") == ["sum"]
+    assert _completions(session, "me") == ["mean"]
+    assert _completions(session, "y = we") == ["weights"]  # an array the session holds
+    for name in ARRAY_FUNCTIONS:
+        assert name in _completions(session, name[:-1]), name
+
+
+def _matrix(n: int) -> str:
+    return "[" + ", ".join("[" + ", ".join(str(i * n + j) for j in range(n)) + "]" for i in range(n)) + "]"
+
+
+def test_load_of_a_large_array_prints_a_summary_that_fits_the_width(gradcli, tmp_path):
+    lib = tmp_path / "w.grad"
+    lib.write_text(f"W = {_matrix(40)}\ns = sum(W)\n")
+    result = gradcli("repl", input=f":load {lib}\n:vars\nW[39, 39] + 0\n", env={"COLUMNS": "80"})
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), [len(line) for line in lines]
+    assert lines[0].startswith("W = [[0, 1, 2, 3") and lines[0].endswith("… (shape (40, 40); type W for every element)")
+    assert lines[1] == f"s = {sum(range(1600))}"  # 1,279,200
+    assert any(line.startswith("W = [[0, 1,") and "shape (40, 40)" in line for line in lines[2:])  # :vars too
+    assert lines[-1] == "1599"
+
+
+def test_a_bare_array_expression_shows_every_element(gradcli):
+    # typing the name asks for the value itself: all of it, as the summary's hint says
+    result = gradcli("repl", input=f"W = {_matrix(30)}\nW\n", env={"COLUMNS": "80"})
+    assert result.stdout.splitlines()[0].endswith("… (shape (30, 30); type W for every element)")
+    assert result.stdout.splitlines()[1] == str([[i * 30 + j for j in range(30)] for i in range(30)])
+
+
+def test_load_of_many_statements_shows_at_most_200_lines(gradcli, tmp_path):
+    lib = tmp_path / "many.grad"
+    lib.write_text("y0 = 1\n" + "".join(f"y{i} = y{i - 1} + 1\n" for i in range(1, 1000)))
+    result = gradcli("repl", input=f":load {lib}\n")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 201
+    assert lines[0] == "y0 = 1" and lines[-1] == "y999 = 1000"  # the first values and the last ones
+    assert lines[195] == "… 800 more not shown (:vars lists every value)"

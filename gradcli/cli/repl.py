@@ -144,7 +144,7 @@ def _completer(session: Session):
     from prompt_toolkit.completion import Completer, Completion
 
     from gradcli.cli.repl_session import COMMANDS
-    from gradcli.core.ops import CONSTANTS, FUNCTIONS
+    from gradcli.core.ops import ARRAY_FUNCTIONS, CONSTANTS, FUNCTIONS
 
     word = re.compile(r"[:A-Za-z_][A-Za-z0-9_]*$")
 
@@ -155,8 +155,10 @@ def _completer(session: Session):
                 return
             stem = m.group()
             user = [d for c in session.chunks for d in c.program.functions]
-            names = list(session.graph.names) if session.graph is not None else []
-            pool = list(COMMANDS) if stem.startswith(":") else [*names, *user, *FUNCTIONS, *CONSTANTS, "ans"]
+            graph = session.graph
+            names = [*graph.names, *(graph.arrays.names if graph.arrays is not None else ())] if graph else []
+            functions = [*FUNCTIONS, *ARRAY_FUNCTIONS, *CONSTANTS]  # the op table's: every function the language has
+            pool = list(COMMANDS) if stem.startswith(":") else [*names, *user, *functions, "ans"]
             for candidate in sorted(dict.fromkeys(pool)):
                 if candidate.startswith(stem) and candidate != stem:
                     yield Completion(candidate, start_position=-len(stem))

@@ -27,6 +27,7 @@ from gradcli.lang.excerpt import caret
 from gradcli.lang.program import NAME, VAR, Program
 from gradcli.session import Request, Source
 
+MAX_ROWS = 200  # the most lines one input prints (eval's --max-rows): a :load of a large file is summarised
 COMMANDS = {
     ":grad": ":grad [NAME]   gradients of the last value (or of NAME) with respect to the inputs",
     ":explain": ":explain       the forward and backward pass of the last value, step by step",
@@ -191,14 +192,20 @@ class Session:
         return replace(chunk, text=text, program=session.load(Source(text)))
 
     def _show(self, p: Program, graph) -> None:
+        """Each statement's value (a long array cut to the width), a bare expression's in full,
+        at most MAX_ROWS lines (a :load of a large file): the first ones and the last ones."""
+        from gradcli.render.text import capped, terminal_width
+
+        width, lines = terminal_width(), []
         for s in p.stmts:
-            if s.target is None:
+            if s.target is None:  # asked for by typing it: all of it
                 out = graph.arrays.output if graph.arrays is not None else None
-                self.say(_text(out.data) if out is not None else fmt(graph.output.data))
+                lines.append(_text(out.data) if out is not None else fmt(graph.output.data))
             else:
-                self.say(f"{s.target} = {_text(_named(graph, s.target).data)}")
-        for d in p.functions.values():
-            self.say(f"defined {d.signature()}")
+                lines.append(_summary(s.target, _named(graph, s.target).data, width))
+        lines += [f"defined {d.signature()}" for d in p.functions.values()]
+        for i in capped(len(lines), MAX_ROWS):
+            self.say(lines[i] if i >= 0 else f"… {-i:,} more not shown (:vars lists every value)")
 
     # -- commands -------------------------------------------------------------------------
 
@@ -238,6 +245,8 @@ class Session:
         self.run(text, path)
 
     def show_vars(self) -> None:
+        from gradcli.render.text import terminal_width
+
         functions = [d.signature() for c in self.chunks for d in c.program.functions.values()]
         if functions:
             self.say("functions: " + ", ".join(functions))
@@ -246,9 +255,10 @@ class Session:
             self.say("no variables yet")
             return
         arrays = graph.arrays.names if graph.arrays is not None else {}
+        width = terminal_width()
         for name, node in {**graph.names, **arrays}.items():
             kind = "input" if name in graph.inputs or f"{name}[0]" in graph.inputs else "value"
-            self.say(f"{name} = {_text(node.data)}  ({kind})")
+            self.say(_summary(name, node.data, width, f"  ({kind})"))
 
     def analyse(self, name: str, arg: str) -> None:
         """:grad, :explain, :check, :hessian on the last value (or, for :grad, on NAME)."""
@@ -321,6 +331,19 @@ def _named(graph, name: str):
     if name in graph.names:
         return graph.names[name]
     return graph.arrays.names[name]
+
+
+def _summary(name: str, data, width: int, after: str = "") -> str:
+    """`name = value` in `width` characters: an array too long is cut, with its shape and how
+    to see all of it (as eval's pretty output cuts an array's row)."""
+    line = f"{name} = {_text(data)}"
+    if not isinstance(data, list) or len(line) + len(after) <= width:
+        return line + after
+    shape = (len(data), len(data[0])) if data and isinstance(data[0], list) else (len(data),)
+    tail = f"… (shape {shape}; type {name} for every element)"
+    cut = line[: max(width - len(tail) - len(after), len(name) + 6)]
+    cut = cut[: cut.rindex(", ") + 2] if ", " in cut else cut  # whole numbers only
+    return cut + tail + after
 
 
 def _text(data) -> str:
