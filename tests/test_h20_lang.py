@@ -4,6 +4,7 @@
 - item 23: a name or a function defined in two `-f` files did not say where the first one was;
 - item 15: a malformed `--of` element (`W[0,]`, `y[`) was 'no such name in the program', without a caret;
 - item 32 (second part): `corr(a, b) = 0.5` in a program silently defined an unused function `corr`;
+- item 32 (third part): `explain --order 2` did not exist (no such option).
 """
 
 from __future__ import annotations
@@ -295,3 +296,103 @@ def test_a_command_line_value_replaces_the_input_and_its_correlation(gradcli, ev
     assert json.loads(result.stdout)["uncertainty"]["standard"] == pytest.approx(3 * 0.2, rel=1e-15)
     doc = eval_json(_AB + "corr(a, b) = 0.5\ny = a*b", "a=3±0.1")  # u^2 = 0.2^2 + 0.6^2 + 2*2*3*0.5*0.1*0.2
     assert doc["uncertainty"]["standard"] == pytest.approx(math.sqrt(0.52), rel=1e-15)
+
+
+# -- item 32 (third part): explain --order 2, forward over reverse ---------------------------------
+
+
+def _explain2(gradcli, *args):
+    result = gradcli("explain", *args, "--order", "2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _tangents_add_up(direction: dict) -> None:
+    """Each forward step is the chain rule: its tangent is the sum of local derivative · tangent."""
+    seen = {direction["steps"][0]["node"]: 1.0}
+    for step in direction["steps"][1:]:
+        for term in step["terms"]:
+            assert term["tangent"] == seen[term["operand"]]  # an operand's tangent, computed before
+        assert step["tangent"] == sum(t["local"] * t["tangent"] for t in step["terms"])
+        seen[step["node"]] = step["tangent"]
+
+
+def test_explain_order_2_of_a_cube(gradcli):
+    doc = _explain2(gradcli, "y = x**3", "x=2")
+    order2 = doc["order2"]
+    assert order2["hessian"] == [[12.0]]  # d2(x^3)/dx2 = 6x = 12 at x = 2
+    assert [e["text"] for e in order2["program"]] == ["t1 = x**2 = 2 ^ 2 = 4", "t2 = 3*t1 = 3 × 4 = 12"]
+    assert order2["gradient"] == [{"wrt": "x", "node": "t2", "value": 12.0, "text": "dy/dx = t2 = 12"}]
+    (direction,) = order2["directions"]
+    assert [s["text"] for s in direction["steps"]] == [
+        "dx/dx = 1   (the direction)",
+        "dt1/dx = ∂t1/∂x · dx/dx = 4 · 1 = 4",  # d(x^2)/dx = 2x = 4
+        "dt2/dx = ∂t2/∂t1 · dt1/dx = 3 · 4 = 12",
+    ]
+    assert direction["column"][0]["text"] == "d²y/dx² = d(dy/dx)/dx = 12"
+    assert doc["gradients"] == {"x": 12.0}  # the first-order document is still all there
+
+
+def test_explain_order_2_pretty(gradcli):
+    result = gradcli("explain", "y = x**3", "x=2", "--order", "2", "--no-color")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "backward pass: dy/dy = 1" in text  # first order, then second
+    assert "the gradient as a program" in text and "forward over it in direction x" in text
+    for line in ("  t2 = 3*t1 = 3 × 4 = 12", "  dy/dx = t2 = 12", "  dt2/dx = ∂t2/∂t1 · dt1/dx = 3 · 4 = 12",
+                 "  d²y/dx² = d(dy/dx)/dx = 12"):  # fmt: skip
+        assert line in text.splitlines()
+
+
+def test_explain_order_2_mixed_partial_against_sympy(gradcli):
+    sympy = pytest.importorskip("sympy")
+    x, y = sympy.symbols("x y")
+    f = x**2 * y + sympy.sin(x * y)
+    at = {x: sympy.Rational(3, 2), y: sympy.Rational(1, 2)}
+    doc = _explain2(gradcli, "f = x**2*y + sin(x*y)", "x=1.5", "y=0.5")
+    order2 = doc["order2"]
+    assert order2["inputs"] == ["x", "y"]
+    exact = [[float(sympy.diff(f, a, b).subs(at).evalf(30)) for b in (x, y)] for a in (x, y)]
+    for row, exact_row in zip(order2["hessian"], exact):
+        assert row == pytest.approx(exact_row, rel=1e-15, abs=1e-15)
+    assert exact[0][1] == pytest.approx(2 * 1.5 + math.cos(0.75) - 0.75 * math.sin(0.75), rel=1e-15)  # by hand
+    for direction in order2["directions"]:
+        _tangents_add_up(direction)
+    grads = {g["wrt"]: g["value"] for g in order2["gradient"]}
+    assert grads == pytest.approx({"x": float(sympy.diff(f, x).subs(at)), "y": float(sympy.diff(f, y).subs(at))})
+    hessian = json.loads(gradcli("hessian", "f = x**2*y + sin(x*y)", "x=1.5", "y=0.5", "--format", "json").stdout)
+    for row, other in zip(order2["hessian"], hessian["hessian"]):
+        assert row == pytest.approx(other, rel=1e-15)  # reverse over reverse agrees
+
+
+def test_explain_order_2_where_no_path_joins_two_inputs(gradcli):
+    order2 = _explain2(gradcli, "y = a**2 + 3*b", "a=1", "b=2")["order2"]
+    assert order2["hessian"] == [[2.0, 0.0], [0.0, 0.0]]
+    assert [c["text"] for c in order2["directions"][1]["column"]] == [
+        "d²y/da db = d(dy/da)/db = 0",
+        "d²y/db² = d(dy/db)/db = 0",
+    ]
+
+
+@pytest.mark.parametrize("extra", [["--order", "3"], ["--order", "0"], ["--order", "2", "--order", "1"]])
+def test_explain_order_is_1_or_2_given_once(gradcli, extra):
+    result = gradcli("explain", "y = x**3", "x=2", *extra)
+    assert result.exit_code == 2 and "--order" in result.stderr
+
+
+def test_explain_without_order_is_unchanged(gradcli):
+    doc = json.loads(gradcli("explain", "y = x**3", "x=2", "--format", "json").stdout)
+    assert "order2" not in doc and doc["gradients"] == {"x": 12.0}
+
+
+def test_explain_order_2_of_a_nonfinite_second_derivative_is_exit_3(gradcli):
+    result = gradcli("explain", "y = x**1.5", "x=0", "--order", "2")  # y'' = 0.75 x^-0.5: infinite at 0
+    assert result.exit_code == 3 and "the second derivative d2y/dxdx is infinite" in result.stderr
+    doc = _explain2(gradcli, "y = x**1.5", "x=0", "--allow-nonfinite")
+    assert doc["order2"]["hessian"] == [["Infinity"]] and doc["order2"]["gradient"][0]["value"] == 0.0
+
+
+def test_explain_order_2_of_a_linear_program(gradcli):
+    order2 = _explain2(gradcli, "y = 3*x", "x=2")["order2"]
+    assert order2["program"] == [] and order2["gradient"][0]["text"] == "dy/dx = 3"
+    assert order2["hessian"] == [[0.0]]

@@ -30,7 +30,7 @@ def wrap(name: str) -> str:
     return name if _ATOM.match(name) else f"({name})"
 
 
-def _spell(precision: int | None):
+def spell(precision: int | None):
     """The number format of the step texts: `precision` significant digits (None: all);
     NaN and infinities spelled as everywhere else (NaN, Infinity, -Infinity)."""
 
@@ -42,7 +42,7 @@ def _spell(precision: int | None):
     return num
 
 
-def _numbers(node: Value, num) -> str:
+def operand_values(node: Value, num) -> str:
     """The node's formula with its operands' values: `2 × -3`, `tanh(0.881374)`."""
     values = [num(a.data) for a in node.args]
     if node.op.shown and len(values) == 2:
@@ -59,7 +59,9 @@ def explain(graph: Graph, precision: int | None = None) -> dict:
 
     Numbers in the `text` of each step have `precision` significant digits (all by default);
     the numeric fields always carry full precision."""
-    num = _spell(precision)
+    if not isinstance(graph, Graph):  # explain --order 2: gradcli.analysis.explain_order2.SecondOrder
+        return graph.explain(precision)
+    num = spell(precision)
     names = graph.display_names()
     ids = positions(graph.nodes)
     backward = _backward_steps(graph, names, ids, num)
@@ -106,7 +108,7 @@ def _forward_step(graph: Graph, i: int, names: list[str], ids: dict[int, int], n
     step.update(formula=formula, operands=values, operand_ids=[ids[id(a)] for a in node.args], inputs=values)
     # A name shows its formula (`y = tanh(x)`); an unnamed node's label is its formula already.
     head = f"{names[i]} = {formula}" if _NAME.match(names[i]) and formula != names[i] else names[i]
-    numbers = _numbers(node, num)
+    numbers = operand_values(node, num)
     step["text"] = f"{head} = {value}" if numbers == value else f"{head} = {numbers} = {value}"  # b = a = 2
     return step
 

@@ -7,7 +7,7 @@ import typer
 from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.io import read_source, write
-from gradcli.cli.options import MC_VALID_ONLY, SEED, Options, Spec, command, many, one
+from gradcli.cli.options import MC_VALID_ONLY, ORDER, SEED, Options, Spec, command, many, one
 from gradcli.core.errors import EXIT_CHECK_FAILED
 from gradcli.render.writers import names
 
@@ -73,15 +73,27 @@ def eval_command(args: Args, opts: Options, own: EvalOptions, reporter: Reporter
     write("eval", g, opts)
 
 
-def explain_command(args: Args, opts: Options, own: None, reporter: Reporter) -> None:
-    """Show the forward pass, then the backward pass one chain-rule step at a time.
+class ExplainOptions(NamedTuple):
+    """explain's own options."""
+
+    order: ORDER = 1
+
+
+def explain_command(args: Args, opts: Options, own: ExplainOptions, reporter: Reporter) -> None:
+    """Show the forward pass, then the backward pass one chain-rule step at a time; with
+    --order 2, the gradient as a program and the second derivatives (forward over reverse).
 
     \b
     Examples:
       gradcli explain 'b = a + a' a=3
-      gradcli explain -f examples/seed.grad --format json
+      gradcli explain 'y = x**3' x=2 --order 2 --format json
     """
-    write("explain", graph(args, opts, reporter), opts)
+    g = graph(args, opts, reporter)
+    if own.order == 2:
+        from gradcli.analysis.explain_order2 import SecondOrder
+
+        g = SecondOrder(g, opts.allow_nonfinite)
+    write("explain", g, opts)
 
 
 class CheckOptions(NamedTuple):
@@ -117,5 +129,5 @@ def check_command(args: Args, opts: Options, own: CheckOptions, reporter: Report
 def add(app: typer.Typer) -> None:
     """Put eval, explain and check on the app."""
     command(app, "eval", Spec(formats=tuple(names("eval")), own=EvalOptions), epilog=language_help())(eval_command)
-    command(app, "explain", Spec(formats=tuple(names("explain"))))(explain_command)
+    command(app, "explain", Spec(formats=tuple(names("explain")), own=ExplainOptions))(explain_command)
     command(app, "check", Spec(formats=tuple(names("check")), own=CheckOptions))(check_command)

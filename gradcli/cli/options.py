@@ -74,6 +74,7 @@ SEED = one(int, 0, "--seed", min=0, max=2**64 - 1,
            help="Seed of the random numbers, 0 to 2^64-1: the same seed, the same samples (reproducible).")  # fmt: skip
 MC_VALID_ONLY = flag("--mc-valid-only", "Monte Carlo's statistics over the samples where the output is finite "
                      "(else invalid samples are exit 3).")  # fmt: skip
+ORDER = one(int, 1, "--order", min=1, max=2, help="The order of the derivatives: 2 adds every second derivative.")
 
 
 class Options(typing.NamedTuple):

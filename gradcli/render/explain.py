@@ -43,4 +43,32 @@ def explanation(doc: dict, options: OutputOptions = DEFAULT) -> RenderableType:
     parts += lines(doc["backward"], "step", lambda s: Text("  " + s["text"], style=grad_style(s["contribution"])))
     parts.append(heading("gradients of the inputs"))
     parts += lines(list(doc["gradients"].items()), "input", gradient_line)
+    if "order2" in doc:  # explain --order 2 (gradcli.analysis.explain_order2)
+        parts += _second_order(doc["order2"], out, heading, lines)
     return Group(*parts)
+
+
+def _second_order(order2: dict, out: str, heading, lines) -> list:
+    """The gradient as a program (reverse), then one forward sweep of tangents per input."""
+    from rich.text import Text
+
+    from gradcli.analysis.explain import wrap
+
+    def plain(step) -> Text:
+        return Text("  " + step["text"])
+
+    parts: list = [heading("the gradient as a program (the backward pass on nodes: reverse mode)")]
+    parts += lines(order2["program"], "equation", plain)
+    parts += lines(order2["gradient"], "input", lambda g: Text("  " + g["text"], style="bold"))
+    for direction in order2["directions"]:
+        x = wrap(direction["wrt"])
+        parts.append(heading(f"forward over it in direction {x}: d(node)/d{x} for every node it reaches"))
+        parts.append(Text(f"  each step: Σ local derivative · tangent; d({_d(out, x)})/d{x} is a second derivative",
+                          style="dim"))  # fmt: skip
+        parts += lines(direction["steps"], "step", plain)
+        parts += lines(direction["column"], "entry", lambda c: Text("  " + c["text"], style="bold"))
+    return parts
+
+
+def _d(out: str, x: str) -> str:
+    return f"d{out}/d{x}"
