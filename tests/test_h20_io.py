@@ -9,6 +9,10 @@ failed before its fix.
 - item 22 (second half): the REPL hinted "give them values on the command line" for unbound names;
 - item 29: tab completion missed the array functions (sum, mean, softmax, ...); a :load of a
   large file printed every number of every value;
+- item 2: the REPL's :check and :hessian could not take one element of an array (`:check y[0]`),
+  and `:grad` of an array printed the gradient of its sum as dy/dx; now :check y[0], :hessian
+  y[1], :grad y[1] give the CLI's numbers with --of (compared with its JSON and with values
+  derived by hand), and a bare array name points to its elements.
 """
 
 from __future__ import annotations
@@ -255,3 +259,96 @@ def test_load_of_many_statements_shows_at_most_200_lines(gradcli, tmp_path):
     assert len(lines) == 201
     assert lines[0] == "y0 = 1" and lines[-1] == "y999 = 1000"  # the first values and the last ones
     assert lines[195] == "… 800 more not shown (:vars lists every value)"
+
+
+# -- item 2: :check, :hessian and :grad of one element of an array, as the CLI's --of ----------------
+
+ARRAY_PROGRAM = "x = [1, 2]; w = 3; y = x*x*w + w*w*x"  # y[i] = w x_i² + w² x_i
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+
+
+def _repl_out(gradcli, *lines: str):
+    result = gradcli("repl", input="\n".join([ARRAY_PROGRAM, *lines]) + "\n", env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["x = [1, 2]", "w = 3", "y = [12, 30]"]
+    return lines[3:], result.stderr
+
+
+def _cli_json(gradcli, *args: str) -> dict:
+    result = gradcli(*args, ARRAY_PROGRAM, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_check_of_an_element_equals_the_cli_check_with_of(gradcli):
+    import re
+
+    out, err = _repl_out(gradcli, ":check y[0]")
+    assert err == ""
+    cli = _cli_json(gradcli, "check", "--of", "y[0]")
+    rows = {r["name"]: r for r in cli["results"]}
+    # by hand: dy0/dx0 = 2 w x0 + w² = 15, dy0/dx1 = 0, dy0/dw = x0² + 2 w x0 = 7
+    assert [rows[n]["analytic"] for n in ("x[0]", "x[1]", "w")] == [15.0, 0.0, 7.0]
+    shown = {}
+    for line in out:
+        m = re.match(rf"│ d\(y\[0\]\)/d\(?([\w\[\]]+?)\)?\s*│\s*({_NUMBER})\s*│\s*({_NUMBER})\s*│\s*({_NUMBER})", line)
+        if m:
+            shown[m.group(1)] = [float(m.group(k)) for k in (2, 3, 4)]  # value, analytic, numeric
+    assert shown.keys() == rows.keys()
+    for name, (value, analytic, numeric) in shown.items():
+        assert value == rows[name]["value"] and analytic == rows[name]["analytic"]
+        assert numeric == pytest.approx(rows[name]["numeric"], rel=1e-5)  # printed to 6 digits
+    assert out[-1] == "ok: every gradient confirmed (3 passed)"
+
+
+def test_hessian_of_an_element_equals_the_cli_hessian_with_of(gradcli):
+    import re
+
+    out, err = _repl_out(gradcli, ":hessian y[1]")
+    assert err == ""
+    cli = _cli_json(gradcli, "hessian", "--of", "y[1]")
+    # by hand, in (x0, x1, w): gradient (0, 2 w x1 + w², x1² + 2 w x1) = (0, 21, 16);
+    # d²/dx1² = 2w = 6, d²/dx1 dw = 2 x1 + 2 w = 10, d²/dw² = 2 x1 = 4
+    assert cli["gradient"] == [0.0, 21.0, 16.0]
+    assert cli["hessian"] == [[0.0, 0.0, 0.0], [0.0, 6.0, 10.0], [0.0, 10.0, 4.0]]
+    assert out[0].startswith("Hessian of y[1] = 30")
+    table = {}
+    for line in out:
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 5 and cells[0] in cli["inputs"]:
+            table[cells[0]] = [float(c) if c != "·" else 0.0 for c in cells[1:]]
+    assert [table[n][0] for n in cli["inputs"]] == cli["gradient"]
+    assert [table[n][1:] for n in cli["inputs"]] == cli["hessian"]
+    eigen = next(line for line in out if line.startswith("eigenvalues:"))
+    shown = [float(v) for v in re.findall(_NUMBER, eigen)]
+    assert shown == pytest.approx(cli["eigenvalues"], rel=1e-5)  # 5 ± sqrt(101): -5.04988, 0, 15.0499
+
+
+def test_grad_of_an_element_equals_eval_with_of(gradcli):
+    out, err = _repl_out(gradcli, ":grad y[1]")
+    cli = _cli_json(gradcli, "eval", "--of", "y[1]")
+    x0, x1 = cli["gradients"]["x"]
+    assert err == "" and out == [
+        f"dy[1]/d{n} = {g:g}" for n, g in (("x[0]", x0), ("x[1]", x1), ("w", cli["gradients"]["w"]))
+    ]
+    assert out == ["dy[1]/dx[0] = 0", "dy[1]/dx[1] = 21", "dy[1]/dw = 16"]
+
+
+@pytest.mark.parametrize("command", [":check", ":hessian", ":grad", ":explain"])
+def test_a_bare_array_name_points_to_its_elements(gradcli, command):
+    for args in (f"{command} y", command):  # named, or the last value (y)
+        out, err = _repl_out(gradcli, args)
+        assert out == []  # no numbers at all: before, :grad printed the gradient of sum(y) as dy/dx
+        assert err.splitlines()[0] == f"error: {command} needs one number, but y is an array of shape (2,)"
+        assert err.splitlines()[1] == f"hint: name one element: {command} y[0] (or reduce it: s = sum(y))"
+
+
+def test_a_bad_element_says_what_is_wrong(gradcli):
+    _, err = _repl_out(gradcli, ":check y[7]", ":hessian y[0,]", ":grad q")
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert lines == [
+        "error: :check y[7]: index 7 is out of range for axis 0 of 'y' (shape (2,))",
+        "error: :hessian y[0,]: an index is missing after ','",
+        "error: no value named 'q' in the session",
+    ]

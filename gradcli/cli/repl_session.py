@@ -29,10 +29,10 @@ from gradcli.session import Request, Source
 
 MAX_ROWS = 200  # the most lines one input prints (eval's --max-rows): a :load of a large file is summarised
 COMMANDS = {
-    ":grad": ":grad [NAME]   gradients of the last value (or of NAME) with respect to the inputs",
-    ":explain": ":explain       the forward and backward pass of the last value, step by step",
-    ":check": ":check         verify the gradients by finite differences",
-    ":hessian": ":hessian       the matrix of second derivatives of the last value",
+    ":grad": ":grad [NAME]   gradients of the last value (or of NAME: y, y[0]) with respect to the inputs",
+    ":explain": ":explain [NAME] the forward and backward pass of the last value (or of NAME), step by step",
+    ":check": ":check [NAME]  verify the gradients by finite differences (of NAME: y, y[0])",
+    ":hessian": ":hessian [NAME] the matrix of second derivatives of the last value (or of NAME)",
     ":vars": ":vars          the session's functions, inputs and values",
     ":reset": ":reset         forget everything",
     ":load": ":load FILE     read a file of definitions and statements",
@@ -261,22 +261,26 @@ class Session:
             self.say(_summary(name, node.data, width, f"  ({kind})"))
 
     def analyse(self, name: str, arg: str) -> None:
-        """:grad, :explain, :check, :hessian on the last value (or, for :grad, on NAME)."""
+        """:grad, :explain, :check, :hessian of the last value, or of NAME as --of takes it (y,
+        y[0], W[1,-1]): the same numbers as the CLI's command with --of NAME."""
         from gradcli.render import text, writers
 
-        graph = self.graph
-        if arg and name == ":grad" and graph is not None:
-            try:  # NAME as --of takes it: y, y[0], y#3 (the session itself evaluated already)
-                graph = self.evaluate(of=arg)
-            except UsageError:
-                raise UsageError(f"no value named {arg!r} in the session", hint=":vars lists them") from None
+        graph = self._of(name, arg) if arg and self.graph is not None else self.graph
         if graph is None:
             raise UsageError("nothing yet: type a statement such as y = x*x")
+        if graph.arrays is not None and graph.arrays.output is not None:  # one number is needed: say which
+            from gradcli.build.array_values import shape_text
+
+            out, shape = graph.output_name, graph.arrays.output.shape
+            raise UsageError(
+                f"{name} needs one number, but {out} is an array of {shape_text(shape)}",
+                hint=f"name one element: {name} {out}[{','.join('0' * len(shape))}] (or reduce it: s = sum({out}))",
+            )
         if name == ":grad":
             for x, g in graph.gradients().items():
                 self.say(f"d{graph.output_name}/d{x} = {fmt(g)}")
             return
-        session.scalar(graph)  # as check, explain and hessian refuse an array output
+        session.scalar(graph)
         options = text.OutputOptions(6, 200, True, text.terminal_width())
         if name == ":explain":
             writers.writer("explain", "pretty")(graph, options, self.out)
@@ -284,6 +288,18 @@ class Session:
             writers.writer("check", "table")(session.check(graph, session.Check()), options, self.out)
         else:
             writers.writer("hessian", "table")(session.hessian(graph), options, self.out)
+
+    def _of(self, command: str, arg: str):
+        """The session's graph with NAME as the output (the session itself evaluated already);
+        an element that is not one says why, in the command's words (`:check y[7]: index 7 is ...`)."""
+        try:
+            return self.evaluate(of=arg)
+        except UsageError as exc:
+            if "no such name" in exc.message:
+                raise UsageError(f"no value named {arg!r} in the session", hint=":vars lists them") from None
+            if exc.message.startswith("--of "):
+                exc.message = command + exc.message.removeprefix("--of")
+            raise
 
     # -- output ---------------------------------------------------------------------------
 
@@ -302,10 +318,6 @@ class Session:
         if hint and hint.startswith("give them values on the command line, e.g. "):  # a=1.0 b=1.0, as statements
             bindings = hint.removeprefix("give them values on the command line, e.g. ").split()
             hint = "assign them first: " + "; ".join(b.replace("=", " = ", 1) for b in bindings)
-        if hint and hint.startswith("pick one element with --of "):  # nor --of: the last value is the output
-            first = hint.removeprefix("pick one element with --of ").split(", or ")[0]
-            name = first.split("[")[0]
-            hint = f"make the last value a scalar: one element ({name}0 = {first}) or a reduction (s = sum({name}))"
         if hint:
             lines.append(f"hint: {hint}")
         self._pending = None
