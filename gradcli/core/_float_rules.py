@@ -39,10 +39,10 @@ def make(F):
         return (g,)
 
     def pow(g, out, x, y):
-        t3 = (g * y) * (_pow(x, (y - (1.0))))
-        t6 = (g * out) * (_log(x))
-        t7 = x == (0.0)
-        return ((((0.0) if (y == (0.0)) else t3) if t7 else t3), (((0.0) if (y >= (0.0)) else t6) if t7 else t6),)
+        t0 = x == (0.0)
+        t7 = (g * y) * (_pow((((1.0) if (y == (0.0)) else x) if t0 else x), (y - (1.0))))
+        t9 = (y > (0.0)) if t0 else (0.0)
+        return ((((0.0) if (y == (0.0)) else t7) if t0 else t7), ((0.0) if t9 else ((g * out) * (_log(((1.0) if t9 else x))))),)
 
     def exp(g, out, x):
         return ((g * out),)
@@ -132,7 +132,8 @@ def make(F):
 
     def hypot(g, out, x, y):
         t0 = out == (0.0)
-        return (((0.0) if t0 else ((g * x) / out)), ((0.0) if t0 else ((g * y) / out)),)
+        t1 = (1.0) if t0 else out
+        return (((0.0) if t0 else ((g * x) / t1)), ((0.0) if t0 else ((g * y) / t1)),)
 
     def cbrt(g, out, x):
         return ((g / (((3.0) * out) * out)),)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 
 def vjp_pow(g, out, x, y, P):
-    # d/dx x^y = y x^(y-1) (0 at x = y = 0, as PyTorch);  d/dy x^y = x^y log x, 0 at x = 0 when
-    # y >= 0 (PyTorch), NaN for x < 0 where x^y exists only at integer y.
-    # The masks apply at x = 0 only, so that away from it the rules stay differentiable
-    # (a mask on y = 0 alone would zero d2/dxdy at y = 0).
-    dx = g * y * P.pow(x, y - 1.0)
-    dy = g * out * P.log(x)
+    # d/dx x^y = y x^(y-1), 0 at x = y = 0 (PyTorch);  d/dy x^y = x^y log x, whose limit at x = 0 is
+    # 0 for y > 0 (at y = 0 it is log x -> -inf), NaN for x < 0 where x^y exists only at integer y.
+    # The masks apply at x = 0 only, so that away from it the rules stay differentiable (a mask on
+    # y = 0 alone would zero d2/dxdy at y = 0), and where one applies, the expression it hides is
+    # computed at x = 1 (no 0^-1, no log 0): so diff's programs, which compute both branches,
+    # evaluate there, and the Hessian differentiates 0, not 0 * inf (d2/dxdy of x^3 at 0 is 0).
     at_zero = P.eq(x, 0.0)
-    return P.where(at_zero, P.where(P.eq(y, 0.0), 0.0, dx), dx), P.where(at_zero, P.where(P.ge(y, 0.0), 0.0, dy), dy)
+    dx = g * y * P.pow(P.where(at_zero, P.where(P.eq(y, 0.0), 1.0, x), x), y - 1.0)
+    vanishes = P.where(at_zero, P.gt(y, 0.0), 0.0)  # x = 0 and y > 0: x^y log x -> 0
+    dy = g * out * P.log(P.where(vanishes, 1.0, x))
+    return P.where(at_zero, P.where(P.eq(y, 0.0), 0.0, dx), dx), P.where(vanishes, 0.0, dy)
 
 
 def one_minus_square(P, x):
@@ -57,8 +60,9 @@ def vjp_atan2(g, out, y, x, P):
 
 
 def vjp_hypot(g, out, x, y, P):
-    zero = P.eq(out, 0.0)  # at the origin: 0 (PyTorch masks it)
-    return P.where(zero, 0.0, g * x / out), P.where(zero, 0.0, g * y / out)
+    zero = P.eq(out, 0.0)  # at the origin: 0 (PyTorch masks it), and the masked x/r divides by 1
+    r = P.where(zero, 1.0, out)
+    return P.where(zero, 0.0, g * x / r), P.where(zero, 0.0, g * y / r)
 
 
 def _gt(P, x, y):
