@@ -8,6 +8,8 @@
 - item 30: diff's program failed where eval's gradient is 0 by a mask (hypot at the origin,
   norm of a zero vector, d/dz x**z at x = 0): the masks compute what they hide at a harmless
   operand, and for every op diff's program equals eval's gradient at edge points.
+- item 28 (diff's part): diff's programs printed `- -1/x*t4`, `3/-x`, computed sin(x) twice
+  (the program's and the rule's) and t1*t2 beside t2*t1.
 """
 
 from __future__ import annotations
@@ -205,3 +207,37 @@ def test_diff_program_equals_eval_gradient_for_every_op(name):
             if got is None or got != want:  # a zero's sign may differ: eval accumulates 0.0 + -0.0 = 0.0
                 mismatches.append((bindings, wrt, want, got))
     assert mismatches == []
+
+
+# -- item 28: diff's program reads cleanly ----------------------------------------------------------
+
+CLEAN = [
+    ("y = sin(x)*cos(x) - x/w", ["x=0.5", "w=2"]),
+    ("y = 1/x - x/(1 - x)", ["x=0.25", "w=2"]),
+    ("y = tanh(x*w + b)**2 + x**3*exp(-x)", ["x=0.5", "w=2", "b=-1"]),
+    ("y = x*(-2)*sin(x) + 3/(-x) - (-w)*x", ["x=0.5", "w=2"]),
+    ("y = exp(-x) - x*cos(x) + atan2(x, w)", ["x=0.5", "w=2"]),
+]
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("program, bindings", CLEAN)
+def test_diff_programs_are_clean_and_still_exact(gradcli, eval_json, program, bindings, order):
+    """No two signs in a row (`- -x`, `a - -b`, `x*-2`), no sub-expression computed twice (the
+    program's own sin(x) is reused, t1*t2 and t2*t1 are one node), and the program still gives
+    eval's / the derivative's own value to the bit."""
+    import re
+
+    result = gradcli("diff", program, *bindings, "--wrt", "x", "--order", str(order))
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert not re.search(r"[-+*/] ?-", text.replace("= -", "= ")), text
+    rhs = [line.split(" = ", 1)[1] for line in text.splitlines()]
+    calls = re.findall(r"\b(?:sin|cos|exp|tanh|sech|atan2)\([^()]*\)", text)
+    assert len(calls) == len(set(calls)), text  # each call written once (then named)
+    products = re.findall(r"\b(t\d+)\*(t\d+)\b", text)
+    assert not any((b, a) in products for a, b in products if a != b), text
+    assert len(rhs) == len(set(rhs)), text
+    value = eval_json("-", input=text)["value"]
+    if order == 1:
+        assert value == eval_json(program, *bindings)["gradients"]["x"]

@@ -129,11 +129,15 @@ def _expression(node: Value, names: dict[int, str], text: dict[int, tuple[str, i
     args = node.args
     if op.name == "id":
         return _text(args[0], names, text)
-    if op.name == "neg":
-        return f"-{arg(args[0], 7)}", 6
+    if op.name == "neg":  # -a*b and -a/b read as (-a)*b: the same number, so no parentheses
+        inner = arg(args[0], 5)
+        return (f"-({inner})" if inner.startswith("-") else f"-{inner}"), 6
     if op.symbol and len(args) == 2:
         p = op.precedence
         left, right = (8, 6) if op.name == "pow" else ((p + 1, p + 1) if p <= 2 else (p, p + 1))
         space = " " if p <= 4 else ""
-        return f"{arg(args[0], left)}{space}{op.symbol}{space}{arg(args[1], right)}", p
+        second = arg(args[1], right)
+        if second.startswith("-"):  # a - (-b), x*(-2): never two signs in a row
+            second = f"({second})"
+        return f"{arg(args[0], left)}{space}{op.symbol}{space}{second}", p
     return f"{op.name}({', '.join(arg(a, 0) for a in args)})", 9

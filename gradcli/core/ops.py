@@ -81,6 +81,7 @@ class Op(NamedTuple):
     # Algebraic identities for the derivative transform (x*1 = x, x+0 = x, --x = x): simplify(P,
     # *operands) returns an equal node without building one, or None (gradcli.core.transform).
     simplify: Callable[..., object] | None = None
+    commutative: bool = False  # op(x, y) == op(y, x) to the bit (IEEE's + and *): one node for both
 
     def local(self, out: float, *xs: float) -> tuple:
         """The local partial derivatives d out / d x_i (the vjp of an upstream 1)."""
@@ -183,19 +184,30 @@ def _is_neg(node) -> bool:
     return node.op.name == "neg"
 
 
+def _below_zero(node) -> bool:
+    return node.op is CONST and node.data < 0.0  # a negative number (not -0.0, not NaN)
+
+
+def _flipped(P, node):
+    """-node as a node: the operand of a neg, or a negative number's absolute value."""
+    return node.a if _is_neg(node) else P.const(-node.data)
+
+
 def _s_add(P, x, y):
     if _is(x, 0.0) or _is(y, 0.0):
         return y if _is(x, 0.0) else x
-    if _is_neg(y) or _is_neg(x):  # a + -b = a - b
-        return P.sub(x, y.a).node if _is_neg(y) else P.sub(y, x.a).node
+    if _is_neg(y) or _below_zero(y):  # a + -b = a - b (exactly: IEEE's sum and difference agree)
+        return P.sub(x, _flipped(P, y)).node
+    if _is_neg(x) or _below_zero(x):
+        return P.sub(y, _flipped(P, x)).node
     return None
 
 
 def _s_sub(P, x, y):
     if _is(y, 0.0):
         return x
-    if _is_neg(y):
-        return P.add(x, y.a).node
+    if _is_neg(y) or _below_zero(y):  # a - -b = a + b
+        return P.add(x, _flipped(P, y)).node
     return P.neg(y).node if _is(x, 0.0) else None
 
 
@@ -206,13 +218,22 @@ def _s_mul(P, x, y):
         return y if _is(x, 1.0) else x
     if _is(x, -1.0) or _is(y, -1.0):
         return P.neg(y if _is(x, -1.0) else x).node
-    if _is_neg(x) or _is_neg(y):  # -a*b = -(a*b), so that sums read a - b
-        return P.neg(P.mul(x.a, y) if _is_neg(x) else P.mul(x, y.a)).node
+    # -a*b = -(a*b) (exactly: rounding is symmetric), so that sums read a - b, never a - -2*b
+    if _is_neg(x) or _below_zero(x):
+        return P.neg(P.mul(_flipped(P, x), y)).node
+    if _is_neg(y) or _below_zero(y):
+        return P.neg(P.mul(x, _flipped(P, y))).node
     return None
 
 
 def _s_div(P, x, y):
-    return x if _is(y, 1.0) else (P.const(0.0) if _is(x, 0.0) else None)
+    if _is(y, 1.0) or _is(x, 0.0):
+        return x if _is(y, 1.0) else P.const(0.0)
+    if _is_neg(x) or _below_zero(x):  # -a/b = -(a/b), as for products
+        return P.neg(P.div(_flipped(P, x), y)).node
+    if _is_neg(y) or _below_zero(y):
+        return P.neg(P.div(x, _flipped(P, y))).node
+    return None
 
 
 def _s_pow(P, x, y):
@@ -242,10 +263,12 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 #   name, arity, forward,  vjp (g, out, *xs, P) -> contributions,  then what else it needs
 
 OPS: tuple[Op, ...] = (
-    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4, shown="+", simplify=_s_add),
+    Op("add",      2, operator.add,     lambda g, out, x, y, P: (g, g), "operator", "+", 4, shown="+", simplify=_s_add,
+       commutative=True),
     Op("sub",      2, operator.sub,     lambda g, out, x, y, P: (g, -g), "operator", "-", 4, expand=_x_sub, shown="-",
        simplify=_s_sub),
-    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5, shown="×", simplify=_s_mul),
+    Op("mul",      2, operator.mul,     lambda g, out, x, y, P: (g * y, g * x), "operator", "*", 5, shown="×", simplify=_s_mul,
+       commutative=True),
     Op("div",      2, operator.truediv, lambda g, out, x, y, P: (g / y, -g * (out / y)), "operator", "/", 5, expand=_x_div, ieee=_ieee_div, shown="/",
        failure=_div_failure, simplify=_s_div),
     Op("neg",      1, operator.neg,     lambda g, out, x, P: (-g,), "operator", "-", 6, exact=True, simplify=_s_neg),

@@ -102,8 +102,15 @@ class Builder(Namespace):
                 node = self._build(op, args)
         return Sym(node, self)
 
+    def adopt(self, nodes: Sequence[Value]) -> None:
+        """Let the program's own nodes stand for the sub-expressions they compute: a rule that
+        builds sin(x) where the program has one gets the program's (diff then prints it once)."""
+        for node in nodes:
+            if node.a is not None:
+                self._memo.setdefault(_key(node.op, node.args), node)
+
     def _build(self, op: Op, args: list[Value]) -> Value:
-        key = (op.name, *map(id, args))
+        key = _key(op, args)
         node = self._memo.get(key)
         if node is None:
             label = describe(op, [a.label if len(a.label) <= 24 else "..." for a in args])
@@ -116,6 +123,12 @@ class Builder(Namespace):
                     hint="ask for a lower order, or differentiate a smaller part of the program with --of",
                 )
         return node
+
+
+def _key(op: Op, args: Sequence[Value]) -> tuple:
+    """What identifies a node: its op and operands (in either order for a commutative op)."""
+    ids = [id(a) for a in args]
+    return (op.name, *(sorted(ids) if op.commutative else ids))
 
 
 def _simplify(P: Builder, op: Op, args: list[Value]) -> Value | None:
@@ -132,6 +145,7 @@ def gradient(nodes: Sequence[Value], output: Value, wrt: Sequence[Value], P: Bui
 
     `nodes` holds output's graph in creation order.  The rules are the op table's vjp rules,
     the same ones the float sweep runs; here their operands are nodes."""
+    P.adopt(nodes)
     adjoint: dict[int, Value] = {id(output): P.const(1.0)}
     for node in reversed(reaching(nodes, output)):
         g = adjoint.get(id(node))
