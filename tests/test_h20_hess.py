@@ -9,6 +9,10 @@
 from __future__ import annotations
 
 import json
+import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +169,73 @@ def test_a_tiny_curvature_alone_is_judged_at_its_own_scale(gradcli):
     # beside a curvature 1e17 times larger it is below the rounding of the eigensolver: counted as 0
     doc = hessian_doc(gradcli, "y = 1e-17*x**2 + z**2", "x=1", "z=1")
     assert doc["definiteness"] == "positive semidefinite"
+
+
+# -- item 25: a 200x200 constant array literal is fast, in eval and in the REPL ---------------------
+
+SIDE = 200
+CPU_BUDGET = 3.0  # seconds of CPU (user + system) of the whole process: wall time is unreliable on a busy machine
+MEMORY_CAP = 2 << 30  # address space: the dense Jacobian of a 40,000-element output took ~12 GB
+
+
+def _matrix() -> list[list[float]]:
+    return [[round(((i * 7919 + j * 104729) % 2001) / 1000 - 1, 3) for j in range(SIDE)] for i in range(SIDE)]
+
+
+def _run(args: list[str], stdin: str = "") -> tuple[float, subprocess.CompletedProcess]:
+    """Run the gradcli console script under MEMORY_CAP; (its CPU seconds, the result)."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([GRADCLI, *args], input=stdin, capture_output=True, text=True, preexec_fn=cap, timeout=600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+GRADCLI = str(Path(sys.executable).parent / "gradcli")
+
+
+def test_a_200x200_literal_is_fast_and_equals_the_same_array_from_bindings(tmp_path):
+    matrix = _matrix()
+    (tmp_path / "lit.grad").write_text(f"x = {json.dumps(matrix)}\ny = sum(x)\n")
+    (tmp_path / "b.json").write_text(json.dumps({"x": matrix}))
+    cpu_literal, literal = _run(["eval", "-f", str(tmp_path / "lit.grad"), "--format", "json"])
+    cpu_bindings, bound = _run(["eval", "y = sum(x)", "--bindings", str(tmp_path / "b.json"), "--format", "json"])
+    assert literal.returncode == 0 and bound.returncode == 0, literal.stderr + bound.stderr
+    assert literal.stdout == bound.stdout  # the same value and the same 40,000 gradients
+    doc = json.loads(literal.stdout)
+    assert doc["value"] == pytest.approx(math.fsum(v for row in matrix for v in row), rel=1e-12, abs=1e-9)
+    assert doc["gradients"]["x"] == [[1.0] * SIDE] * SIDE
+    assert cpu_literal < CPU_BUDGET, (cpu_literal, cpu_bindings)
+
+
+def test_a_200x200_literal_as_the_output_does_not_build_a_dense_40000_squared_jacobian(tmp_path):
+    (tmp_path / "lit.grad").write_text(f"x = {json.dumps(_matrix())}\n")
+    cpu, proc = _run(["eval", "-f", str(tmp_path / "lit.grad")], "")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert cpu < CPU_BUDGET
+    lines = proc.stdout.splitlines()
+    # the Jacobian of x w.r.t. itself is the identity: row x[0,0] is 1, 0, 0, ...; row x[0,1] is 0, 1, 0, ...
+    first = next(line for line in lines if line.startswith("│ x[0,0] "))
+    second = next(line for line in lines if line.startswith("│ x[0,1] "))
+    assert [c.strip() for c in first.split("│")[2:4]] == ["1", "0"]
+    assert [c.strip() for c in second.split("│")[2:4]] == ["0", "1"]
+    assert "output rows" in proc.stdout  # the table says what --max-rows left out
+
+
+def test_a_200x200_literal_typed_into_the_repl_is_fast(tmp_path):
+    matrix = _matrix()
+    cpu, proc = _run(["repl"], f"x = {json.dumps(matrix)}\ny = sum(x)\n")
+    assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr[-2000:]
+    assert cpu < CPU_BUDGET
+    value = float(proc.stdout.splitlines()[-1].split("=")[1])
+    assert value == pytest.approx(math.fsum(v for row in matrix for v in row), rel=1e-5)  # printed to 6 digits
+
+
+def test_a_small_array_outputs_jacobian_is_still_dense_and_exact_in_json(gradcli):
+    # y = x*x elementwise: dy[i]/dx[j] = 2x[i] if i == j else 0
+    doc = json.loads(gradcli("eval", "x = [[1, 2], [3, 4]]\ny = x*x", "--format", "json").stdout)
+    assert doc["jacobian"]["matrix"] == [[2.0, 0, 0, 0], [0, 4.0, 0, 0], [0, 0, 6.0, 0], [0, 0, 0, 8.0]]

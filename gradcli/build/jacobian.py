@@ -3,6 +3,8 @@ Jacobian (one reverse sweep per output element), and their JSON form."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gradcli.build.array_values import Array, nest, shape_text, suffixes
 from gradcli.core.engine import positions, reaching, topological_order
 from gradcli.core.errors import UsageError
@@ -20,7 +22,7 @@ class Info:
         self.shapes = shapes
         self.names = names
         self.output = output
-        self.jacobian: list[list[float]] | None = None
+        self.jacobian: Rows | None = None
 
     def backward(self, graph, allow_nonfinite: bool = False) -> None:
         """Graph.backward for an array output: the Jacobian (see backward below)."""
@@ -32,8 +34,7 @@ def backward(graph, allow_nonfinite: bool = False) -> None:
     then every node's grad as d sum(output) / d node (PyTorch's y.backward(ones_like(y)))."""
     info = graph.arrays
     outputs = info.output.items
-    inputs = list(graph.inputs.values())
-    column = positions(inputs)
+    column = positions(list(graph.inputs.values()))
     rows = []
     for y in outputs:
         order = topological_order(y)
@@ -41,11 +42,7 @@ def backward(graph, allow_nonfinite: bool = False) -> None:
             node.grad = 0.0
         y.grad = 1.0
         graph.sweep(order, allow_nonfinite)
-        row = [0.0] * len(inputs)
-        for node in order:
-            if node.op is INPUT and id(node) in column:
-                row[column[id(node)]] = node.grad
-        rows.append(row)
+        rows.append({column[id(node)]: node.grad for node in order if node.op is INPUT and id(node) in column})
     for node in graph.nodes:
         node.grad = 0.0
     order = reaching(graph.nodes, *outputs)
@@ -53,7 +50,39 @@ def backward(graph, allow_nonfinite: bool = False) -> None:
         y.grad += 1.0
     graph.sweep(order, allow_nonfinite)
     graph._order = order
-    info.jacobian = rows
+    info.jacobian = Rows(rows, len(column))
+
+
+class Rows(Sequence):
+    """The Jacobian's rows, kept sparse (each output element's entries for the inputs it reaches)
+    and handed out dense, one list a row, when read: the 40,000 elements of a 200x200 literal
+    are 40,000 entries, not a dense 40,000 x 40,000 matrix (12 GB)."""
+
+    __slots__ = ("sparse", "width")
+    __hash__ = None  # type: ignore[assignment]  # compared by value, like the lists it stands for
+
+    def __init__(self, sparse: list[dict[int, float]], width: int) -> None:
+        self.sparse, self.width = sparse, width
+
+    def __len__(self) -> int:
+        return len(self.sparse)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._dense(entries) for entries in self.sparse[i]]
+        return self._dense(self.sparse[i])
+
+    def _dense(self, entries: dict[int, float]) -> list[float]:
+        row = [0.0] * self.width  # an input the element does not reach: d/dx = 0
+        for j, d in entries.items():
+            row[j] = d
+        return row
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (list, Rows)) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self)} x {self.width})"
 
 
 def needs_scalar(graph) -> None:
@@ -116,7 +145,7 @@ def jacobian_dict(graph) -> dict:
     return {
         "outputs": [y.label for y in info.output.items],
         "inputs": list(graph.inputs),
-        "matrix": _json(info.jacobian or []),
+        "matrix": [_json(row) for row in info.jacobian or []],
     }
 
 

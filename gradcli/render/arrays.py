@@ -79,7 +79,7 @@ def _jacobian(graph, options: OutputOptions) -> list:
     table.add_column("", style="bold", no_wrap=True)
     for name in shown_cols:
         table.add_column(name, justify="right", no_wrap=True)
-    for y, row in list(zip(outputs, jac))[:limit]:
+    for y, row in zip(outputs[:limit], jac):  # only the rows drawn are made dense
         table.add_row(y.label, *[short(v, p) if v else "0" for v in row[: len(shown_cols)]])
     left = []
     if len(inputs) > len(shown_cols):
