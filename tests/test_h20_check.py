@@ -224,3 +224,23 @@ def test_an_infinite_second_derivative_is_exit_3_without_the_flag_and_a_row_with
     assert rows["x"]["status"] == "pass"  # the first derivative 0 is right (item 4)
     assert rows["d2:x,x"]["analytic"] == "Infinity" and rows["d2:x,x"]["status"] == "inconclusive" and code == 1
     assert gradcli("check", "y = log(x)", "x=0", "--order", "2").exit_code == 3  # as first order without the flag
+
+
+# -- item 6, also at first order: a function that jumps at the point (floor) -------------------------
+
+
+def test_a_function_that_jumps_has_one_sided_derivatives_not_absurd_numbers(gradcli):
+    code, rows = check_json(gradcli, "y = floor(x)*x", "x=2")
+    # by hand: y = x for 1 <= x < 2 (slope 1) and 2x for 2 <= x < 3 (slope 2); before: 6.7554e+15..2
+    row = rows["x"]
+    assert row["status"] == "kink" and one_sided(row) == pytest.approx((1.0, 2.0), rel=1e-12)
+    assert "the function jumps here: 2 below, 4 at the point, 4 above" in row["note"] and code == 0
+
+
+def test_second_order_rows_of_array_elements_are_named_by_whole_elements(gradcli):
+    result = gradcli("check", "--order", "2", "W = [[1, 2], [3, 4]]; y = W[0,1]**2*W[1,0]")
+    assert result.exit_code == 0
+    assert "d2y/d(W[0,1])d(W[1,0])" in result.stdout and "d(W[0)" not in result.stdout  # before: d2y/d(W[0)d(1],...)
+    code, rows = check_json(gradcli, "--order", "2", "W = [[1, 2], [3, 4]]; y = W[0,1]**2*W[1,0]")
+    assert rows["d2:W[0,1],W[1,0]"]["analytic"] == 4.0  # 2*W[0,1]
+    assert rows["d2:W[0,1],W[0,1]"]["analytic"] == 6.0  # 2*W[1,0]

@@ -155,7 +155,7 @@ def _check_point(graph: Graph, point: int, plan: _Plan) -> list[Row]:
     graph.backward(tolerance.allow_nonfinite)
     rows, estimates = [], {}
     for name, node, probe in targets:
-        estimate = probe.derivative()
+        estimate = probe.derivative(jumps=True)
         estimates[id(node)] = estimate
         rows.append(verdict(point, name, node.data, node.grad, estimate, tolerance))
     for claim in claims:
@@ -251,7 +251,17 @@ def _variable(name: str) -> str:
     kind, sep, rest = name.partition(":")
     if not sep:
         return name
-    return rest.partition(",")[2] if kind == "d2" else rest
+    return second_order_pair(rest)[1] if kind == "d2" else rest
+
+
+def second_order_pair(rest: str) -> tuple[str, str]:
+    """`a,b` of a row `d2:a,b` as (a, b): the comma outside brackets (`W[0,1],x[2]`)."""
+    depth = 0
+    for i, c in enumerate(rest):
+        depth += (c == "[") - (c == "]")
+        if c == "," and depth == 0:
+            return rest[:i], rest[i + 1 :]
+    return rest, rest
 
 
 def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
@@ -304,4 +314,4 @@ def _row_dict(row: Row) -> dict[str, Any]:
     return out
 
 
-__all__ = ["CheckOptions", "Report", "Row", "STATUSES", "Tolerance", "check", "to_dict", "verdict"]
+__all__ = ["CheckOptions", "Report", "Row", "STATUSES", "Tolerance", "check", "second_order_pair", "to_dict", "verdict"]

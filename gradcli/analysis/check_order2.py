@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from gradcli.analysis.check import Row, Tolerance, verdict
 from gradcli.analysis.hessian import hessian
-from gradcli.analysis.numdiff import Estimate
+from gradcli.analysis.numdiff import JUMPS, Estimate
 from gradcli.analysis.probe import Probe
 from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, positions, reaching
@@ -67,7 +67,7 @@ def second_order_rows(
             if estimate.jump:  # the gradient jumps here: only one-sided second derivatives exist
                 gradient_name = f"d{graph.output_name}/d{names[i]}"
                 crossing = f"{gradient_name} jumps as {names[j]} crosses {inputs[j].data:.6g}"
-                estimate.note = estimate.note.replace("f jumps here", crossing)
+                estimate.note = estimate.note.replace(JUMPS, crossing)
                 estimate.note += "; no second derivative exists here, its one-sided values are shown"
             name = f"d2:{names[i]},{names[j]}"
             rows.append(verdict(point, name, inputs[j].data, analytic[i][j], estimate, tolerance))

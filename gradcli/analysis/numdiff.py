@@ -43,6 +43,7 @@ AT_NOISE = 4.0  # differences within this many rounding errors are rounding
 NOISE = 2.0 * EPS  # relative rounding error assumed in each value of f
 KINK_SLACK = 1e-8  # one-sided derivatives closer than this (relative) never make a kink
 ONE_SIDED = "defined only on one side of this point"  # the note of a one-sided estimate
+JUMPS = "the function jumps here"  # the note where f's one-sided limits are not f(x)
 
 
 @dataclass
@@ -283,6 +284,7 @@ class _Differences:
                 kink = "a piecewise op is at its switch point"
             elif central := self.central():
                 return central
+        self.jumps = self.jumps and bool(below and above)  # at a domain's edge f is continuous from its side
         left = self.side(-1.0) if below else None
         right = self.side(+1.0) if above else None
         if left and right:
@@ -329,7 +331,7 @@ class _Differences:
             for limit, error in ((below, below_error), (above, above_error))
         )
         if estimate.jump:
-            estimate.note = f"f jumps here: {below:.6g} below, {self.fx:.6g} at the point, {above:.6g} above"
+            estimate.note = f"{JUMPS}: {below:.6g} below, {self.fx:.6g} at the point, {above:.6g} above"
         return estimate
 
     def side(self, sign: float) -> tuple[Neville, float] | None:

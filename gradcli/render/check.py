@@ -39,6 +39,7 @@ def _check_rows(report, options: OutputOptions) -> tuple[list, dict[str, int]]:
 
 def _gradient_of(output: str, name: str) -> str:
     """A row's name as the gradient it compares: `dL/da`, `dL/da claimed`, `dL/de (node)`."""
+    from gradcli.analysis.check import second_order_pair
     from gradcli.analysis.explain import wrap
 
     kind, sep, rest = name.partition(":")
@@ -47,7 +48,7 @@ def _gradient_of(output: str, name: str) -> str:
     if sep and kind == "node":
         return f"d{wrap(output)}/d{wrap(rest)} (node)"
     if sep and kind == "d2":  # d2:a,b -> d2L/dadb, d2L/da2
-        a, _, b = rest.partition(",")
+        a, b = second_order_pair(rest)
         return f"d2{wrap(output)}/d{wrap(a)}2" if a == b else f"d2{wrap(output)}/d{wrap(a)}d{wrap(b)}"
     if name == "sample":
         return "(no defined point)"
