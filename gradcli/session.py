@@ -261,7 +261,7 @@ def sweep(program: Program, texts: list[str], csv, request: Request, default_cou
         values = file_gives_way(values, plain, axes, csv)
     points = plan_points(program, values, axes, csv)
     check_names(program, points.bindings, request.allow_nonfinite)  # eval's name errors, with the user's option
-    g = scalar(build(program, points.bindings, request.of, allow_nonfinite=True))  # the structure, not values
+    g = build(program, points.bindings, request.of, allow_nonfinite=True)  # the structure; an array output: per element
     if not request.allow_nonfinite and nonfinite_constant(g):
         build(program, points.bindings, request.of)  # fails at every point: eval's own message (raises)
     return prepare(g, points, request.allow_nonfinite)

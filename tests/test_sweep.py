@@ -392,7 +392,7 @@ def test_csv_numbers_are_reprs_text_across_every_decade():
     failed[[13, 500]] = True
     status = ["ok"] * n
     status[13] = status[500] = "log(x) is undefined, here"
-    chunk = Chunk(0, [x[:, 0]], x[:, 1], [x[:, 2]], failed, status)
+    chunk = Chunk(0, [x[:, 0]], [x[:, 1]], [x[:, 2]], failed, status)  # values: one column per output element
     out = io.StringIO()
     writer = CsvWriter(out, SimpleNamespace(names=["x"], header=lambda: ["x", "y", "dy/dx", "status"]))
     writer.write(chunk)

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcli.build.array_values import paren
 from gradcli.build.graph import Graph
-from gradcli.core.engine import compute, positions
+from gradcli.core.engine import compute, positions, reaching
 from gradcli.core.errors import MathError
 from gradcli.core.numpy_rules import array_forward, numpy_namespace
 from gradcli.core.ops import CONST
@@ -40,16 +41,24 @@ BLOCK = 32_768
 
 @dataclass
 class Batch:
-    """The results at n points: the output's values, d output / d input for every input (in
-    graph.inputs order), and which rows failed (None: none did)."""
+    """The results at n points: each output element's values (one array for a scalar output),
+    d output / d input for every output element and input (the Jacobian row by row: for each
+    element, every input in graph.inputs order), and which rows failed (None: none did)."""
 
-    value: np.ndarray
+    values: list[np.ndarray]
     grads: list[np.ndarray]
     failed: np.ndarray | None
 
+    @property
+    def value(self) -> np.ndarray:
+        """A scalar output's values."""
+        return self.values[0]
+
 
 class ArrayGraph:
-    """A Graph compiled once into two plans (forward and backward) over node indices."""
+    """A Graph compiled once into plans over node indices: one forward, and one backward per
+    output element (one for a scalar output; an array output's Jacobian is a row per element,
+    as eval's, gradcli.build.jacobian)."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
@@ -59,14 +68,11 @@ class ArrayGraph:
         self.input_at = [index[id(graph.inputs[name])] for name in self.names]
         self.constants = [node.data if node.op is CONST else None for node in nodes]
         self.forward_plan = forward_plan(nodes, index)
-        needed = graph.needed()
-        self.backward_plan = [
-            (index[id(node)], node.op.vjp, tuple(index[id(a)] for a in node.args))
-            for node in reversed(needed)
-            if node.a is not None
+        array = graph.arrays.output if graph.arrays is not None else None
+        outputs = [graph.output] if array is None else array.items
+        self.backward_plans = [
+            _backward_plan(reaching(nodes, y) if array else graph.needed(), y, index) for y in outputs
         ]
-        self.differentiated = [index[id(node)] for node in needed if node.op is not CONST]
-        self.output = index[id(graph.output)]
         self.is_const = [node.op is CONST for node in nodes]
         self._pool: ThreadPoolExecutor | None = None  # open only inside threads()
 
@@ -88,7 +94,8 @@ class ArrayGraph:
         if len(starts) > 1 and self._pool is None:
             with self.threads():
                 return self.run(columns, n, allow_nonfinite)
-        out = Batch(np.empty(n), [np.empty(n) for _ in self.input_at], np.zeros(n, dtype=bool))
+        outputs, m = len(self.backward_plans), len(self.input_at)
+        out = Batch([np.empty(n) for _ in range(outputs)], [np.empty(n) for _ in range(outputs * m)], np.zeros(n, bool))
         if len(starts) == 1:
             self._run(columns, 0, n, allow_nonfinite, out)
         elif starts:  # numpy lets go of the GIL inside each op, so blocks run on every core at once
@@ -100,18 +107,25 @@ class ArrayGraph:
 
     def _run(self, columns: Sequence[np.ndarray], s: int, e: int, allow_nonfinite: bool, out: Batch) -> None:
         """Points s..e into out's rows s..e."""
-        n = e - s
+        n, m = e - s, len(self.input_at)
         columns = [c[s:e] for c in columns]
         raised = None if allow_nonfinite else _Raised()
+        # A pass that raised no flag, from finite inputs, made only finite numbers (see _Raised):
+        # its gradients are checked only if some flag is up by its end.
+        nonfinite_input = raised is not None and not all(np.isfinite(c).all() for c in columns)
+        bad = out.failed[s:e]  # a view: marked in place, only if some flag is up
         with np.errstate(all="ignore") if raised is None else raised.watch():
             values = self._forward(columns)
-            grads = self._backward(values, n)
-            out.value[s:e] = values[self.output]  # a constant output broadcasts
-            for whole, i in zip(out.grads, self.input_at):
-                # + 0.0: eval's sum starts at 0.0 (see _backward)
-                np.add(0.0 if grads[i] is None else grads[i], 0.0, out=whole[s:e])
-        if raised is not None and (raised.flag or not all(np.isfinite(c).all() for c in columns)):
-            out.failed[s:e] = self._failed(values, grads, n)
+            for k, (output, _, differentiated) in enumerate(self.backward_plans):
+                grads = self._backward(values, n, k)  # output element k's
+                out.values[k][s:e] = values[output]  # a constant output broadcasts
+                for whole, i in zip(out.grads[k * m : (k + 1) * m], self.input_at):
+                    # + 0.0: eval's sum starts at 0.0 (see _backward)
+                    np.add(0.0 if grads[i] is None else grads[i], 0.0, out=whole[s:e])
+                if raised is not None and (raised.flag or nonfinite_input):
+                    _mark_nonfinite(bad, [grads[i] for i in differentiated if grads[i] is not None])
+        if raised is not None and (raised.flag or nonfinite_input):
+            _mark_nonfinite(bad, [values[i] for i, _, _ in self.forward_plan])  # eval computes every node
 
     def _forward(self, columns: Sequence[np.ndarray]) -> list:
         values: list = list(self.constants)
@@ -121,7 +135,7 @@ class ArrayGraph:
             values[i] = fn(*[values[k] for k in args])
         return values
 
-    def _backward(self, values: list, n: int) -> list:
+    def _backward(self, values: list, n: int, element: int = 0) -> list:
         """The reverse sweep, as engine.backward_sweep, never into constants.  eval sums
         from 0.0 (`grad += d`, so a -0.0 contribution gives 0.0); here a first contribution
         is kept as it is and an input's total gets its `+ 0.0` at the end (only the sign of a
@@ -129,9 +143,10 @@ class ArrayGraph:
         Sums are in place only into arrays this sweep made: a rule may return the same array
         for two operands (add's (g, g)) or one of its inputs."""
         grads: list = [None] * len(values)
-        grads[self.output] = np.ones(n)
+        output, plan, _ = self.backward_plans[element]  # d (output element) / d node
+        grads[output] = np.ones(n)
         is_const, owned = self.is_const, set()
-        for i, vjp, args in self.backward_plan:
+        for i, vjp, args in plan:
             contributions = vjp(grads[i], values[i], *[values[k] for k in args], P)
             for k, d in zip(args, contributions):
                 if is_const[k]:
@@ -146,15 +161,31 @@ class ArrayGraph:
                     owned.add(k)
         return grads
 
-    def _failed(self, values: list, grads: list, n: int) -> np.ndarray:
-        """Rows where some value (any node's: eval computes them all) or some needed gradient
-        is not finite."""
-        arrays = [values[i] for i, _, _ in self.forward_plan]
-        arrays += [grads[i] for i in self.differentiated if grads[i] is not None]
+    def _failed(self, values: list, grads: list, n: int, element: int = 0) -> np.ndarray:
+        """Rows where some value (any node's: eval computes them all) or some gradient the
+        output element needs is not finite: the exact pass, without numpy's flags (tests hold the
+        quick test in _run to it)."""
         bad = np.zeros(n, dtype=bool)
-        for x in arrays:
-            bad |= ~np.isfinite(x)
+        _mark_nonfinite(bad, [values[i] for i, _, _ in self.forward_plan])
+        _mark_nonfinite(bad, [grads[i] for i in self.backward_plans[element][2] if grads[i] is not None])
         return bad
+
+
+def _backward_plan(needed: Sequence, output, index: dict[int, int]) -> tuple[int, list, list[int]]:
+    """(the output's index, (node, vjp, operands) in reverse order, the nodes given a gradient)
+    for the nodes `needed` by one output (a scalar output, or one element of an array's)."""
+    plan = [
+        (index[id(node)], node.op.vjp, tuple(index[id(a)] for a in node.args))
+        for node in reversed(needed)
+        if node.a is not None
+    ]
+    return index[id(output)], plan, [index[id(node)] for node in needed if node.op is not CONST]
+
+
+def _mark_nonfinite(bad: np.ndarray, arrays: list) -> None:
+    """Mark in `bad` the rows where some array (a node's values or gradients) is not finite."""
+    for x in arrays:
+        bad |= ~np.isfinite(x)
 
 
 class _Raised:
@@ -190,10 +221,11 @@ def forward_plan(nodes: Sequence, index: dict[int, int]) -> list:
 @dataclass
 class RowResult:
     """eval's verdict at one point: its message, or (where floats succeed where arrays
-    did not, in the last bit near an overflow) its value and gradients."""
+    did not, in the last bit near an overflow) its values (one per output element) and
+    gradients (Batch.grads's order: the Jacobian row by row)."""
 
     message: str | None
-    value: float = 0.0
+    values: tuple[float, ...] = ()
     grads: tuple[float, ...] = ()
 
 
@@ -220,7 +252,11 @@ class RowExplainer:
             graph.backward(False)
         except MathError as exc:
             return RowResult(exc.message)
-        return RowResult(None, graph.output.data, tuple(graph.gradients().values()))
+        array = graph.arrays.output if graph.arrays is not None else None
+        if array is None:
+            return RowResult(None, (graph.output.data,), tuple(graph.gradients().values()))
+        jacobian = [d for row in graph.arrays.jacobian for d in row]
+        return RowResult(None, tuple(y.data for y in array.items), tuple(jacobian))
 
 
 def _build_time_labels(graph: Graph) -> dict[int, str]:
@@ -230,12 +266,23 @@ def _build_time_labels(graph: Graph) -> dict[int, str]:
     program, out = graph.program, {}
     if program is None or len(graph.stmt_ends) != len(program.stmts):
         return out
+    begin = 0
     for stmt, end in zip(program.stmts, graph.stmt_ends):
+        start, begin = begin, end
         if not stmt.target or stmt.aug or end == 0 or stmt.hi <= stmt.lo:
             continue
         node, entry = graph.nodes[end - 1], program.code[stmt.hi - 1]
-        if entry[KIND] in (OP, CALL) and node.label == stmt.target and node.a is not None and node.op.name != "id":
-            out[id(node)] = program.text(entry[START], entry[END])
+        if entry[KIND] not in (OP, CALL):
+            continue
+        text = program.text(entry[START], entry[END])
+        if node.label == stmt.target and node.a is not None and node.op.name != "id":
+            out[id(node)] = text
+            continue
+        # an array statement: its new elements were `(x*w)[0]` (build.arrays), renamed `y[0]` once done
+        for node in graph.nodes[start:end]:
+            label = node.label
+            if label.startswith(stmt.target + "[") and node.a is not None and node.op.name != "id":
+                out[id(node)] = paren(text) + label[len(stmt.target) :]
     return out
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from gradcli.analysis.batch import ArrayGraph, Batch, RowExplainer
 from gradcli.analysis.point_columns import base_name, column_bindings
 from gradcli.analysis.points import Axis, CsvPoints, Grid
+from gradcli.build.array_values import suffixes
 from gradcli.build.bindings import bound_twice
 from gradcli.build.graph import Graph
 from gradcli.build.names import is_constant
@@ -43,17 +44,24 @@ class Failure:
 
 @dataclass
 class Chunk:
-    """Results for rows start+1 .. start+n: inputs (graph order), the output, the gradients."""
+    """Results for rows start+1 .. start+n: inputs (graph order), the output (a column per
+    element of an array output), the gradients (Sweep.header's order: for each output element,
+    every input)."""
 
     start: int
     inputs: list[np.ndarray]
-    value: np.ndarray
+    values: list[np.ndarray]
     grads: list[np.ndarray]
     failed: np.ndarray | None  # rows eval refuses: empty numbers, `status` holds the message
     status: list[str] | None  # None: every row is ok
 
+    @property
+    def value(self) -> np.ndarray:
+        """A scalar output's column."""
+        return self.values[0]
+
     def __len__(self) -> int:
-        return len(self.value)
+        return len(self.values[0])
 
 
 @dataclass
@@ -77,12 +85,29 @@ class Sweep:
         return self.graph.output_name
 
     @property
+    def outputs(self) -> list[str]:
+        """The output's columns: its name, or an array output's elements labelled as eval labels
+        them (`y[0]`, `Y[1,0]`)."""
+        array = self.graph.arrays.output if self.graph.arrays is not None else None
+        if array is None:
+            return [self.output]
+        return [self.output + sfx for sfx in suffixes(array.shape)]
+
+    @property
+    def is_array(self) -> bool:
+        return self.graph.arrays is not None and self.graph.arrays.output is not None
+
+    @property
     def total(self) -> int | None:
         return self.source.total
 
+    def gradient_columns(self) -> list[str]:
+        """`dy/dx` for each input; for an array output the Jacobian row by row, as eval's JSON
+        `jacobian` has it: for each element `dy[0]/dx[0]`, `dy[0]/dx[1]`, ..., then `dy[1]/...`."""
+        return [f"d{out}/d{name}" for out in self.outputs for name in self.names]
+
     def header(self) -> list[str]:
-        out = self.output
-        return [*self.names, out, *(f"d{out}/d{name}" for name in self.names), "status"]
+        return [*self.names, *self.outputs, *self.gradient_columns(), "status"]
 
     def batches(self, size: int = CHUNK) -> Iterator[tuple[list[np.ndarray], Batch]]:
         """(the inputs' columns, the array interpreter's results) a chunk at a time."""
@@ -96,21 +121,23 @@ class Sweep:
     def chunks(self, size: int = CHUNK) -> Iterator[Chunk]:
         """Rows with eval's verdicts: a failed row's status is eval's message at that point."""
         for columns, batch in self.batches(size):
-            chunk = Chunk(self.done, columns, batch.value, batch.grads, batch.failed, None)
+            chunk = Chunk(self.done, columns, batch.values, batch.grads, batch.failed, None)
             if batch.failed is not None:
                 self._explain(chunk)
             self.done += len(chunk)
             yield chunk
 
     def _explain(self, chunk: Chunk) -> None:
-        """eval's message for each failed row (the float interpreter at that point)."""
+        """eval's message for each failed row (the float interpreter at that point): a row with
+        an array output fails if any element or any of its gradients does, as eval does."""
         status = ["ok"] * len(chunk)
         for i in np.flatnonzero(chunk.failed):
             point = [float(c[i]) for c in chunk.inputs]
             result = self.explain(point)
             if result.message is None:  # floats succeed where arrays overflowed in the last bit
                 chunk.failed[i] = False
-                chunk.value[i] = result.value
+                for v, y in zip(chunk.values, result.values):
+                    v[i] = y
                 for g, d in zip(chunk.grads, result.grads):
                     g[i] = d
                 continue

@@ -57,7 +57,9 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
 
     One row a point: the inputs, the output, d output / d input for every input, and
     `status` (ok, or eval's message for a row that fails, whose numbers are then empty;
-    exit 3 if any row failed, unless --allow-nonfinite).
+    exit 3 if any row failed, unless --allow-nonfinite). An array input or output has a
+    column per element (x[0], y[1]), and an array output's Jacobian a column per entry
+    (dy[0]/dx[0], dy[0]/dw, dy[1]/dx[0], ...).
 
     \b
     Examples:
@@ -226,6 +228,7 @@ def plot_command(args: Args, opts: Options, own: PlotOptions, reporter: Reporter
     if own.output is not None:
         pl.check_file(own.output)
     plan = session.sweep(program, texts, None, opts.request(), default_count=PLOT_POINTS)
+    session.scalar(plan.graph)  # one curve: an array output is refused (pick an element with --of)
     if plan.total > PLOT_MOST:
         raise UsageError(
             f"plot draws at most {PLOT_MOST:,} points (it holds them all to draw them), got {plan.total:,}",

@@ -29,7 +29,7 @@ class TableWriter:
     def _cells(self, chunk) -> list[list[str]]:
         p = self.precision
         cols = [[_short(t, p) for t in number_texts(c, None)] for c in chunk.inputs]
-        cols.append([_short(t, p) for t in number_texts(chunk.value, chunk.failed)])
+        cols += [[_short(t, p) for t in number_texts(v, chunk.failed)] for v in chunk.values]
         cols += [[_short(t, p) for t in number_texts(g, chunk.failed)] for g in chunk.grads]
         cols.append(["ok"] * len(chunk) if chunk.status is None else chunk.status)
         return [list(row) for row in zip(*cols)]

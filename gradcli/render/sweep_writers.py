@@ -62,7 +62,7 @@ class CsvWriter:
         out.write(",".join(map(_csv_cell, sweep.header())) + "\n")
 
     def write(self, chunk: Chunk) -> None:
-        numbers = np.column_stack([*chunk.inputs, chunk.value, *chunk.grads])
+        numbers = np.column_stack([*chunk.inputs, *chunk.values, *chunk.grads])
         text, redo = _number_lines(numbers)
         if chunk.status is None and not redo.any():
             self.out.write(text.replace("\n", ",ok\n") + ",ok\n")
@@ -95,7 +95,9 @@ def _json_numbers(column: np.ndarray, failed: np.ndarray | None) -> list[str]:
 
 class JsonlWriter:
     """One object a row: {"point": {...}, "value": v, "gradients": {...}, "status": "ok"};
-    a failed row has "value": null and "gradients": null."""
+    a failed row has "value": null and "gradients": null.  An array output's row has the CSV's
+    flat keys: "value": {"y[0]": v0, "y[1]": v1}, "gradients": {"dy[0]/dx": ..., "dy[1]/dx": ...}
+    (the Jacobian row by row, as eval's `jacobian`)."""
 
     separator = "\n"
 
@@ -103,14 +105,19 @@ class JsonlWriter:
         self.out = out
         keys = [json.dumps(n) for n in sweep.names]
         point = ", ".join(f"{k}: %s" for k in keys)
+        if sweep.is_array:
+            value = "{" + ", ".join(f"{json.dumps(y)}: %s" for y in sweep.outputs) + "}"
+            keys = [json.dumps(column) for column in sweep.gradient_columns()]
+        else:
+            value = "%s"
         grads = ", ".join(f"{k}: %s" for k in keys)
-        self.template = f'{{"point": {{{point}}}, "value": %s, "gradients": {{{grads}}}, "status": %s}}'
+        self.template = f'{{"point": {{{point}}}, "value": {value}, "gradients": {{{grads}}}, "status": %s}}'
         self.failed_template = f'{{"point": {{{point}}}, "value": null, "gradients": null, "status": %s}}'
         self.first = True
 
     def rows(self, chunk: Chunk) -> list[str]:
         inputs = [_json_numbers(c, None) for c in chunk.inputs]
-        numbers = [_json_numbers(chunk.value, None), *(_json_numbers(g, None) for g in chunk.grads)]
+        numbers = [*(_json_numbers(v, None) for v in chunk.values), *(_json_numbers(g, None) for g in chunk.grads)]
         template = self.template
         if chunk.status is None:
             return [template % (*p, *v, '"ok"') for p, v in zip(zip(*inputs), zip(*numbers))]
@@ -131,11 +138,12 @@ class JsonlWriter:
 
 class JsonWriter(JsonlWriter):
     """One document: {"output": ..., "inputs": [...], "rows": [jsonl objects], "failed": k},
-    streamed (the rows are never all in memory)."""
+    streamed (the rows are never all in memory); an array output adds "outputs": its elements."""
 
     def __init__(self, out: TextIO, sweep: Sweep) -> None:
         super().__init__(out, sweep)
-        out.write(f'{{"output": {json.dumps(sweep.output)}, "inputs": {json.dumps(sweep.names)}, "rows": [')
+        outputs = f', "outputs": {json.dumps(sweep.outputs)}' if sweep.is_array else ""
+        out.write(f'{{"output": {json.dumps(sweep.output)}{outputs}, "inputs": {json.dumps(sweep.names)}, "rows": [')
 
     def write(self, chunk: Chunk) -> None:
         lead = "\n" if self.first else ",\n"
