@@ -68,9 +68,7 @@ def test_a_vector_output_has_a_column_per_element_and_the_jacobian(gradcli):
     result, rows = _csv(gradcli, VECTOR, "x=[0.5,1.5]", "w=-1:2:4")
     assert result.exit_code == 0, result.stderr
     header = result.stdout.splitlines()[0]
-    assert header == (
-        "x[0],x[1],w,y[0],y[1],dy[0]/dx[0],dy[0]/dx[1],dy[0]/dw,dy[1]/dx[0],dy[1]/dx[1],dy[1]/dw,status"
-    )
+    assert header == ("x[0],x[1],w,y[0],y[1],dy[0]/dx[0],dy[0]/dx[1],dy[0]/dw,dy[1]/dx[0],dy[1]/dx[1],dy[1]/dw,status")
     assert [float(r["w"]) for r in rows] == [-1.0, 0.0, 1.0, 2.0]
     # hand-derived: y_i = sin(x_i w) + x_i^2 w; dy_i/dx_i = w cos(x_i w) + 2 x_i w, dy_i/dx_j = 0,
     # dy_i/dw = x_i cos(x_i w) + x_i^2
@@ -205,6 +203,26 @@ def test_an_intermediate_array_statements_failure_names_it_as_eval_does(gradcli)
     assert result.exit_code == 3
     _, doc = _eval_json(gradcli, program, {"x": "[1,2]", "w": "-1"})
     assert rows[0]["status"] == doc["error"]["message"] == "(log(x*w))[0] is undefined at (x*w)[0] = -1"
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "y = [log(w), w]",  # a literal's element is labelled as written, renamed y[0] after
+        "y = [[w, 1], [sqrt(w), 2*w]]",
+        "W = [[1, 2], [3, 4]]; y = [W[0,1]*w, log(w)]",
+        "y = [w*x[0], log(x[1])]",
+        "y = [x*w, log(x)]",  # rows that are array expressions: (log(x))[1]
+        "z = [log(w), 1]; y = sum(z)",  # a scalar output
+        "z = log(x)*w; y = z @ z",
+    ],
+)
+def test_every_failing_element_is_named_as_eval_names_it(gradcli, program):
+    result, rows = _csv(gradcli, program, "x=[1,-2]", "w=-1")
+    assert result.exit_code == 3, result.stderr
+    failed, doc = _eval_json(gradcli, program, {"x": "[1,-2]", "w": "-1"})
+    assert failed.exit_code == 3
+    assert rows[0]["status"] == doc["error"]["message"]
 
 
 def test_allow_nonfinite_writes_evals_nonfinite_values(gradcli):

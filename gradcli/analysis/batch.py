@@ -261,7 +261,7 @@ class RowExplainer:
 
 def _build_time_labels(graph: Graph) -> dict[int, str]:
     """id(node) -> its label while build computed it, where that differs from its label now."""
-    from gradcli.lang.program import CALL, END, KIND, OP, START
+    from gradcli.lang.program import CALL, END, KIND, LIST, OP, START
 
     program, out = graph.program, {}
     if program is None or len(graph.stmt_ends) != len(program.stmts):
@@ -272,6 +272,13 @@ def _build_time_labels(graph: Graph) -> dict[int, str]:
         if not stmt.target or stmt.aug or end == 0 or stmt.hi <= stmt.lo:
             continue
         node, entry = graph.nodes[end - 1], program.code[stmt.hi - 1]
+        if entry[KIND] == LIST:  # `y = [log(w), 2*w]`: each new element was labelled as written
+            items = _literal_items(program, stmt.lo, stmt.hi)
+            for node, index in _elements(graph.nodes[start:end], stmt.target) if items is not None else ():
+                label = _item_label(items, index)
+                if node is not None and label is not None:
+                    out[id(node)] = label
+            continue
         if entry[KIND] not in (OP, CALL):
             continue
         text = program.text(entry[START], entry[END])
@@ -284,6 +291,55 @@ def _build_time_labels(graph: Graph) -> dict[int, str]:
             if label.startswith(stmt.target + "[") and node.a is not None and node.op.name != "id":
                 out[id(node)] = paren(text) + label[len(stmt.target) :]
     return out
+
+
+def _elements(nodes, target: str) -> list:
+    """(node, index) for a statement's nodes that build renamed `target[...]` (not constants
+    nor `id` nodes: those were not new, and keep their labels)."""
+    from gradcli.lang.elements import split_element
+
+    out = []
+    for node in nodes:
+        element = split_element(node.label)
+        if element is not None and element[0] == target and node.a is not None and node.op.name != "id":
+            out.append((node, element[1]))
+    return out
+
+
+def _item_label(items: list, index: list[int]) -> str | None:
+    """An array literal's element's label as build gave it: the item as written (`log(w)`), or
+    for a row that is an array expression, its element (`(x*w)[1]`); None if it cannot tell."""
+    item = items[index[0]] if index[0] < len(items) else None
+    if len(index) == 1 or item is None:
+        return item if isinstance(item, str) else None
+    if isinstance(item, list):
+        leaf = item[index[1]] if index[1] < len(item) else None
+        return leaf if isinstance(leaf, str) else None
+    return paren(item) + f"[{index[1]}]"
+
+
+def _literal_items(program, lo: int, hi: int) -> list | None:
+    """The items of the array literal code[lo:hi] as written: each a source text, or a nested
+    literal's list of them; None where it is not made only of numbers, names, operators,
+    calls, indexing and nested literals."""
+    from gradcli.lang.program import CALL, END, INDEX, KIND, LIST, NUM, OP, START, VAR
+
+    stack: list = []  # per value: its span's text, or a literal's list of item texts
+    for entry in program.code[lo:hi]:
+        kind = entry[KIND]
+        if kind in (NUM, VAR):
+            stack.append(program.text(entry[START], entry[END]))
+        elif kind in (OP, CALL, LIST, INDEX) and len(stack) >= entry[2] + (kind == INDEX):
+            taken = entry[2] + (kind == INDEX)  # an index takes its subscripts and the value before them
+            items = stack[len(stack) - taken :] if taken else []
+            del stack[len(stack) - taken :]
+            if kind == LIST:
+                stack.append(items)
+            else:
+                stack.append(program.text(entry[START], entry[END]))
+        else:
+            return None
+    return stack[0] if len(stack) == 1 and isinstance(stack[0], list) else None
 
 
 __all__ = ["ArrayGraph", "Batch", "RowExplainer", "RowResult", "forward_plan"]
