@@ -225,6 +225,19 @@ def test_every_failing_element_is_named_as_eval_names_it(gradcli, program):
     assert rows[0]["status"] == doc["error"]["message"]
 
 
+@pytest.mark.parametrize(("program", "fails"), [("y = [x*1e308, x*1e308]", True), ("y = [x*1e308, -x*1e308]", False)])
+def test_a_row_fails_where_evals_gradient_of_the_sum_overflows(gradcli, program, fails):
+    # eval refuses a point where d sum(y)/dx = 2e308 overflows, though each row of the Jacobian
+    # (1e308) is finite; the opposite signs cancel to 0: fine
+    result, rows = _csv(gradcli, program, "x=0.5")
+    evaluated, doc = _eval_json(gradcli, program, {"x": "0.5"})
+    assert (result.exit_code, evaluated.exit_code) == ((3, 3) if fails else (0, 0))
+    if fails:
+        assert rows[0]["status"] == doc["error"]["message"] == "the gradient of x is not finite"
+    else:
+        _assert_rows_equal_eval(gradcli, program, rows, {"x": None})
+
+
 def test_allow_nonfinite_writes_evals_nonfinite_values(gradcli):
     program = "y = log(x*w)"
     result, rows = _csv(gradcli, program, "x=[1,2]", "w=0,1", "--allow-nonfinite")

@@ -126,6 +126,11 @@ class ArrayGraph:
                     _mark_nonfinite(bad, [grads[i] for i in differentiated if grads[i] is not None])
         if raised is not None and (raised.flag or nonfinite_input):
             _mark_nonfinite(bad, [values[i] for i, _, _ in self.forward_plan])  # eval computes every node
+        if raised is not None and len(self.backward_plans) > 1:
+            # eval also sweeps sum(y) back (its node table's d sum(y)/d node) and refuses a
+            # point where that overflows though each row of the Jacobian is finite
+            with np.errstate(all="ignore"):
+                _mark_nonfinite(bad, [sum(g[s:e] for g in out.grads[j::m]) for j in range(m)])
 
     def _forward(self, columns: Sequence[np.ndarray]) -> list:
         values: list = list(self.constants)
