@@ -38,7 +38,7 @@ class Hessian:
             "hessian": [[number(h) for h in row] for row in self.matrix],
             "eigenvalues": None if self.eigenvalues is None else [number(e) for e in self.eigenvalues],
             "definiteness": self.definiteness,
-            "definiteness_reason": self.reason,
+            **({"definiteness_reason": self.reason} if self.reason else {}),  # only beside a null verdict
             "structural_zeros": self.structural,
         }
 
