@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 PROGRAM = "a=[1,2,3]; b=a*2; c=b+1; d=c*c; y=sum(d)"
 
 
@@ -14,3 +16,19 @@ def test_arrays_past_max_rows_are_named(gradcli):
 def test_all_arrays_shown_when_they_fit(gradcli):
     out = gradcli("eval", PROGRAM, "--max-rows", "0").stdout
     assert "not shown" not in out and "[6, 10, 14]" in out and "[9, 25, 49]" in out
+
+
+def test_a_json_jacobian_too_large_for_one_document_is_refused(gradcli, tmp_path, monkeypatch):
+    # a 40,000-element output has a 1.6e9-entry Jacobian: refused (exit 2) before it is built, never a MemoryError
+    from gradcli.build import jacobian
+
+    monkeypatch.setattr(jacobian, "JSON_JACOBIAN_LIMIT", 5)  # the same rule, at a size a test can afford
+    result = gradcli("eval", "W = [[1, 2], [3, 4]]; y = W*x", "x=2", "--format", "json")
+    assert result.exit_code == 2
+    error = json.loads(result.stderr)["error"]
+    assert error["message"] == "the Jacobian of y has 4 x 5 = 20 entries, more than one JSON document holds (5)"
+    assert "--of y[0,0]" in error["hint"]
+    doc = json.loads(
+        gradcli("eval", "W = [[1, 2], [3, 4]]; y = W*x", "x=2", "--of", "y[1,0]", "--format", "json").stdout
+    )
+    assert doc["value"] == 6 and doc["gradients"]["x"] == 3

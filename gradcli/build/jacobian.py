@@ -140,8 +140,20 @@ def json_fields(graph) -> dict:
     return doc
 
 
+# A JSON document is built whole before it is written: past this many entries (~250 MB of text)
+# the Jacobian is refused rather than exhausting memory (a 200x200 output has 1.6e9).
+JSON_JACOBIAN_LIMIT = 10**7
+
+
 def jacobian_dict(graph) -> dict:
     info = graph.arrays
+    entries = len(info.output.items) * len(graph.inputs)
+    if entries > JSON_JACOBIAN_LIMIT:
+        raise UsageError(
+            f"the Jacobian of {graph.output_name} has {len(info.output.items):,} x {len(graph.inputs):,}"
+            f" = {entries:,} entries, more than one JSON document holds ({JSON_JACOBIAN_LIMIT:,})",
+            hint=f"pick elements with --of {info.output.items[0].label}, or reduce the output (sum, mean)",
+        )
     return {
         "outputs": [y.label for y in info.output.items],
         "inputs": list(graph.inputs),
