@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 PROGRAM = "a=[1,2,3]; b=a*2; c=b+1; d=c*c; y=sum(d)"
 
 
@@ -32,3 +34,19 @@ def test_a_json_jacobian_too_large_for_one_document_is_refused(gradcli, tmp_path
         gradcli("eval", "W = [[1, 2], [3, 4]]; y = W*x", "x=2", "--of", "y[1,0]", "--format", "json").stdout
     )
     assert doc["value"] == 6 and doc["gradients"]["x"] == 3
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        ("y = [1, 2", "missing ']' to close the '[' at column 5"),  # was "unexpected the end of the program"
+        ("y = [[1, 2], [3", "missing ']' to close the '[' at column 14"),
+        ("y = max(1, [2", "missing ']' to close the '[' at column 12"),
+        ("y = [1, (2", "missing ')' to close the '(' at column 9"),
+        ("y = (1 + 2", "missing ')' to close the '(' at column 5"),
+    ],
+)
+def test_an_unclosed_bracket_names_the_bracket_and_where_it_opened(gradcli, program, message):
+    result = gradcli("eval", program)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {message}"

@@ -96,6 +96,22 @@ def _open_paren(tokens: list, i: int) -> tuple | None:
     return opened[-1] if opened else None
 
 
+_CLOSE = {"LPAR": "RPAR", "LSQB": "RSQB"}
+
+
+def _open_bracket(tokens: list, i: int) -> tuple | None:
+    """The innermost '(' or '[' left open before token i in its statement, if any."""
+    opened: list = []
+    for tok in tokens[:i]:
+        if tok[TYPE] in _CLOSE:
+            opened.append(tok)
+        elif tok[TYPE] in ("RPAR", "RSQB") and opened and _CLOSE[opened[-1][TYPE]] == tok[TYPE]:
+            opened.pop()
+        elif tok[TYPE] in ("_NL", "SEMICOLON"):
+            opened.clear()
+    return opened[-1] if opened else None
+
+
 def _continued_line(source: str, tokens: list, i: int) -> str | None:
     """If token i starts a line that the layout rule joined to the line before, a hint saying so."""
     tok, prev = tokens[i], tokens[i - 1] if i else None
@@ -119,12 +135,13 @@ def unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxError
     if ends_statement:
         # Point just after the last thing written, not at the (invisible) end.
         start = end = prev[END] if prev else 0
-    opened = _open_paren(tokens, i)
-    if ends_statement and opened is not None and "RPAR" in expected_terms:
+    opened = _open_bracket(tokens, i)
+    if ends_statement and opened is not None and _CLOSE[opened[TYPE]] in expected_terms:
         line, column = _where(source, opened[START])
         here, _ = _where(source, start)
         at = f"column {column}" if line == here else f"line {line}, column {column}"
-        return error(source, f"missing ')' to close the '(' at {at}", start, end)
+        close = _WORDS[_CLOSE[opened[TYPE]]]
+        return error(source, f"missing {close} to close the '{opened[TEXT]}' at {at}", start, end)
     if expected_terms & _OPERAND:
         return _operand_expected(source, tok, prev, start, end)
     if kind == "RPAR":
@@ -145,7 +162,7 @@ def unexpected(source: str, tokens: list, i: int, expected: dict) -> SyntaxError
         return error(source, f"comparisons cannot be chained: '{tok[TEXT]}' follows a comparison", start, end, hint)
     words = sorted({_WORDS.get(t, t.lower()) for t in expected_terms})
     more = f"; expected {' or '.join(words)}" if words else ""
-    return error(source, f"unexpected {_describe(tok)}{more}", start, end)
+    return error(source, f"unexpected {_describe(tok).removeprefix('the ')}{more}", start, end)
 
 
 def _operand_expected(source: str, tok: tuple, prev: tuple | None, start: int, end: int) -> SyntaxError_:
