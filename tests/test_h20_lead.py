@@ -50,3 +50,18 @@ def test_an_unclosed_bracket_names_the_bracket_and_where_it_opened(gradcli, prog
     result = gradcli("eval", program)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == f"error: {message}"
+
+
+@pytest.mark.parametrize("x", ["26.9", "27.2", "-27.2", "27.3", "28", "30", "100", "400"])
+@pytest.mark.parametrize("op", ["erf", "erfc"])
+def test_erf_gradient_in_the_subnormal_tail_matches_mpmath(gradcli, op, x):
+    # erf' = 2/sqrt(pi) e^(-x^2) reaches the subnormals near |x| = 27 and 0 at 27.3; the rule once
+    # stopped x at 27 and gave 2.8e-317 for every |x| > 27 (1e300*erfc(x) at 100: -2.8e-17, not 0)
+    import mpmath
+
+    mpmath.mp.dps = 40
+    exact = float((1 if op == "erf" else -1) * 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-(mpmath.mpf(x) ** 2)))
+    got = json.loads(gradcli("eval", f"y = {op}(x)", f"x={x}", "--format", "json").stdout)["gradients"]["x"]
+    assert abs(got - exact) <= 5e-324 * 4  # a few of the smallest subnormal's steps
+    scaled = json.loads(gradcli("eval", f"y = 1e300*{op}(x)", f"x={x}", "--format", "json").stdout)["gradients"]["x"]
+    assert scaled == pytest.approx(1e300 * exact, rel=1e-6, abs=1e300 * 5e-324 * 4)

@@ -34,8 +34,9 @@ def one_minus_square(P, x):
 def gauss(P, x):
     # e^(-x^2) to a few ulps: x^2 rounded costs x^2 ulps of e^(-x^2) (400 at x = 20).  Split x
     # = h + (x - h) with h on a 2^-20 grid, so h^2 is exact: e^(-x^2) = e^(-h^2) e^(-(x-h)(x+h)).
-    # Past |x| = 27, e^(-x^2) is below 3e-317 and x stops there (x*x would overflow at 1e155).
-    x = P.where(P.lt(P.abs(x), 27.0), x, 27.0)
+    # Past |x| = 28, e^(-x^2) < e^-784 is 0 in doubles (the smallest is e^-744.4), and x stops
+    # there (x*x would overflow at 1e155); stopping short of 27.3 would leave a false tail.
+    x = P.where(P.lt(P.abs(x), 28.0), x, 28.0)
     h = P.round(x * 1048576.0) / 1048576.0
     return P.exp(-(h * h)) * P.exp(-((x - h) * (x + h)))
 
