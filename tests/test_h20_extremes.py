@@ -178,3 +178,26 @@ def test_the_bounds_are_tight_enough_to_fail():
     assert judge(1.0 + 4 * math.ulp(1.0), one, BOUND) is None
     assert judge(None, mp.mpf("1e-347"), BOUND)  # tanh'(400): a true tiny value
     assert judge(0.0, None, BOUND)
+
+
+SUBNORMAL_AND_HUGE = [5e-324, 1e-310, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-305, 1.7976931348623157e308]
+
+
+@pytest.mark.parametrize("x", SUBNORMAL_AND_HUGE + [-x for x in SUBNORMAL_AND_HUGE])
+def test_cbrt_at_subnormal_and_huge_arguments(gradcli, x):
+    """cbrt's Newton step cubed its estimate: at a subnormal x, r*r*r is subnormal too and keeps
+    few digits, so cbrt(5e-324) was 1.7031839360032837e-108 (true ...2603e-108, 1.4e-14 off) and
+    its derivative 1.149094221479549e+215 (true 1.1490942214795806e+215).  Value, derivative
+    (float sweep, diff's program, arrays), second derivative, and numpy's sweep, within 4 ulps."""
+    value, d1, d2 = true_values("cbrt", x)
+    got, grad = engine("y = cbrt(x)", {"x": x})
+    assert judge(got, value, BOUND) is None
+    assert judge(grad[0], d1, BOUND) is None
+    h = second("y = cbrt(x)", {"x": x})  # None: overflows (true -2/(9 x^(5/3)) is huge)
+    assert judge(None if h is None else h[0][0], d2, BOUND2) is None
+    assert diff_value("y = cbrt(x)", {"x": x}, "x") == grad[0]
+    doc = json.loads(gradcli("eval", "y = cbrt(x)", f"x=[{x!r}, 1.0]", "--format", "json").stdout)
+    assert judge(doc["value"][0], value, BOUND) is None and judge(doc["gradients"]["x"][0], d1, BOUND) is None
+    result = gradcli("sweep", "y = cbrt(x)", f"x={x!r}", "--format", "json")
+    row = json.loads(result.stdout)["rows"][0]
+    assert judge(row["value"], value, BOUND) is None and judge(row["gradients"]["x"], d1, BOUND) is None

@@ -30,9 +30,12 @@ def sign(x: float) -> float:
 
 def cbrt(x: float) -> float:
     # The real cube root, negative arguments too (math.cbrt is new in Python 3.11).
-    r = abs(x) ** (1.0 / 3.0)
-    if r:
-        r -= (r * r * r - abs(x)) / (3.0 * r * r)  # one Newton step: correctly rounded in practice
+    a = abs(x)
+    if a < 2.0**-900:  # r*r*r below would be subnormal (few digits): cbrt(a) = cbrt(a 2^300) 2^-100
+        return math.copysign(cbrt(a * 2.0**300) * 2.0**-100, x) if a else x
+    r = a ** (1.0 / 3.0)
+    if r != math.inf:
+        r -= (r * r * r - a) / (3.0 * r * r)  # one Newton step: correctly rounded in practice
     return math.copysign(r, x)
 
 
