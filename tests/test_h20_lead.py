@@ -65,3 +65,16 @@ def test_erf_gradient_in_the_subnormal_tail_matches_mpmath(gradcli, op, x):
     assert abs(got - exact) <= 5e-324 * 4  # a few of the smallest subnormal's steps
     scaled = json.loads(gradcli("eval", f"y = 1e300*{op}(x)", f"x={x}", "--format", "json").stdout)["gradients"]["x"]
     assert scaled == pytest.approx(1e300 * exact, rel=1e-6, abs=1e300 * 5e-324 * 4)
+
+
+@pytest.mark.parametrize("program", ["a = 1+-0.1; y = a*2", "y = x+-1", "a = 2.5+-rect(0.1); y = a"])
+def test_plus_minus_in_a_program_is_refused_as_in_a_binding(gradcli, program):
+    # issue 20 item 8 in programs: `a = 1+-0.1` was silently 0.9 (now that +/- means ± there, even less clear)
+    result = gradcli("eval", program, "x=1")
+    assert result.exit_code == 2
+    assert "'+-' is ambiguous" in result.stderr and "±" in result.stderr and "+/-" in result.stderr
+
+
+def test_plus_minus_with_a_blank_or_in_a_comment_is_plain_arithmetic(gradcli):
+    doc = json.loads(gradcli("eval", "a = 1 + -0.1 # 1+-0.1 here is a comment\ny = a*2", "--format", "json").stdout)
+    assert doc["value"] == 2 * (1 + -0.1)

@@ -341,6 +341,12 @@ def parse(source: str) -> Program:
     """Parse program text; syntax errors become SyntaxError_ with line, column and a
     phrasing in the user's terms."""
     tokens = tokenize(source)
+    if "+-" in source:  # `1+-0.1` is refused, never read as 0.9
+        from gradcli.lang.syntax_errors import plus_minus
+
+        refused = plus_minus(source, tokens)
+        if refused is not None:
+            raise refused
     code: list[tuple] = []
     functions: dict = {}  # name -> gradcli.lang.definitions.Definition
     correlations: list = []  # gradcli.lang.correlations.Correlation

@@ -48,6 +48,16 @@ def error(source: str, message: str, start: int, end: int, hint: str | None = No
     return located(SyntaxError_, source, message, start, end, hint)
 
 
+def plus_minus(source: str, tokens: list) -> SyntaxError_ | None:
+    """`a = 1+-0.1`: an uncertainty or a subtraction? Never guess (as for bindings, DESIGN 6.6);
+    `1 + -0.1` with a blank, and `1 ± 0.1` / `1 +/- 0.1`, say which."""
+    for tok, after in zip(tokens, tokens[1:]):
+        if tok[TYPE] == "PLUS" and after[TYPE] == "MINUS" and tok[END] == after[START]:
+            hint = "for an uncertainty write ± (or +/-); for a sum of a negative number, put a blank: 1 + -0.1"
+            return error(source, "'+-' is ambiguous: an uncertainty or a subtraction?", tok[START], after[END], hint)
+    return None
+
+
 def bad_character(source: str, pos: int) -> SyntaxError_:
     ch = source[pos]
     hint = _LOOKALIKES.get(ch)
