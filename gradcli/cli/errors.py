@@ -130,7 +130,8 @@ def click_error(exc: Exception, argv: list[str]) -> int:
     typer vendors its own copy of click; anything else is an internal error."""
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
         code = exc.exit_code if exc.exit_code else EXIT_USAGE
-        error = UsageError(exc.format_message(), hint=_option_hint(exc, argv))
+        hint = getattr(exc, "hint", None) or _option_hint(exc, argv)  # a hint: an option's number (cli.options)
+        error = UsageError(exc.format_message(), hint=hint)
         if wants_json(argv):
             Reporter(json_errors=True).error(error)
             return code

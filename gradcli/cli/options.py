@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import typing
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer._click import types as click_types  # typer's own copy of click: its number types
 
 from gradcli.cli.errors import Reporter, guard
 from gradcli.core.errors import UsageError
+from gradcli.lang.numbers import NotANumber, read_count, read_number
 from gradcli.render.text import OutputOptions
 from gradcli.session import Request
 
@@ -34,9 +37,12 @@ class One(typing.NamedTuple):
 
 
 def one(type_, default, flag: str, *names: str, repeated: str = "give it once", **settings):
-    """A single-value option: a second occurrence is an error (it is collected as a list, then unwrapped)."""
+    """A single-value option: a second occurrence is an error (it is collected as a list, then unwrapped).
+    A number (int or float) is read as a binding's is (`number_type`), never by int()/float()."""
     if default is None:
         settings.setdefault("show_default", False)
+    if type_ in (int, float):
+        settings["click_type"] = number_type(type_, settings.pop("min", None), settings.pop("max", None))
     return Annotated[Optional[list[type_]], typer.Option(flag, *names, **settings), One(default, flag, repeated)]  # noqa: UP045
 
 
@@ -44,6 +50,68 @@ def many(type_, flag: str, *names: str, **settings):
     """An option that accumulates: each occurrence adds a value, in order."""
     settings.setdefault("show_default", False)
     return Annotated[Optional[list[type_]], typer.Option(flag, *names, **settings)]  # noqa: UP045
+
+
+class _Read:
+    """Reads an option's text as gradcli reads every number from outside a program
+    (lang.numbers.read_number, as a binding `x=...` is): `1_0`, full-width or Arabic-Indic
+    digits, `inf`, `0x10` are refused with the binding's reason and hint, where int() and
+    float() accept the first three.  A whole-number option (a count, a seed, --order) reads
+    as --mc and a sweep's N do (lang.numbers.read_count): `1e3` is 1000, `2.5` is refused.
+    Then click's own type checks the range, with its wording."""
+
+    whole = False
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):  # a default is already a number
+            value = self._number(value, param, ctx)
+        return super().convert(value, param, ctx)
+
+    def _number(self, text: str, param, ctx) -> float | int:
+        try:
+            value = read_number(text, allow_nonfinite=True)  # not finite: refused below, without a --allow hint
+        except NotANumber as exc:  # `inf`: its hint (Infinity with --allow-nonfinite) is no option's value
+            hint = None if exc.hint and "--allow-nonfinite" in exc.hint else exc.hint
+            raise _bad(exc.reason, hint, param, ctx) from None
+        plain = text.strip()
+        if not math.isfinite(value):
+            raise _bad(f"{plain} is not finite", None, param, ctx)
+        if self.whole:
+            count = read_count(plain)
+            if count is None:
+                raise _bad(f"{plain} is not a whole number", None, param, ctx)
+            return count
+        return value
+
+
+def _bad(message: str, hint: str | None, param, ctx) -> typer.BadParameter:
+    """click's "Invalid value for '-k': ..." carrying a hint (cli.errors.click_error prints it)."""
+    error = typer.BadParameter(message, ctx=ctx, param=param)
+    error.hint = hint
+    return error
+
+
+class _Real(_Read, click_types.FloatParamType):
+    pass
+
+
+class _RealRange(_Read, click_types.FloatRange):
+    pass
+
+
+class _Whole(_Read, click_types.IntParamType):
+    whole = True
+
+
+class _WholeRange(_Read, click_types.IntRange):
+    whole = True
+
+
+def number_type(type_, minimum=None, maximum=None):
+    """The click type of a numeric option: int (a whole number) or float, within [minimum, maximum]."""
+    if minimum is None and maximum is None:
+        return _Whole() if type_ is int else _Real()
+    return (_WholeRange if type_ is int else _RealRange)(min=minimum, max=maximum)
 
 
 def flag(name: str, help: str):
