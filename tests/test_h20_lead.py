@@ -78,3 +78,19 @@ def test_plus_minus_in_a_program_is_refused_as_in_a_binding(gradcli, program):
 def test_plus_minus_with_a_blank_or_in_a_comment_is_plain_arithmetic(gradcli):
     doc = json.loads(gradcli("eval", "a = 1 + -0.1 # 1+-0.1 here is a comment\ny = a*2", "--format", "json").stdout)
     assert doc["value"] == 2 * (1 + -0.1)
+
+
+@pytest.mark.parametrize(
+    ("binding", "message"),
+    [
+        ("x=[1,2", "bad binding 'x=[1,2': missing ']' to close the '[' at column 1 in '[1,2'"),
+        ("x=[[1,2],[3,4]", "missing ']' to close the '[' at column 1"),
+        ("x=[1,2]]", "bad binding 'x=[1,2]]': unexpected ']' in '[1,2]]'"),
+        ("x=[1,,2]", "expected an expression after ',', found ','"),
+    ],
+)
+def test_an_array_binding_written_wrong_says_what_is_wrong(gradcli, binding, message):
+    # it said "the value must be a number or a constant expression such as pi/4"
+    result = gradcli("eval", "y = sum(x)", binding)
+    assert result.exit_code == 2
+    assert message in result.stderr.splitlines()[0]

@@ -8,7 +8,7 @@ import re
 
 from gradcli.build.array_values import MAX_DIMS, ShapeError, nesting, value_shape
 from gradcli.build.standard import EXTENSIONS, build
-from gradcli.core.errors import BindingError, GradcliError, MathError, UsageError
+from gradcli.core.errors import BindingError, GradcliError, MathError, SyntaxError_, UsageError
 from gradcli.core.ops import CONSTANTS, FUNCTIONS
 from gradcli.lang.numbers import NONFINITE, NotANumber, number_hint, parse_number, read_number
 from gradcli.lang.program import Program
@@ -68,11 +68,21 @@ def _constant_expression(text: str, raw: str) -> float:
         return graph.output.data if array is None else array.data  # x=[1, 2, 3]: nested lists
     except (MathError, ShapeError) as exc:
         raise BindingError(f"bad binding {text!r}: {exc.message}") from None
+    except SyntaxError_ as exc:
+        if not raw.lstrip().startswith("["):
+            raise _not_constant(text, raw) from None
+        # an array written wrong: say what (x=[1,2 -> missing ']' to close the '[' at column 1)
+        what = exc.message.split("; expected ';'")[0]  # a value has no statements to end
+        raise BindingError(f"bad binding {text!r}: {what} in {raw!r}", hint=exc.hint) from None
     except GradcliError:
-        raise BindingError(
-            f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4",
-            hint=number_hint(raw),  # 1_000 -> "write 1000"; Arabic-Indic digits -> ASCII
-        ) from None
+        raise _not_constant(text, raw) from None
+
+
+def _not_constant(text: str, raw: str) -> BindingError:
+    return BindingError(
+        f"bad binding {text!r}: the value must be a number or a constant expression such as pi/4",
+        hint=number_hint(raw),  # 1_000 -> "write 1000"; Arabic-Indic digits -> ASCII
+    )
 
 
 def bound_twice(name: str) -> BindingError:
