@@ -161,11 +161,12 @@ def one_sided(row):
 
 def test_relu_times_y_at_0_has_one_sided_second_derivatives(gradcli):
     code, rows = check_json(gradcli, "y = relu(x)*y2", "x=0", "y2=1", "--order", "2")
-    # by hand: y = 0 for x < 0 and x*y2 for x > 0, so d2y/dx2 = 0 on both sides; dy/dx = relu'(x) = 0 at
-    # x = 0 does not move with y2, and dy/dy2 = relu(x) = 0 not at all
+    # by hand: y = 0 for x < 0 and x*y2 for x > 0, so d2y/dx2 = 0 on both sides; dy/dy2 = relu(x) bends at
+    # x = 0, so d2y/dxdy2 is 0 on the left and 1 on the right (see the mixed-row tests below); d2y/dy22 = 0
     assert rows["d2:x,x"]["status"] == "kink" and one_sided(rows["d2:x,x"]) == (0.0, 0.0)  # before: 0..6e60
     assert "dy/dx jumps as x crosses 0: 0 below, 0 at the point, 1 above" in rows["d2:x,x"]["note"]
-    assert rows["d2:x,y2"]["numeric"] == 0.0 and rows["d2:y2,y2"]["numeric"] == 0.0
+    assert rows["d2:x,y2"]["status"] == "kink" and one_sided(rows["d2:x,y2"]) == (0.0, 1.0)
+    assert rows["d2:y2,y2"]["numeric"] == 0.0
     for row in rows.values():
         for key in ("numeric", "left", "right", "error_estimate"):
             assert abs(row.get(key, 0.0)) <= 1.0, row  # no absurd numbers
@@ -244,3 +245,40 @@ def test_second_order_rows_of_array_elements_are_named_by_whole_elements(gradcli
     code, rows = check_json(gradcli, "--order", "2", "W = [[1, 2], [3, 4]]; y = W[0,1]**2*W[1,0]")
     assert rows["d2:W[0,1],W[1,0]"]["analytic"] == 4.0  # 2*W[0,1]
     assert rows["d2:W[0,1],W[0,1]"]["analytic"] == 6.0  # 2*W[1,0]
+
+
+# -- item 6, the mixed rows: a kink in either gradient of the pair, along either variable ------------
+
+
+def relu_times_y_one_sided_mixed() -> tuple[float, float]:
+    """d2/dxdy of relu(x)*y just left and right of x = 0 (SymPy, on each piece: 0 and x*y)."""
+    x, y = sp.symbols("x y")
+    return float(sp.diff(sp.Integer(0) * x * y, x, y)), float(sp.diff(x * y, x, y))
+
+
+@pytest.mark.parametrize(
+    "program, bindings, mixed",
+    [
+        ("f = relu(x)*y", ("x=0", "y=2"), "d2:x,y"),  # df/dx = y relu'(x) is smooth in y: the kink is in df/dy
+        ("f = y*relu(x)", ("y=2", "x=0"), "d2:y,x"),  # the same pair, inputs the other way round
+    ],
+)
+def test_a_mixed_row_is_a_kink_when_either_gradient_of_the_pair_has_one(gradcli, program, bindings, mixed):
+    code, rows = check_json(gradcli, program, *bindings, "--order", "2")
+    row = rows[mixed]
+    # df/dy = relu(x) is 0 left of x = 0 and x right of it: d2f/dxdy is 0 on the left, 1 on the right
+    assert row["status"] == "kink", row  # before (x, y order): pass with numeric 0, the right side's 1 hidden
+    assert one_sided(row) == relu_times_y_one_sided_mixed() == (0.0, 1.0)
+    assert row["analytic"] == 0.0 and code == 0  # autograd's relu'(0) = 0: one of the one-sided values
+    table = gradcli("check", "--order", "2", program, *bindings)
+    line = next(line for line in table.stdout.splitlines() if "d2f/dxdy" in line or "d2f/dydx" in line)
+    assert "kink" in line and "pass" not in line and "0..1" in line, table.stdout
+
+
+def test_a_gradient_that_jumps_makes_its_mixed_rows_kinks(gradcli):
+    code, rows = check_json(gradcli, "f = relu(x) + x*y", "x=0", "y=2", "--order", "2")
+    # df/dx = relu'(x) + y jumps as x crosses 0 (no Hessian there); d2f/dxdy = 1 on both sides (by hand)
+    row = rows["d2:x,y"]
+    assert row["status"] == "kink" and one_sided(row) == (1.0, 1.0), row  # before: pass
+    assert "df/dx jumps as x crosses 0" in row["note"]
+    assert rows["d2:y,y"]["status"] == "pass" and code == 0  # df/dy = x: smooth, nothing to hide
