@@ -94,3 +94,14 @@ def test_an_array_binding_written_wrong_says_what_is_wrong(gradcli, binding, mes
     result = gradcli("eval", "y = sum(x)", binding)
     assert result.exit_code == 2
     assert message in result.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "table"])
+def test_a_bad_points_cell_is_an_error_alone_never_half_a_document(gradcli, tmp_path, fmt):
+    # the header (or '{"output": ..., "rows": [') was written before the first chunk's bad cell
+    path = tmp_path / "p.csv"
+    path.write_text("x\n1\n2\n1_000\n4\n")
+    result = gradcli("sweep", "y = x*2", "--points", str(path), "--format", fmt)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "line 4, column 'x': '1_000' is not a number" in result.stderr

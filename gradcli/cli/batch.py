@@ -2,6 +2,7 @@
 it, only when one of these commands runs), streamed a chunk at a time, or drawn."""
 
 import io
+import itertools
 import signal
 import sys
 import time
@@ -79,6 +80,10 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
         points.allow_nonfinite = opts.allow_nonfinite
     plan = session.sweep(program, texts, points, opts.request())
     reporter.warn_all(plan.graph.warnings)
+    # The first chunk is computed before anything is written: a bad --points cell or a failing
+    # plan in it is an error alone, not a header (or half a JSON document) followed by one.
+    chunks = iter(plan.chunks(own.chunk))
+    first = next(chunks, None)
     out = stdout()
     if opts.fmt == "table":
         from gradcli.render.sweep_table import TableWriter
@@ -87,7 +92,7 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
         writer = TableWriter(out, opts.output(terminal_width()))
     else:
         writer = WRITERS[opts.fmt](out, plan)
-    if _stream(plan, writer, out, own.chunk):
+    if _stream(plan, writer, out, itertools.chain([first] if first is not None else [], chunks)):
         reporter.warn(f"interrupted: {plan.done:,} complete rows written")
         raise typer.Exit(EXIT_INTERRUPTED)
     error = session.sweep_failure(plan)
@@ -109,12 +114,12 @@ def _open_points(points: str, program_from_stdin: bool):
         raise UsageError(f"cannot read {points!r}: {exc.strerror or exc}") from None
 
 
-def _stream(plan, writer, out, chunk_size: int) -> bool:
+def _stream(plan, writer, out, chunks) -> bool:
     """Write every chunk; True if Ctrl-C stopped it (after a complete chunk: no half rows)."""
     progress = _Progress(plan.total)
     try:
         with _Interrupt() as interrupt:
-            for chunk in plan.chunks(chunk_size):
+            for chunk in chunks:
                 writer.write(chunk)
                 progress.update(plan.done)
                 if interrupt.requested:
