@@ -77,7 +77,7 @@ def _inputs(result, options: OutputOptions):
         t.add_row(Text(row.name, style="cyan"), short(row.value, p), short(row.u, p), row.distribution)
     for term in result.correlations:
         t.add_row(f"r({term.a},{term.b})", short(term.r, p), "", "")
-    t.caption = "sensitivities c = dy/dx: the Jacobian above"
+    t.caption = "sensitivities: the Jacobian above"
     return t
 
 
