@@ -147,3 +147,63 @@ def test_the_refusal_has_the_bindings_reason_and_hint(args, stderr_tail):
     if args[1] != "inf" and args[1] != "1e999":
         binding = subprocess.run([EXE, "eval", "y = x", f"x={args[1]}"], capture_output=True, text=True, timeout=60)
         assert binding.stderr.splitlines()[-1] == stderr_tail[-1]
+
+
+# -- item 23 (REPL): a second definition names the file and line of the first ------------------------
+
+
+def _files(tmp_path, **texts: str) -> dict[str, str]:
+    paths = {}
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.grad"
+        path.write_text(text)
+        paths[name] = str(path)
+    return paths
+
+
+def test_repl_f_twice_names_the_file_of_the_first_definition(tmp_path):
+    """`repl -f lib -f m1` (a real process: -f is the command's), f defined in both: as the CLI's
+    `eval -f lib -f m1` says it, the first definition's file, line and column."""
+    p = _files(tmp_path, lib="# a library\nf(x) = x*x\n", m1="f(x) = x + 1\ny = f(2)\n")
+    repl = subprocess.run([EXE, "repl", "-f", p["lib"], "-f", p["m1"]], input="", capture_output=True, text=True)
+    cli = subprocess.run([EXE, "eval", "-f", p["lib"], "-f", p["m1"]], capture_output=True, text=True)
+    first = f"error: 'f' is already defined ({p['lib']}:2:1)"
+    assert first in repl.stderr.splitlines(), repl.stderr
+    assert cli.stderr.splitlines()[0] == first
+    assert f"--> {p['m1']}:1:1" in repl.stderr
+
+
+def test_load_twice_names_the_file_of_the_first_value(gradcli, tmp_path):
+    p = _files(tmp_path, l2="a = 1\n\nb = 2\n", m2="c = 3\nb = 5\n")
+    result = gradcli("repl", input=f":load {p['l2']}\n:load {p['m2']}\n")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: 'b' is assigned a constant but already has a value (first given a value in {p['l2']}:3:1): "
+        "an input gets its value once"
+    ]
+    assert f"--> {p['m2']}:2:1" in result.stderr
+
+
+def test_lines_read_from_stdin_are_named_by_their_line(gradcli):
+    """Inputs read line by line (not a terminal): `<stdin>:LINE:COLUMN` of the first value, the
+    line counted in the whole input (a comment and a command in between)."""
+    result = gradcli("repl", input="# values\nb = 2\n:vars\nc = b + 1\nd = 1; b = 5\n")
+    assert "(first given a value in <stdin>:2:1)" in result.stderr, result.stderr
+
+
+def test_a_typed_line_is_quoted(tmp_path):
+    """At a terminal an input has no file: the message quotes the typed line of the first value."""
+    from io import StringIO
+
+    from gradcli.cli.repl_session import Session
+
+    out, err = StringIO(), StringIO()
+    session = Session(out, err)
+    for text in ("b = 2", "f(x) = x*x", "c = b + 1", "d = 1; b = 5", "f(x) = x + 1; y = f(b)"):
+        session.handle(text)
+    errors = [line for line in err.getvalue().splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: 'b' is assigned a constant but already has a value (first given a value in typed line 'b = 2'): "
+        "an input gets its value once",
+        "error: 'f' is already defined (typed line 'f(x) = x*x')",
+    ]

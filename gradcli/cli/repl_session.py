@@ -15,6 +15,7 @@ Reading the input (a terminal or lines) is gradcli.cli.repl's.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -123,18 +124,15 @@ class Session:
     def evaluate(self, extra: Chunk | None = None, of: str | None = None):
         """The session's graph (with `extra` after the chunks), differentiated (an array output
         with its Jacobian, as eval)."""
-        from gradcli.lang.definitions import join
-
         chunks = self.chunks + ([extra] if extra else [])
         if not chunks:
             raise UsageError("nothing to evaluate yet: type a statement such as y = x*x")
         self._pending = chunks
-        return session.graph(join([c.program for c in chunks]), self.bindings, Request(of, jacobian=True))
+        return session.graph(_joined(chunks), self.bindings, Request(of, jacobian=True))
 
     def _define(self, chunk: Chunk) -> None:
         """Definitions only: a function defined again replaces its old definition where it stood."""
         from gradcli.build.functions import check
-        from gradcli.lang.definitions import join
 
         chunks = list(self.chunks)
         for name in chunk.program.functions:
@@ -145,7 +143,7 @@ class Session:
         else:
             chunks.append(chunk)
         self._pending = chunks
-        check(join([c.program for c in chunks]), {}, statements=False)
+        check(_joined(chunks), {}, statements=False)
         if any(c.program.stmts for c in chunks):
             saved, self.chunks = self.chunks, chunks
             try:
@@ -309,10 +307,11 @@ class Session:
 
     def report(self, exc: GradcliError, current: Chunk) -> None:
         """The message, the line with a caret under the span (in the input it is in), the hint."""
-        lines = [f"error: {exc.message}"]
+        chunks = getattr(self, "_pending", None) or [current]
+        lines = [f"error: {_placed(exc.message, chunks)}"]
         if exc.line:
-            lines += self._excerpt(exc, getattr(self, "_pending", None) or [current])
-        hint = exc.hint
+            lines += self._excerpt(exc, chunks)
+        hint = exc.hint and _placed(exc.hint, chunks)
         if hint and hint.startswith("give it a value on the command line ("):  # a session has no command line
             hint = "assign it first: " + hint.rsplit("(", 1)[1].rstrip(")")
         if hint and hint.startswith("give them values on the command line, e.g. "):  # a=1.0 b=1.0, as statements
@@ -336,6 +335,33 @@ class Session:
         else:
             where = f"line {line}, column {column}" if "\n" in chunk.text.strip() else f"column {column}"
         return caret(where, text, exc)
+
+
+# A chunk's stand-in for a file name in the joined program (Program.where writes `PATH:LINE:COLUMN`
+# into a message: "'f' is already defined (lib.grad:2:1)"); `_placed` puts the chunk's real place
+# there: its file and its own line (a :load or -f file; `<stdin>` counts from the chunk's first
+# line), or, typed at a terminal, the line itself.
+_STAND_IN = re.compile("\x00([0-9]+)\x00:([0-9]+):([0-9]+)")
+
+
+def _joined(chunks: list[Chunk]) -> Program:
+    from gradcli.lang.definitions import join
+
+    return join([c.program for c in chunks], tuple(f"\x00{i}\x00" for i in range(len(chunks))))
+
+
+def _placed(message: str, chunks: list[Chunk]) -> str:
+    def place(m: re.Match) -> str:
+        index, line, column = (int(g) for g in m.groups())
+        if index >= len(chunks):
+            return m.group(0).replace("\x00", "")
+        chunk = chunks[index]
+        if chunk.path:
+            return f"{chunk.path}:{chunk.first_line + line - 1}:{column}"
+        typed = chunk.text.split("\n")[line - 1].strip() if line <= chunk.text.count("\n") + 1 else ""
+        return f"typed line {typed if len(typed) <= 40 else typed[:39] + '…'!r}"
+
+    return _STAND_IN.sub(place, message)
 
 
 def _named(graph, name: str):
