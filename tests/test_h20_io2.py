@@ -207,3 +207,43 @@ def test_a_typed_line_is_quoted(tmp_path):
         "an input gets its value once",
         "error: 'f' is already defined (typed line 'f(x) = x*x')",
     ]
+
+
+# -- a correlation matrix that is not PSD: the hint names where its values came from -----------------
+
+UNCERTAIN = ("a=1±0.1", "b=1±0.1", "c=1±0.1")
+PSD_ERROR = "error: the correlation matrix of a, b, c is not positive semidefinite"
+
+
+def _smallest_eigenvalue(r_ac: float) -> float:
+    import numpy as np
+
+    return float(np.linalg.eigvalsh(np.array([[1, 0.9, r_ac], [0.9, 1, 0.9], [r_ac, 0.9, 1]])).min())
+
+
+@pytest.mark.parametrize(
+    ("program", "options", "where"),
+    [
+        ("corr(a,b) = 0.9; corr(b,c) = 0.9; corr(a,c) = -0.9; ", (), "the program's corr() statements"),
+        ("", ("--corr", "a,b=0.9", "--corr", "b,c=0.9", "--corr", "a,c=-0.9"), "the --corr values"),
+        ("corr(a,b) = 0.9; corr(b,c) = 0.9; ", ("--corr", "a,c=-0.9"), "the --corr values and the program's corr()"),
+    ],
+)
+def test_a_matrix_that_is_not_psd_names_where_its_values_came_from(gradcli, program, options, where):
+    assert _smallest_eigenvalue(-0.9) < -0.5  # numpy: no quantities can have these correlations
+    result = gradcli("eval", program + "y = a + b + c", *UNCERTAIN, *options)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(PSD_ERROR)
+    assert lines[-1].startswith("hint: e.g. r(a,b) = 0.9 and r(b,c) = 0.9 force r(a,c) >= 0.62; check " + where)
+
+
+def test_a_psd_matrix_from_the_program_is_accepted(gradcli):
+    """r(a,c) = 0.7 >= 0.62: a possible matrix (numpy); u(a+b+c)^2 = 0.01 * (3 + 2*(0.9 + 0.9 + 0.7))."""
+    import json
+
+    assert _smallest_eigenvalue(0.7) > 0
+    result = gradcli("eval", "corr(a,b) = 0.9; corr(b,c) = 0.9; corr(a,c) = 0.7; y = a + b + c", *UNCERTAIN,
+                     "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["uncertainty"]["standard"] == pytest.approx((0.01 * 8) ** 0.5, rel=1e-14)

@@ -9,9 +9,10 @@ from gradcli.build.uncertain import Spec
 from gradcli.core.errors import BindingError, MathError, UsageError
 
 
-def parse_correlations(texts: list[str], specs: dict[str, Spec], inputs) -> dict[tuple[str, str], float]:
+def parse_correlations(texts: list[str], specs: dict[str, Spec], inputs, declared=()) -> dict[tuple[str, str], float]:
     """{(a, b): r} from `--corr A,B=R` options (a before b in the uncertainty order), checked:
-    two different inputs with uncertainties, -1 <= r <= 1, each pair once, the matrix PSD."""
+    two different inputs with uncertainties, -1 <= r <= 1, each pair once, the matrix PSD.
+    `declared`: the pairs the program's corr() statements gave (their texts are among `texts`)."""
     from gradcli.build.bindings import parse_binding
 
     order = list(specs)
@@ -36,7 +37,14 @@ def parse_correlations(texts: list[str], specs: dict[str, Spec], inputs) -> dict
             raise UsageError(f"--corr {a},{b} is given twice")
         out[(a, b)] = r
     if out:
-        cholesky(correlation_matrix(order, out), order)  # raises when not positive semidefinite
+        try:
+            cholesky(correlation_matrix(order, out), order)  # raises when not positive semidefinite
+        except UsageError as exc:  # say where the values came from: the program, --corr, or both
+            from_program = {tuple(sorted(pair)) for pair in declared}
+            sources = {tuple(sorted(pair)) in from_program for pair in out}
+            where = {True: "the program's corr() statements", False: "the --corr values"}
+            exc.hint = PSD_HINT.format(" and ".join(where[s] for s in sorted(sources)))
+            raise
     return out
 
 
@@ -108,10 +116,13 @@ def cholesky(r: list[list[float]], names: list[str]) -> list[list[float]]:
     return low
 
 
+PSD_HINT = "e.g. r(a,b) = 0.9 and r(b,c) = 0.9 force r(a,c) >= 0.62; check {}"
+
+
 def _not_psd(r: list[list[float]], names: list[str]) -> UsageError:
     involved = [n for i, n in enumerate(names) if any(r[i][j] for j in range(len(names)) if j != i)]
     return UsageError(
         f"the correlation matrix of {', '.join(involved)} is not positive semidefinite: "
         "no quantities can have these correlations together",
-        hint="e.g. r(a,b) = 0.9 and r(b,c) = 0.9 force r(a,c) >= 0.62; check the --corr values",
+        hint=PSD_HINT.format("the --corr values"),
     )

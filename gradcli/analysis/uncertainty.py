@@ -175,7 +175,7 @@ def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Resu
     samples = parse_samples(mc) if mc is not None else None
     if o.valid_only and samples is None:
         raise UsageError("--mc-valid-only is about Monte Carlo's samples: it needs --mc N", hint="e.g. --mc 1e6")
-    correlations = parse_correlations(list(corr or []), specs, graph.inputs)
+    correlations = parse_correlations(list(corr or []), specs, graph.inputs, graph.correlations)
     if graph.arrays is not None and graph.arrays.output is not None:
         return _array_output(graph, correlations, samples, o)
     if order == 2 and correlations:
