@@ -41,8 +41,9 @@ def column_bindings(program: Program, columns: Sequence[str], computed: set[str]
         name = column if element is None else element[0]
         if name in plain:
             raise UsageError(f"'{name}' is both a column of {where} and bound on the command line")
-        if name in computed:
+        if name in computed and columns.count(column) < 2:
             continue  # the output, or a name the program computes: prepare() decides
+        # (twice, `y = x*y`'s CSV: the input y, then the output y; the first is bound)
         if element is None:
             out[name] = 1.0
         else:

@@ -202,8 +202,6 @@ class CsvPoints:
         for i, name in enumerate(header):
             if not name:
                 raise UsageError(f"{self.where}, line {self.reader.line_num}: column {i + 1} of the header has no name")
-            if name in header[:i]:
-                raise UsageError(f"{self.where}: the header names the column '{name}' twice")
         return header
 
     @contextlib.contextmanager

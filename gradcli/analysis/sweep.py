@@ -196,6 +196,9 @@ def plan_points(program: Program, plain: dict, axes: list[Axis], csv: CsvPoints 
     bindings.update({a.name: a.first for a in axes})
     computed = {s.target for s in program.stmts if s.target and not is_constant(program, s)}
     if csv is not None:
+        for i, name in enumerate(csv.header):  # twice only as `y = x*y`'s CSV has it: input y, output y
+            if name in csv.header[:i] and (name not in computed or csv.header.count(name) > 2):
+                raise UsageError(f"{csv.where}: the header names the column '{name}' twice")
         candidates = [c for c in csv.header if c != "status" and not _GRADIENT_COLUMN.match(c)]
         bindings.update(column_bindings(program, candidates, computed, plain, csv.where))  # x[0], x[1]: x
     return Points(bindings, axes, csv, computed)
@@ -240,11 +243,18 @@ def _no_repeats(names: list[str]) -> None:
 def _point_columns(points: CsvPoints, graph: Graph, computed: set[str]) -> list[str]:
     """The CSV columns that are inputs; the sweep's own output columns (the output, dL/dx,
     status) are skipped, so a sweep's CSV can be fed back; anything else is an error."""
-    names = []
-    for name in points.header:
-        if name == "status" or _GRADIENT_COLUMN.match(name) or base_name(name) == base_name(graph.output_name):
+    names: list[str] = []
+    output = graph.output_name
+    for i, name in enumerate(points.header):
+        if name in points.header[:i]:
+            if name == output and name in graph.inputs and points.header.count(name) == 2:
+                continue  # `y = x*y`: the input y, then the output y, as a sweep writes them
+            raise UsageError(f"{points.where}: the header names the column '{name}' twice")
+        if name == "status" or _GRADIENT_COLUMN.match(name):
             continue
-        if base_name(name) in computed:  # x[0] when the program computes x
+        if base_name(name) == base_name(output) and name not in graph.inputs:
+            continue
+        if base_name(name) in computed and name not in graph.inputs:  # x[0] when the program computes x
             raise UsageError(f"{points.where}: the column '{name}' is computed by the program, it is not an input")
         if name in graph.unused or name not in graph.inputs:
             inputs = ", ".join(n for n in graph.inputs if n not in graph.unused) or "none"
