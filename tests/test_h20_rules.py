@@ -9,7 +9,8 @@
   norm of a zero vector, d/dz x**z at x = 0): the masks compute what they hide at a harmless
   operand, and for every op diff's program equals eval's gradient at edge points.
 - item 28 (diff's part): diff's programs printed `- -1/x*t4`, `3/-x`, computed sin(x) twice
-  (the program's and the rule's) and t1*t2 beside t2*t1.
+  (the program's and the rule's) and t1*t2 beside t2*t1; a program's own repeated sin(x) was
+  two nodes (`sin(x)*t1 + sin(x)*t1`), a + a was not 2*a, and `2*t1*2` was not folded to 4*t1.
 """
 
 from __future__ import annotations
@@ -235,9 +236,74 @@ def test_diff_programs_are_clean_and_still_exact(gradcli, eval_json, program, bi
     rhs = [line.split(" = ", 1)[1] for line in text.splitlines()]
     calls = re.findall(r"\b(?:sin|cos|exp|tanh|sech|atan2)\([^()]*\)", text)
     assert len(calls) == len(set(calls)), text  # each call written once (then named)
-    products = re.findall(r"\b(t\d+)\*(t\d+)\b", text)
+    products = re.findall(r"(?<![*/\w])(t\d+)\*(t\d+)\b", text)  # a product node, not (2*t2)*t1
     assert not any((b, a) in products for a, b in products if a != b), text
     assert len(rhs) == len(set(rhs)), text
     value = eval_json("-", input=text)["value"]
     if order == 1:
         assert value == eval_json(program, *bindings)["gradients"]["x"]
+
+
+# -- item 28, second review: repeated sub-expressions, a + a, powers of two -------------------------
+
+
+def test_a_programs_repeated_call_is_one_node_and_the_sum_still_exact(gradcli, eval_json):
+    """The program computes sin(x) twice: both stand for one node, so sin(x)*cos(x) is one
+    temporary (it was `403.43 + sin(x)*t1 + sin(x)*t1`).  The sum stays (c + a) + a, the order
+    eval's sweep adds in (c + 2a rounds differently), so the program gives eval's bits."""
+    program = "y = sin(x)*sin(x) - (-x)*exp(2*3)"
+    text = gradcli("diff", program, "x=1", "--wrt", "x").stdout
+    assert text == "x = 1\nt1 = sin(x)*cos(x)\ndy_dx = 403.4287934927351 + t1 + t1\n"
+    assert eval_json("-", input=text)["value"] == eval_json(program, "x=1")["gradients"]["x"]
+    text = gradcli("diff", "y = sin(x)*sin(x)", "x=0.7", "--wrt", "x").stdout
+    assert text.splitlines()[-1] == "dy_dx = 2*(sin(x)*cos(x))"  # a + a = 2*a, exactly
+    assert eval_json("-", input=text)["value"] == eval_json("y = sin(x)*sin(x)", "x=0.7")["gradients"]["x"]
+
+
+def test_powers_of_two_fold_and_the_second_derivative_keeps_its_bits(gradcli, eval_json):
+    """d2/dx2 tanh(x)^2 printed `t3*2*t3 - 2*t1*2*t2*t2*t1`: (2*t1)*2 is 4*t1 exactly; the value
+    is the derivative graph's (hessian's) to the bit and sympy's within rounding."""
+    import re
+
+    import sympy as sp
+
+    result = gradcli("diff", "y = tanh(x)**2", "x=1", "--wrt", "x", "--order", "2")
+    text = result.stdout
+    assert text.splitlines()[-1] == "d2y_dx2 = 2*t3*t3 - 4*t1*t2*t2*t1", text
+    assert not re.search(r"\b2\*[^-+]*\*2\b", text)
+    value = eval_json("-", input=text)["value"]
+    hess = _json(gradcli("hessian", "y = tanh(x)**2", "x=1", "--format", "json"))["hessian"][0][0]
+    assert value == hess
+    X = sp.Symbol("x")
+    assert value == pytest.approx(float(sp.diff(sp.tanh(X) ** 2, X, 2).subs(X, 1).evalf(30)), rel=1e-15)
+
+
+A_VALUES = [5e-324, 3e-320, 1e-310, 2.2250738585072014e-308, 1e-300, 0.1, 1.0, 3.0, 1e300, 8.98846567431158e307]
+A_VALUES += [-a for a in A_VALUES] + [0.0, -0.0, math.inf, -math.inf]
+
+
+def test_the_folds_are_exact_and_refused_where_they_are_not():
+    """(p*a)*c -> (p*c)*a only for p = 2^k >= 1 and |c| >= 1, and a + a -> 2*a: equal to the
+    unfolded value for every a (subnormal, huge, overflowing, signed zeros, infinities).  With
+    p or c below 1 the fold would change bits ((2*a)*0.5 overflows at 1e308, (0.5*a)*4 rounds
+    a subnormal), so there the builder keeps the product as written."""
+    from gradcli.core.engine import Value
+    from gradcli.core.transform import Builder
+
+    for a in A_VALUES:
+        for p in [1.0, 2.0, 4.0, 2.0**10]:
+            for c in [1.0, 1.5, 2.0, 3.0, 1e300, -3.0]:
+                P = Builder()
+                x = Value(a, label="x")
+                got = P.mul(P.mul(p, x), c).node.data
+                assert got == (p * a) * c or (got != got and a * 0 != 0), (a, p, c)
+                assert math.copysign(1, got) == math.copysign(1, (p * a) * c) or got != got
+        P = Builder()
+        x = Value(a, label="x")
+        s = P.add(x, x).node
+        assert s.op.name == "mul" and s.data == a + a and math.copysign(1, s.data) == math.copysign(1, a + a)
+    P = Builder()
+    x = Value(1e308, label="x")
+    assert P.mul(P.mul(2.0, x), 0.5).node.data == math.inf  # folded, it would be 1e308
+    x = Value(3 * 5e-324, label="x")
+    assert P.mul(P.mul(0.5, x), 4.0).node.data == (0.5 * x.data) * 4.0 != 4.0 * 0.5 * x.data

@@ -68,10 +68,13 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
     """The statements that compute `target`: the inputs with their values as defaults, the forward
     statements it needs, then the derivative's, simplified; the last one assigns `name`."""
     needed = reaching(graph.nodes + P.nodes, target)
+    first = _first_equal(needed)
     uses: dict[int, int] = {}
     for node in needed:
-        for a in node.args:
-            uses[id(a)] = uses.get(id(a), 0) + 1
+        if first[id(node)] is node:
+            for a in node.args:
+                a = first.get(id(a), a)
+                uses[id(a)] = uses.get(id(a), 0) + 1
     taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | {name}
     names: dict[int, str] = {}
     for k, v in graph.inputs.items():  # x[0] is written x_0, unless the program has an x_0
@@ -89,6 +92,12 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
             if id(node) not in names:
                 text[id(node)] = _number(node)
             continue
+        same = first[id(node)]
+        if same is not node and node is not target:  # written once: every use reads the first
+            for table in (names, text):
+                if id(same) in table:
+                    table[id(node)] = table[id(same)]
+            continue
         expr = _expression(node, names, text)
         if node is target:
             lines.append(f"{name} = {expr[0]}")
@@ -103,6 +112,21 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
     if target.op.arity == 0:
         lines.append(f"{name} = {_text(target, names, text)[0]}")
     return "\n".join(lines) + "\n"
+
+
+def _first_equal(nodes: list[Value]) -> dict[int, Value]:
+    """id -> the first of the nodes computing the same (one op on the same operands, numbers
+    equal by value): a sub-expression the program and the rules both wrote is printed once."""
+    first: dict[int, Value] = {}
+    seen: dict[tuple, Value] = {}
+    for node in nodes:
+        if node.op.arity == 0:
+            key = ("number", node.data.hex()) if node.op.name == "const" else ("input", id(node))
+        else:
+            ids = [id(first.get(id(a), a)) for a in node.args]
+            key = (node.op.name, *(sorted(ids) if node.op.commutative else ids))
+        first[id(node)] = seen.setdefault(key, node)
+    return first
 
 
 def _number(node: Value) -> tuple[str, int]:
@@ -127,6 +151,8 @@ def _expression(node: Value, names: dict[int, str], text: dict[int, tuple[str, i
         return s if p >= need else f"({s})"
 
     args = node.args
+    if op.name == "mul" and args[1].op.name == "const" and args[0].op.name != "const" and _number(args[1])[1] > 6:
+        args = (args[1], args[0])  # a positive number first: 2*t3, not t3*2 (the same product)
     if op.name == "id":
         return _text(args[0], names, text)
     if op.name == "neg":  # -a*b and -a/b read as (-a)*b: the same number, so no parentheses

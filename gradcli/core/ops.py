@@ -196,6 +196,8 @@ def _flipped(P, node):
 def _s_add(P, x, y):
     if _is(x, 0.0) or _is(y, 0.0):
         return y if _is(x, 0.0) else x
+    if x is y:  # a + a = 2*a (exactly, overflow included: both round the real 2a once)
+        return P.mul(2.0, x).node
     if _is_neg(y) or _below_zero(y):  # a + -b = a - b (exactly: IEEE's sum and difference agree)
         return P.sub(x, _flipped(P, y)).node
     if _is_neg(x) or _below_zero(x):
@@ -223,6 +225,15 @@ def _s_mul(P, x, y):
         return P.neg(P.mul(_flipped(P, x), y)).node
     if _is_neg(y) or _below_zero(y):
         return P.neg(P.mul(x, _flipped(P, y))).node
+    return _fold_scale(P, x, y) or _fold_scale(P, y, x)
+
+
+def _fold_scale(P, c, m):
+    # (p*a)*c = (p*c)*a for p = 2^k >= 1, |c| >= 1: p*a is exact; both round p*c*a once or both overflow
+    if c.op is CONST and abs(c.data) >= 1.0 and m.op.name == "mul":
+        for p, a in (m.args, m.args[::-1]):
+            if p.op is CONST and p.data >= 1.0 and math.frexp(p.data)[0] == 0.5 and math.isfinite(p.data * c.data):
+                return P.mul(p.data * c.data, a).node
     return None
 
 

@@ -78,6 +78,7 @@ class Builder(Namespace):
         super().__init__(lambda op: partial(self.apply, op))
         self.nodes: list[Value] = []  # every node built, in creation order
         self._memo: dict[tuple, Value] = {}  # (op, operands) -> node: each sub-expression once
+        self._same: dict[int, Value] = {}  # a program node -> the earlier one computing the same
         self._consts: dict[tuple, Value] = {}
 
     def const(self, value: float) -> Value:
@@ -90,7 +91,11 @@ class Builder(Namespace):
         return node
 
     def node(self, x) -> Value:
-        return x.node if isinstance(x, Sym) else (x if isinstance(x, Value) else self.const(float(x)))
+        if isinstance(x, Sym):
+            return x.node
+        if isinstance(x, Value):
+            return self._same.get(id(x), x)
+        return self.const(float(x))
 
     def apply(self, op: Op, *operands) -> Sym:
         args = [self.node(x) for x in operands]
@@ -104,10 +109,14 @@ class Builder(Namespace):
 
     def adopt(self, nodes: Sequence[Value]) -> None:
         """Let the program's own nodes stand for the sub-expressions they compute: a rule that
-        builds sin(x) where the program has one gets the program's (diff then prints it once)."""
+        builds sin(x) where the program has one gets the program's (diff then prints it once).
+        A program that computes sin(x) twice has its second stand for the first in every node
+        built (the same op on the same operands: the same bits)."""
         for node in nodes:
             if node.a is not None:
-                self._memo.setdefault(_key(node.op, node.args), node)
+                first = self._memo.setdefault(_key(node.op, [self.node(a) for a in node.args]), node)
+                if first is not node:
+                    self._same[id(node)] = first
 
     def _build(self, op: Op, args: list[Value]) -> Value:
         key = _key(op, args)
@@ -152,7 +161,8 @@ def gradient(nodes: Sequence[Value], output: Value, wrt: Sequence[Value], P: Bui
         if g is None or node.a is None or _const(g, 0.0):
             continue
         args = node.args
-        contributions = node.op.vjp(Sym(g, P), Sym(node, P), *[Sym(a, P) for a in args], P)
+        same = P.node  # a program's repeated sub-expression: its first node
+        contributions = node.op.vjp(Sym(g, P), Sym(same(node), P), *[Sym(same(a), P) for a in args], P)
         for a, d in zip(args, contributions):
             d = P.node(d)
             if a.op is CONST or _const(d, 0.0):
