@@ -117,3 +117,8 @@ def test_a_sweep_whose_output_is_named_like_an_input_reads_back(gradcli, tmp_pat
     assert again.exit_code == 0 and again.stdout == first.stdout
     path.write_text("x,x\n1,2\n")  # any other repeated column is still refused
     assert "names the column 'x' twice" in gradcli("sweep", "y = x*2", "--points", str(path)).stderr
+
+
+def test_unary_plus_before_a_minus_is_not_the_ambiguous_plus_minus(gradcli):
+    doc = json.loads(gradcli("eval", "y = -+-a", "a=3", "--format", "json").stdout)
+    assert doc["value"] == 3 and doc["gradients"]["a"] == 1

@@ -51,8 +51,9 @@ def error(source: str, message: str, start: int, end: int, hint: str | None = No
 def plus_minus(source: str, tokens: list) -> SyntaxError_ | None:
     """`a = 1+-0.1`: an uncertainty or a subtraction? Never guess (as for bindings, DESIGN 6.6);
     `1 + -0.1` with a blank, and `1 ± 0.1` / `1 +/- 0.1`, say which."""
-    for tok, after in zip(tokens, tokens[1:]):
-        if tok[TYPE] == "PLUS" and after[TYPE] == "MINUS" and tok[END] == after[START]:
+    for before, tok, after in zip(tokens, tokens[1:], tokens[2:]):  # a binary '+' (after an operand)
+        binary = before[TYPE] in ("NAME", "NUMBER", "RPAR", "RSQB")
+        if binary and tok[TYPE] == "PLUS" and after[TYPE] == "MINUS" and tok[END] == after[START]:
             hint = "for an uncertainty write ± (or +/-); for a sum of a negative number, put a blank: 1 + -0.1"
             return error(source, "'+-' is ambiguous: an uncertainty or a subtraction?", tok[START], after[END], hint)
     return None
