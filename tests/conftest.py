@@ -27,3 +27,21 @@ def eval_json(gradcli):
         return json.loads(result.stdout)
 
     return run
+
+
+@pytest.fixture
+def sweep_round_trip(gradcli, tmp_path):
+    """sweep -> CSV -> --points -> CSV: asserts both runs succeed and write the same CSV, byte
+    for byte; returns that CSV text."""
+
+    def run(program, *swept):
+        first = gradcli("sweep", program, *swept, "--format", "csv")
+        assert first.exit_code == 0, first.stderr
+        path = tmp_path / "round_trip.csv"
+        path.write_text(first.stdout)
+        again = gradcli("sweep", program, "--points", path, "--format", "csv")
+        assert again.exit_code == 0, again.stderr
+        assert again.stdout == first.stdout
+        return first.stdout
+
+    return run

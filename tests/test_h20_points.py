@@ -211,27 +211,26 @@ def test_a_decimal_comma_gets_a_hint(gradcli, tmp_path):
 # -- item 21: an array sweep's CSV reads back: one column per element, labelled as in eval ---------
 
 
-def _round_trip(gradcli, tmp_path, program, *swept):
-    """sweep -> CSV -> --points -> CSV: returns (first CSV, the rows read back)."""
-    first = gradcli("sweep", program, *swept, "--format", "csv")
-    assert first.exit_code == 0, first.stderr
-    path = tmp_path / "a.csv"
-    path.write_text(first.stdout)
-    again = gradcli("sweep", program, "--points", path, "--format", "csv")
-    assert again.exit_code == 0, again.stderr
-    assert again.stdout == first.stdout  # the same CSV, byte for byte
-    return first.stdout, list(csv.DictReader(io.StringIO(first.stdout)))
+@pytest.fixture
+def round_trip_rows(sweep_round_trip):
+    """sweep -> CSV -> --points -> the same CSV (conftest); returns (that CSV, its rows)."""
+
+    def run(program, *swept):
+        text = sweep_round_trip(program, *swept)
+        return text, list(csv.DictReader(io.StringIO(text)))
+
+    return run
 
 
-def test_a_scalar_sweeps_csv_reads_back(gradcli, tmp_path):
-    _, rows = _round_trip(gradcli, tmp_path, "y = x*w + sin(x)", "x=0:1:3", "w=-1,2")
+def test_a_scalar_sweeps_csv_reads_back(round_trip_rows):
+    _, rows = round_trip_rows("y = x*w + sin(x)", "x=0:1:3", "w=-1,2")
     assert [(r["x"], r["w"]) for r in rows] == [(x, w) for x in ("0.0", "0.5", "1.0") for w in ("-1.0", "2.0")]
 
 
-def test_a_vector_input_sweeps_csv_reads_back(gradcli, tmp_path):
+def test_a_vector_input_sweeps_csv_reads_back(round_trip_rows):
     import numpy as np
 
-    text, rows = _round_trip(gradcli, tmp_path, "y = sum(x*x)*w", "x=[1,2.5]", "w=0:1:3")
+    text, rows = round_trip_rows("y = sum(x*x)*w", "x=[1,2.5]", "w=0:1:3")
     assert text.splitlines()[0] == "x[0],x[1],w,y,dy/dx[0],dy/dx[1],dy/dw,status"
     x = np.array([1.0, 2.5])
     for r, w in zip(rows, (0.0, 0.5, 1.0)):  # numpy: y = w |x|^2, dy/dx = 2 w x, dy/dw = |x|^2
@@ -240,10 +239,10 @@ def test_a_vector_input_sweeps_csv_reads_back(gradcli, tmp_path):
         assert float(r["dy/dw"]) == x @ x
 
 
-def test_a_matrix_input_sweeps_csv_reads_back(gradcli, tmp_path):
+def test_a_matrix_input_sweeps_csv_reads_back(round_trip_rows):
     import numpy as np
 
-    text, rows = _round_trip(gradcli, tmp_path, "W = [[1,2],[3,4]]; y = sum(W*W)*w", "w=-1,3")
+    text, rows = round_trip_rows("W = [[1,2],[3,4]]; y = sum(W*W)*w", "w=-1,3")
     header = text.splitlines()[0]
     assert (
         header
