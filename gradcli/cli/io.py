@@ -95,9 +95,8 @@ class _Stdout(io.FileIO):
         self.failed = False
 
     def write(self, data) -> int:
-        if self.failed or not len(
-            data
-        ):  # empty: no system call (/dev/full fails even those, and click probes with one)
+        # empty: no system call (/dev/full fails even those, and click probes with one)
+        if self.failed or not len(data):
             return len(data)
         if self.closed_at_start:
             self.failed = True
