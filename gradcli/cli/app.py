@@ -2,7 +2,7 @@
 console script.  gradcli.cli is the only package that imports typer.
 
 Each family lives in its own module and adds its commands with `add(app)`: evaluate (eval,
-explain, check), derivative (hessian, diff), batch (sweep, plot), repl.  They read their
+explain, check), derivative (hessian, diff), taylor, batch (sweep, plot), repl.  They read their
 options from gradcli.cli.options (declared once), run the pipeline through gradcli.session,
 write with gradcli.cli.io and report failures through gradcli.cli.errors.  Nothing is
 process-global: each call gets its own Reporter and Options; rich is imported only for the
@@ -16,13 +16,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from gradcli.cli import batch, derivative, evaluate, repl
+from gradcli.cli import batch, derivative, evaluate, repl, taylor
 from gradcli.cli.errors import Reporter, click_error, discard_stdout, output_error, stderr, wants_json
 from gradcli.cli.io import install_stdout
 from gradcli.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
 from gradcli.core.version import __version__
 
-FAMILIES = (evaluate, repl, derivative, batch)  # the order of `gradcli --help`'s command list
+FAMILIES = (evaluate, repl, derivative, taylor, batch)  # the order of `gradcli --help`'s command list
 
 
 def make_app() -> typer.Typer:

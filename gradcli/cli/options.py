@@ -247,3 +247,6 @@ def _own_fields(cls: type | None) -> list[tuple[str, object, object]]:
         return []
     hints = typing.get_type_hints(cls, include_extras=True)
     return [(name, hints[name], cls._field_defaults.get(name, ...)) for name in cls._fields]
+
+
+WRT = one(str, None, "--wrt", metavar="NAME", help="The input to differentiate with respect to.")

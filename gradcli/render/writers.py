@@ -1,7 +1,7 @@
 """The output formats: for each command, format name -> writer, as one literal table.
 
 A writer is `writer(doc, options, out)`: it writes `doc` (eval and explain: a Graph; check:
-a Report; hessian: a Hessian; diff: program text) to the text stream `out`.  The CLI builds
+a Report; hessian: a Hessian; diff: program text; taylor: a Taylor) to the text stream `out`.  The CLI builds
 its `--format` choices from FORMATS (the first is the default) and looks the writer up here,
 so a new format is one function and one entry below.  rich is imported only inside the
 pretty writers: json, csv and grads never pay for it.
@@ -135,6 +135,17 @@ def _hessian(name: str) -> Writer:
     return write
 
 
+def _taylor(name: str) -> Writer:
+    """gradcli.render.taylor's writer `name`, imported when taylor runs."""
+
+    def write(doc, options: OutputOptions, out: TextIO) -> None:
+        from gradcli.render import taylor
+
+        getattr(taylor, name)(doc, options, out)
+
+    return write
+
+
 # The table: command -> {format -> writer}; the first format of a command is its default.
 FORMATS: dict[str, dict[str, Writer]] = {
     "eval": {
@@ -151,6 +162,7 @@ FORMATS: dict[str, dict[str, Writer]] = {
     "check": {"table": _check_table, "json": _check_json},
     "hessian": {"table": _hessian("hessian_table"), "json": _hessian("hessian_json"), "csv": _hessian("hessian_csv")},
     "diff": {"program": _hessian("diff_program")},
+    "taylor": {"table": _taylor("taylor_table"), "json": _taylor("taylor_json")},
 }
 
 

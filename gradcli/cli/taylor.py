@@ -1,0 +1,38 @@
+"""`taylor`: the Taylor coefficients of the output in one input, from exact derivatives
+(gradcli.analysis.taylor), written by gradcli.render.taylor."""
+
+from typing import NamedTuple
+
+import typer
+
+from gradcli.cli.errors import Reporter
+from gradcli.cli.evaluate import Args, graph
+from gradcli.cli.io import write
+from gradcli.cli.options import WRT, Options, Spec, command, one
+from gradcli.core.transform import MAX_ORDER
+from gradcli.render.writers import names
+
+
+class TaylorOptions(NamedTuple):
+    wrt: WRT
+    order: one(int, 5, "--order", metavar="N", help=f"Coefficients c_0..c_N (N from 1 to {MAX_ORDER}).") = 5
+
+
+def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Reporter) -> None:
+    """The Taylor coefficients c_k = f^(k)(x0)/k!, k = 0..N, of the output in one input at
+    its value; the other inputs stay at theirs.  The derivatives are exact (diff's, evaluated).
+
+    \b
+    Examples:
+      gradcli taylor 'y = exp(sin(x))' x=0 --wrt x --order 4
+      gradcli taylor 'y = exp(-a*t) * cos(t)' a=0.5 t=1 --wrt t --format json
+    """
+    from gradcli.analysis.taylor import taylor
+
+    g = graph(args, opts, reporter)
+    write("taylor", taylor(g, own.wrt, own.order, opts.allow_nonfinite), opts)
+
+
+def add(app: typer.Typer) -> None:
+    """Put taylor on the app."""
+    command(app, "taylor", Spec(formats=tuple(names("taylor")), own=TaylorOptions))(taylor_command)

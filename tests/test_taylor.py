@@ -1,0 +1,170 @@
+"""`gradcli taylor`: Taylor coefficients from exact derivatives, against SymPy's `series`."""
+
+import json
+import math
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradcli.core.transform import MAX_ORDER
+
+X, H = sp.symbols("x h")
+
+
+def series_coefficients(expr, x0, order: int, symbol=X) -> list[float]:
+    """c_0..c_order of expr about symbol = x0, by SymPy's series (exact x0: a Rational)."""
+    poly = sp.Poly(sp.series(expr.subs(symbol, x0 + H), H, 0, order + 1).removeO(), H)
+    return [float(poly.coeff_monomial(H**k)) for k in range(order + 1)]
+
+
+def taylor_json(gradcli, *args):
+    result = gradcli("taylor", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return json.loads(result.stdout)
+
+
+def assert_close(got: list, want: list, rel: float = 1e-13) -> None:
+    assert len(got) == len(want)
+    scale = max(abs(w) for w in want)
+    for k, (g, w) in enumerate(zip(got, want)):
+        # a zero coefficient (sin at 0, even k) must come out zero to rounding of the largest one
+        tol = rel * abs(w) if w != 0 else 1e-15 * scale
+        assert abs(g - w) <= tol, f"c_{k}: {g!r} vs SymPy {w!r}"
+
+
+CASES = [
+    ("exp(x)", sp.exp(X)),
+    ("sin(x)", sp.sin(X)),
+    ("log(1 + x)", sp.log(1 + X)),
+    ("1/(1 - x)", 1 / (1 - X)),
+    ("exp(sin(x))*cos(2*x)", sp.exp(sp.sin(X)) * sp.cos(2 * X)),
+]
+
+
+@pytest.mark.parametrize(("text", "expr"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("x0", "exact"), [("0", sp.Integer(0)), ("0.3", sp.Rational(3, 10))], ids=["at0", "at0.3"])
+def test_coefficients_match_sympy_series(gradcli, text, expr, x0, exact):
+    doc = taylor_json(gradcli, f"y = {text}", f"x={x0}", "--wrt", "x", "--order", "6")
+    assert doc["output"] == "y" and doc["wrt"] == "x" and doc["at"] == {"x": float(x0)}
+    assert_close(doc["coefficients"], series_coefficients(expr, exact, 6))
+
+
+def test_default_order_is_five_and_lower_orders_are_prefixes(gradcli):
+    full = taylor_json(gradcli, "y = exp(sin(x))*cos(2*x)", "x=0.3", "--wrt", "x")["coefficients"]
+    assert len(full) == 6
+    two = taylor_json(gradcli, "y = exp(sin(x))*cos(2*x)", "x=0.3", "--wrt", "x", "--order", "2")["coefficients"]
+    assert two == full[:3]
+
+
+def test_two_inputs_the_other_stays_at_its_binding(gradcli):
+    a = sp.Symbol("a")
+    program = "t = a*x\ny = exp(t) * sin(x) + a**2 * x**3"
+    doc = taylor_json(gradcli, program, "a=0.7", "x=-1.2", "--wrt", "x", "--order", "6")
+    assert doc["at"] == {"a": 0.7, "x": -1.2}
+    expr = (sp.exp(a * X) * sp.sin(X) + a**2 * X**3).subs(a, sp.Rational(7, 10))
+    assert_close(doc["coefficients"], series_coefficients(expr, sp.Rational(-12, 10), 6))
+    # and in the other input: x fixed at -1.2
+    doc = taylor_json(gradcli, program, "a=0.7", "x=-1.2", "--wrt", "a", "--order", "4")
+    expr = (sp.exp(a * X) * sp.sin(X) + a**2 * X**3).subs(X, sp.Rational(-12, 10))
+    assert_close(doc["coefficients"], series_coefficients(expr, sp.Rational(7, 10), 4, symbol=a))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(-9, 9), min_size=4, max_size=4),
+    st.integers(-20, 20),
+)
+def test_a_cubic_is_its_own_taylor_polynomial(coeffs, tenths):
+    """The coefficients of a cubic about x0 are those of p(x0 + h) (exact in binary for small
+    integers and x0 = n/4), then zeros up to the order."""
+    from gradcli import session
+    from gradcli.analysis.taylor import taylor
+    from gradcli.session import Request, Source
+
+    x0 = tenths / 4
+    text = "y = " + " + ".join(f"({c})*x**{k}" for k, c in enumerate(coeffs))
+    g = session.evaluate(Source(text=text), [f"x={x0}"], Request())
+    got = taylor(g, "x", 6).coefficients
+    poly = sp.Poly(sum(c * (sp.Rational(tenths, 4) + H) ** k for k, c in enumerate(coeffs)), H)
+    assert got == [float(poly.coeff_monomial(H**k)) for k in range(7)]
+
+
+def test_table_lists_k_derivative_and_coefficient(gradcli):
+    result = gradcli("taylor", "y = exp(sin(x))", "x=0", "--wrt", "x", "--order", "4", "--no-color")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Taylor coefficients of y in x at x = 0" in out
+    rows = [[c.strip() for c in line.strip("│ ").split("│")] for line in out.splitlines() if line.startswith("│")]
+    # exp(sin x) = 1 + x + x^2/2 - x^4/8 + ...: f''''(0) = -3
+    assert rows == [["0", "1", "1"], ["1", "1", "1"], ["2", "1", "0.5"], ["3", "0", "0"], ["4", "-3", "-0.125"]]
+
+
+def test_table_names_every_input_of_the_point(gradcli):
+    result = gradcli("taylor", "y = a*x**2", "a=2", "x=0.5", "--wrt", "x", "--order", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "at a = 2, x = 0.5" in result.stdout
+
+
+def test_json_shape(gradcli):
+    doc = taylor_json(gradcli, "y = x**3", "x=2", "--wrt", "x", "--order", "4")
+    assert list(doc) == ["output", "wrt", "at", "coefficients"]
+    assert doc == {"output": "y", "wrt": "x", "at": {"x": 2.0}, "coefficients": [8.0, 12.0, 6.0, 1.0, 0.0]}
+
+
+def test_of_picks_the_output(gradcli):
+    doc = taylor_json(gradcli, "u = x**2\ny = u + 1", "x=1", "--wrt", "x", "--order", "2", "--of", "u")
+    assert doc["output"] == "u" and doc["coefficients"] == [1.0, 2.0, 1.0]
+
+
+def test_unknown_wrt_is_exit_2_with_did_you_mean(gradcli):
+    result = gradcli("taylor", "y = x*z", "x=1", "z=2", "--wrt", "zz")
+    assert result.exit_code == 2
+    assert "--wrt zz: not an input of the program (inputs: x, z)" in result.stderr
+    assert "did you mean 'z'?" in result.stderr
+
+
+@pytest.mark.parametrize("order", ["0", str(MAX_ORDER + 1), "-1"])
+def test_order_outside_1_to_max_is_exit_2_naming_the_limit(gradcli, order):
+    result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--order", order)
+    assert result.exit_code == 2
+    assert f"--order must be between 1 and {MAX_ORDER}, got {order}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_max_order_is_accepted(gradcli):
+    doc = taylor_json(gradcli, "y = exp(x)", "x=0", "--wrt", "x", "--order", str(MAX_ORDER))
+    assert_close(doc["coefficients"], [1 / math.factorial(k) for k in range(MAX_ORDER + 1)], rel=1e-15)
+
+
+def test_missing_binding_or_wrt_is_exit_2(gradcli):
+    result = gradcli("taylor", "y = x*z", "x=1", "--wrt", "x")
+    assert result.exit_code == 2 and "'z' has no value" in result.stderr
+    result = gradcli("taylor", "y = exp(x)", "x=1")
+    assert result.exit_code == 2 and "--wrt" in result.stderr
+
+
+def test_nonfinite_derivative_is_exit_3(gradcli):
+    # sqrt(x) at 0: the first derivative is already infinite
+    result = gradcli("taylor", "y = sqrt(x)", "x=0", "--wrt", "x")
+    assert result.exit_code == 3 and "infinite" in result.stderr
+    # x**2.5 at 0: value and two derivatives finite, the third (1.875/sqrt(x)) infinite
+    result = gradcli("taylor", "y = x**2.5", "x=0", "--wrt", "x")
+    assert result.exit_code == 3
+    assert "d3y_dx3 is infinite at this point" in result.stderr
+    assert "--allow-nonfinite" in result.stderr
+    result = gradcli("taylor", "y = x**2.5", "x=0", "--wrt", "x", "--format", "json")
+    assert result.exit_code == 3 and json.loads(result.stderr.splitlines()[0])["error"]["kind"] == "math"
+
+
+def test_allow_nonfinite_writes_them_as_gradcli_does(gradcli):
+    doc = taylor_json(gradcli, "y = x**2.5", "x=0", "--wrt", "x", "--order", "4", "--allow-nonfinite")
+    assert doc["coefficients"] == [0.0, 0.0, 0.0, "Infinity", "-Infinity"]
+
+
+def test_help_lists_an_example(gradcli):
+    result = gradcli("taylor", "--help")
+    assert result.exit_code == 0
+    assert "gradcli taylor 'y = exp(sin(x))' x=0 --wrt x --order 4" in result.stdout
+    assert "taylor" in gradcli("--help").stdout
