@@ -168,3 +168,58 @@ def test_help_lists_an_example(gradcli):
     assert result.exit_code == 0
     assert "gradcli taylor 'y = exp(sin(x))' x=0 --wrt x --order 4" in result.stdout
     assert "taylor" in gradcli("--help").stdout
+
+
+# -- --to gradcli: the polynomial as a program ----------------------------------------------------
+
+
+def polynomial_program(gradcli, *args):
+    result = gradcli("taylor", *args, "--to", "gradcli")
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "x0_text", "order"),
+    [("exp(sin(x))*cos(2*x)", "0.3", 6), ("log(1 + x)", "0.5", 3), ("sin(x)", "0", 5), ("1/(1 - x)", "-1.25", 4)],
+)
+def test_polynomial_program_round_trip(gradcli, eval_json, text, x0_text, order):
+    """eval of the written program at x0 + h is the polynomial sum c_k (x - x0)^k with taylor's
+    own coefficients, and close to f(x0 + h) (the remainder is O(h^(N+1)))."""
+    x0 = float(x0_text)
+    args = (f"y = {text}", f"x={x0_text}", "--wrt", "x", "--order", str(order))
+    program = polynomial_program(gradcli, *args)
+    lines = program.splitlines()
+    assert len(lines) == 2 and lines[0] == f"x = {x0_text}"
+    assert lines[1].startswith("y_taylor = ")
+    coefficients = taylor_json(gradcli, *args)["coefficients"]
+    assert eval_json(program)["value"] == coefficients[0]  # at x0 itself: c_0 exactly
+    for h in (1e-3, -0.02, 0.05):
+        x = x0 + h
+        got = eval_json(program, f"x={x!r}")["value"]
+        want = sum(c * (x - x0) ** k for k, c in enumerate(coefficients))
+        assert got == pytest.approx(want, rel=1e-14, abs=1e-300)
+        exact = float(sp.sympify(text).subs(X, sp.Rational(x)).evalf(30))
+        assert abs(got - exact) <= 4 * abs(h) ** (order + 1) * max(1.0, abs(exact)) + 1e-15
+
+
+def test_polynomial_program_writes_signs_and_skips_zero_terms(gradcli):
+    program = polynomial_program(gradcli, "y = sin(x)", "x=0", "--wrt", "x")
+    assert program == "x = 0\ny_taylor = x - 0.16666666666666666*x**3 + 0.008333333333333333*x**5\n"
+    program = polynomial_program(gradcli, "y = 2 - x**2", "x=-3", "--wrt", "x", "--order", "3")
+    assert program == "x = -3\ny_taylor = -7 + 6*(x + 3) - (x + 3)**2\n"
+    program = polynomial_program(gradcli, "u = 0*x", "x=1", "--wrt", "x", "--order", "2")
+    assert program == "x = 1\nu_taylor = 0\n"
+
+
+def test_polynomial_program_in_one_input_of_two(gradcli, eval_json):
+    program = polynomial_program(gradcli, "y = exp(a*x)", "a=2", "x=0", "--wrt", "x", "--order", "3")
+    assert program == "x = 0\ny_taylor = 1 + 2*x + 2*x**2 + 1.3333333333333333*x**3\n"
+    assert eval_json(program, "x=0.5")["value"] == 1 + 2 * 0.5 + 2 * 0.25 + 1.3333333333333333 * 0.125
+
+
+def test_to_bad_target_or_nonfinite_coefficient(gradcli):
+    result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--to", "python")
+    assert result.exit_code == 2 and "--to python: not a target (targets: gradcli)" in result.stderr
+    result = gradcli("taylor", "y = x**2.5", "x=0", "--wrt", "x", "--allow-nonfinite", "--to", "gradcli")
+    assert result.exit_code == 3 and "c_3 is infinite" in result.stderr

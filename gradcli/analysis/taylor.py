@@ -2,7 +2,8 @@
 
 Each derivative is exact: the derivative transform (gradcli.core.transform) applied k times,
 as `gradcli diff --order k` builds it (gradcli.analysis.diff.nth_derivative), evaluated at the
-point; the other inputs stay at their bindings.
+point; the other inputs stay at their bindings.  `polynomial` writes the coefficients back as a
+gradcli program in that input (`--to gradcli`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from gradcli.analysis.diff import derivative_name, nth_derivative, require_finite
+from gradcli.analysis.diff import derivative_name, identifier, nth_derivative, require_finite
 from gradcli.build.graph import Graph
 from gradcli.core.errors import MathError, UsageError
+from gradcli.core.formula import fmt, undefined_or_infinite
 from gradcli.core.transform import MAX_ORDER
 
 DEFAULT_ORDER = 5
+TARGETS = ("gradcli",)  # what --to writes the polynomial as
 
 
 class Taylor(NamedTuple):
@@ -49,3 +52,35 @@ def taylor(graph: Graph, wrt: str, order: int = DEFAULT_ORDER, allow_nonfinite: 
     coefficients = [d / math.factorial(k) for k, d in enumerate(derivatives)]
     at = {name: v.data for name, v in graph.inputs.items()}
     return Taylor(graph.output_name, wrt, at, derivatives, coefficients)
+
+
+def check_target(target: str) -> None:
+    """UsageError (exit 2, listing the targets) for a --to that is not one."""
+    if target not in TARGETS:
+        raise UsageError(f"--to {target}: not a target (targets: {', '.join(TARGETS)})")
+
+
+def polynomial(t: Taylor, target: str = "gradcli") -> str:
+    """The Taylor polynomial as a program: `x = x0` (the input, its value a default a binding
+    overrides), then `y_taylor = c0 + c1*(x - x0) + c2*(x - x0)**2 + ...` (zero terms left out;
+    each coefficient's shortest round-trip text, so the program's numbers are the coefficients)."""
+    check_target(target)
+    x, x0 = identifier(t.wrt), t.x0
+    name = f"{identifier(t.output) or 'y'}_taylor"
+    base = x if x0 == 0 else f"({x} - {fmt(x0)})" if x0 > 0 else f"({x} + {fmt(-x0)})"
+    terms = []
+    for k, c in enumerate(t.coefficients):
+        if not math.isfinite(c):
+            what = undefined_or_infinite(c)
+            raise MathError(f"c_{k} is {what}: the polynomial cannot be written as a program")
+        if c == 0:
+            continue
+        power = "" if k == 0 else base if k == 1 else f"{base}**{k}"
+        magnitude = fmt(abs(c))
+        text = magnitude if k == 0 else power if abs(c) == 1 else f"{magnitude}*{power}"
+        terms.append(("-" if c < 0 else "+", text))
+    if not terms:
+        return f"{x} = {fmt(x0)}\n{name} = 0\n"
+    body = ("-" if terms[0][0] == "-" else "") + terms[0][1]
+    body += "".join(f" {sign} {text}" for sign, text in terms[1:])
+    return f"{x} = {fmt(x0)}\n{name} = {body}\n"

@@ -16,6 +16,7 @@ from gradcli.render.writers import names
 class TaylorOptions(NamedTuple):
     wrt: WRT
     order: one(int, 5, "--order", metavar="N", help=f"Coefficients c_0..c_N (N from 1 to {MAX_ORDER}).") = 5
+    to: one(str, None, "--to", metavar="TARGET", help="Write the polynomial as a program instead: gradcli.") = None
 
 
 def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Reporter) -> None:
@@ -26,11 +27,18 @@ def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Repo
     Examples:
       gradcli taylor 'y = exp(sin(x))' x=0 --wrt x --order 4
       gradcli taylor 'y = exp(-a*t) * cos(t)' a=0.5 t=1 --wrt t --format json
+      gradcli taylor 'y = log(1 + x)' x=0.5 --wrt x --order 3 --to gradcli | gradcli eval - x=0.6
     """
-    from gradcli.analysis.taylor import taylor
+    from gradcli.analysis.taylor import check_target, polynomial, taylor
 
+    if own.to is not None:  # before the work: a typo is told at once
+        check_target(own.to)
     g = graph(args, opts, reporter)
-    write("taylor", taylor(g, own.wrt, own.order, opts.allow_nonfinite), opts)
+    t = taylor(g, own.wrt, own.order, opts.allow_nonfinite)
+    if own.to is None:
+        write("taylor", t, opts)
+    else:  # a program, written as diff's are
+        write("diff", polynomial(t, own.to), opts._replace(fmt="program"))
 
 
 def add(app: typer.Typer) -> None:
