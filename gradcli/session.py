@@ -236,15 +236,44 @@ def hessian(g: Graph, allow_nonfinite: bool = False):
     return hessian_of(g, allow_nonfinite)
 
 
-def diff(g: Graph, wrt: str, order: int = 1, allow_nonfinite: bool = False) -> str:
-    """A gradcli program computing d^order output / d wrt^order (the backward pass written out)."""
-    from gradcli.analysis.diff import derivative_name, nth_derivative, require_finite, to_program
+def diff_graph(source: Source, texts: list[str], request: Request) -> tuple[Graph, tuple[str, ...]]:
+    """diff's graph and its parameters: as `evaluate`, but an input without a value is a
+    parameter (diff without a point), built at a placeholder value: the derivative's nodes do not
+    depend on the values (the transform simplifies on constants only; `where` keeps both branches)."""
+    from gradcli.analysis.diff import parameters
 
-    builder, target = nth_derivative(g, wrt, order)
-    name = derivative_name(g.output_name, wrt, order)
-    if not allow_nonfinite:
-        require_finite(g, builder, target, name)
-    return to_program(g, builder, target, name)
+    program = load(source) if source.files else None
+    values = bindings(texts, request)
+    free: tuple[str, ...] = ()
+    try:
+        program = program or load(source)
+        free = parameters(program, values)
+        point = {**values, **dict.fromkeys(free, 0.5)}
+        try:
+            return graph(program, point, request), free
+        except MathError:
+            if not free:
+                raise
+            return graph(program, point, request._replace(allow_nonfinite=True)), free  # a domain error there
+    except MathError:
+        raise
+    except GradcliError as exc:
+        if free and "scalar" in exc.message:  # x[0], sum(x) of an input without a value
+            exc.hint = f"an input without a value is a number here: give an array its value, e.g. {free[0]}=[1, 2]"
+        raise _maybe_a_file(exc, source) from None
+
+
+def diff(g: Graph, wrt, order: int = 1, allow_nonfinite: bool = False, parameters: tuple[str, ...] = ()) -> str:
+    """A gradcli program computing d^order output / d wrt^order (the backward pass written out);
+    `wrt` a name, or a list of names or None (every input): the gradient (order 1), the Hessian's
+    upper triangle (order 2).  `parameters`: inputs without a value (no default; no point to check)."""
+    from gradcli.analysis.diff import derivatives, program_of, require_finite
+
+    builder, named = derivatives(g, [wrt] if isinstance(wrt, str) else wrt, order)
+    if not allow_nonfinite and not parameters:
+        for name, target in named:
+            require_finite(g, builder, target, name)
+    return program_of(g, builder, named, parameters)
 
 
 def sweep(program: Program, texts: list[str], csv, request: Request, default_count: int | None = None):

@@ -69,7 +69,7 @@ def test_diff_at_other_points_through_bindings(gradcli, eval_json):
         (["y = x*x", "x=1", "--wrt", "x", "--order", "0"], "--order"),
         (["y = x*x", "x=1", "--wrt", "x", "--order", "-2"], "--order"),
         (["y = x*x", "x=1", "--wrt", "x", "--order", "100000"], "--order"),
-        (["y = x*x", "x=1"], "--wrt"),
+        (["y = x*x", "x=1", "--order", "3"], "--wrt"),  # without --wrt: the gradient or Hessian only
     ],
 )
 def test_diff_bad_input_exits_2(gradcli, args, message):

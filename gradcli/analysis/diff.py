@@ -15,18 +15,14 @@ from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import fmt, undefined_or_infinite
+from gradcli.core.ops import CONSTANTS, FUNCTIONS
 from gradcli.core.transform import MAX_ORDER, Builder, gradient
+from gradcli.lang.program import VAR, Program
 
 
 def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:
     """d^order output / d wrt^order as a node (with the builder holding the nodes it made)."""
-    if wrt not in graph.inputs:
-        from gradcli.lang.suggest import suggest as _suggest
-
-        inputs = ", ".join(graph.inputs) or "none"
-        raise UsageError(
-            f"--wrt {wrt}: not an input of the program (inputs: {inputs})", hint=_suggest(wrt, graph.inputs)
-        )
+    _known(graph, wrt)
     if not 1 <= order <= MAX_ORDER:
         raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
     P = Builder()
@@ -35,6 +31,72 @@ def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Val
     for _ in range(order):
         (target,) = gradient(graph.nodes + P.nodes, target, [x], P)
     return P, target
+
+
+def derivatives(graph: Graph, wrt: list[str] | None, order: int = 1) -> tuple[Builder, list[tuple[str, Value]]]:
+    """The derivatives `diff` prints, named, built by one builder: d^order/d wrt^order for one
+    input; for several (None: every input, in eval's `gradients` order) the gradient (order 1)
+    or the Hessian's upper triangle, row-major (order 2), each entry as `gradcli hessian`
+    computes it: the row's gradient differentiated, mixed partials averaged."""
+    if wrt is not None and len(wrt) == 1:
+        P, target = nth_derivative(graph, wrt[0], order)
+        return P, [(derivative_name(graph.output_name, wrt[0], order), target)]
+    if not 1 <= order <= MAX_ORDER:
+        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+    if order > 2:
+        raise UsageError(
+            f"--order {order} needs one input: name it with --wrt NAME "
+            "(several inputs take --order 1, the gradient, or 2, the Hessian)"
+        )
+    names = list(graph.inputs) if wrt is None else wrt
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"--wrt names {name} twice")
+        _known(graph, name)
+    if not names:
+        raise UsageError("the program has no inputs: there is nothing to differentiate with respect to")
+    P = Builder()
+    xs = [graph.inputs[n] for n in names]
+    grads = gradient(graph.nodes, graph.output, xs, P)
+    out = identifier(graph.output_name) or "y"
+    if order == 1:
+        return P, [(derivative_name(graph.output_name, n, 1), g) for n, g in zip(names, grads)]
+    rows = [gradient(graph.nodes + P.nodes, g, xs, P) for g in grads]
+    entries = []
+    for i, a in enumerate(names):
+        entries.append((derivative_name(graph.output_name, a, 2), rows[i][i]))
+        for j in range(i + 1, len(names)):
+            h, k = rows[i][j], rows[j][i]  # as gradcli hessian symmetrizes (0.5*(h + h) is h, short of overflow)
+            mixed = h if h is k else P.mul(0.5, P.add(h, k)).node
+            entries.append((f"d2{out}_d{identifier(a)}d{identifier(names[j])}", mixed))
+    return P, entries
+
+
+def parameters(program: Program, values: dict) -> tuple[str, ...]:
+    """The names the program reads that have no value (not bound, never assigned, not a
+    constant), in order of appearance: `diff` without a point keeps them as parameters."""
+    assigned = {stmt.target for stmt in program.stmts if stmt.target is not None}
+    found: dict[str, None] = {}
+    for stmt in program.stmts:
+        for eq in program.code[stmt.lo : stmt.hi]:
+            name = eq.name
+            if eq.kind == VAR and name not in values and name not in assigned and not _builtin(program, name):
+                found.setdefault(name)
+    return tuple(found)
+
+
+def _builtin(program: Program, name: str) -> bool:
+    return name in CONSTANTS or name in FUNCTIONS or name in program.functions
+
+
+def _known(graph: Graph, wrt: str) -> None:
+    if wrt not in graph.inputs:
+        from gradcli.lang.suggest import suggest as _suggest
+
+        inputs = ", ".join(graph.inputs) or "none"
+        raise UsageError(
+            f"--wrt {wrt}: not an input of the program (inputs: {inputs})", hint=_suggest(wrt, graph.inputs)
+        )
 
 
 def require_finite(graph: Graph, P: Builder, target: Value, name: str) -> None:
@@ -67,15 +129,33 @@ def derivative_name(output: str, wrt: str, order: int) -> str:
 def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
     """The statements that compute `target`: the inputs with their values as defaults, the forward
     statements it needs, then the derivative's, simplified; the last one assigns `name`."""
-    needed = reaching(graph.nodes + P.nodes, target)
+    return program_of(graph, P, [(name, target)])
+
+
+def program_of(graph: Graph, P: Builder, derivatives: list[tuple[str, Value]], parameters=()) -> str:
+    """The statements that compute the derivatives, one body: the inputs with their values as
+    defaults (a parameter, an input without a value, has none), the forward statements they
+    need, then the derivatives', simplified; a statement `name = ...` per derivative, in order,
+    the last one last.  Every name is assigned once, so a derivative's formula used nowhere else
+    is written into its own statement, at the end, whatever its place in the body."""
+    targets = [t for _, t in derivatives]
+    needed = reaching(graph.nodes + P.nodes, *targets)
     first = _first_equal(needed)
+    last = targets[-1]  # written as it is; every other derivative reads the first node equal to it
+
+    def final(t: Value) -> Value:
+        return t if t is last else first.get(id(t), t)
+
     uses: dict[int, int] = {}
     for node in needed:
         if first[id(node)] is node:
             for a in node.args:
                 a = first.get(id(a), a)
                 uses[id(a)] = uses.get(id(a), 0) + 1
-    taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | {name}
+    for t in targets:  # each derivative's own statement reads it once more
+        uses[id(final(t))] = uses.get(id(final(t)), 0) + 1
+    reserved = {name for name, _ in derivatives}
+    taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | reserved
     names: dict[int, str] = {}
     for k, v in graph.inputs.items():  # x[0] is written x_0, unless the program has an x_0
         s = k if k.isidentifier() else identifier(k)
@@ -85,7 +165,11 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
         names[id(v)] = s
     text: dict[int, tuple[str, int]] = {}  # id -> (expression, precedence)
     needed_ids = {id(n) for n in needed}
-    lines = [f"{names[id(v)]} = {fmt(v.data)}" for v in graph.inputs.values() if id(v) in needed_ids]
+    lines = [
+        f"{names[id(v)]} = {fmt(v.data)}"
+        for k, v in graph.inputs.items()
+        if id(v) in needed_ids and k not in parameters
+    ]
     temps = iter(f"t{i}" for i in range(1, 10**9))
     for node in needed:
         if node.op.arity == 0:
@@ -93,24 +177,22 @@ def to_program(graph: Graph, P: Builder, target: Value, name: str) -> str:
                 text[id(node)] = _number(node)
             continue
         same = first[id(node)]
-        if same is not node and node is not target:  # written once: every use reads the first
+        if same is not node and node is not last:  # written once: every use reads the first
             for table in (names, text):
                 if id(same) in table:
                     table[id(node)] = table[id(same)]
             continue
         expr = _expression(node, names, text)
-        if node is target:
-            lines.append(f"{name} = {expr[0]}")
-        elif uses.get(id(node), 0) > 1 or (node.label.isidentifier() and node in graph.names.values()):
+        program_name = node is not last and node.label.isidentifier() and node in graph.names.values()
+        if uses.get(id(node), 0) > 1 or program_name:
             label = node.label if node.label.isidentifier() and node.label not in names.values() else ""
-            stmt = label or next(t for t in temps if t not in taken)
+            stmt = label if label and label not in reserved else next(t for t in temps if t not in taken)
             taken.add(stmt)
             names[id(node)] = stmt
             lines.append(f"{stmt} = {expr[0]}")
         else:
             text[id(node)] = expr  # used once: written into its user's expression
-    if target.op.arity == 0:
-        lines.append(f"{name} = {_text(target, names, text)[0]}")
+    lines += [f"{name} = {_text(final(t), names, text)[0]}" for name, t in derivatives]
     return "\n".join(lines) + "\n"
 
 

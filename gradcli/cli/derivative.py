@@ -8,8 +8,9 @@ import typer
 from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
-from gradcli.cli.io import write
+from gradcli.cli.io import read_source, write
 from gradcli.cli.options import Options, Spec, command, one
+from gradcli.core.errors import UsageError
 from gradcli.render.writers import names
 
 
@@ -28,20 +29,41 @@ def hessian_command(args: Args, opts: Options, own: None, reporter: Reporter) ->
 
 
 class DiffOptions(NamedTuple):
-    wrt: one(str, None, "--wrt", help="Differentiate with respect to this input.")
+    wrt: one(str, None, "--wrt", metavar="NAME[,NAME...]",
+             help="Differentiate with respect to these inputs (default: every input).") = None  # fmt: skip
     order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
 
 
 def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter) -> None:
     """Print a gradcli program computing the derivative (the backward pass written out).
 
+    Without a value, an input stays a parameter (a symbolic derivative); with one, it is the
+    program's default.  Without --wrt, every input: the gradient (one statement dL_da = ... per
+    input) or, with --order 2, the Hessian's upper triangle (d2L_da2, d2L_dadb, ...).
+
     \b
     Examples:
+      gradcli diff 'y = x*sin(x)' --wrt x | gradcli eval - x=2
       gradcli diff -f examples/seed.grad --wrt a
+      gradcli diff 'L = a*b + sin(a)' a=1 b=2 | gradcli eval - --of dL_da
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
     """
-    text = session.diff(graph(args, opts, reporter), own.wrt, own.order, opts.allow_nonfinite)
+    source, texts = read_source(args or [], opts.files, reporter)
+    g, parameters = session.diff_graph(source, texts, opts.request())
+    reporter.warn_all(g.warnings)
+    session.scalar(g)
+    text = session.diff(g, _names(own.wrt), own.order, opts.allow_nonfinite, parameters)
     write("diff", text, opts)
+
+
+def _names(wrt: str | None) -> list[str] | None:
+    """--wrt a,b as ["a", "b"] (None: every input)."""
+    if wrt is None:
+        return None
+    names = [n.strip() for n in wrt.split(",")]
+    if not all(names):
+        raise UsageError(f"--wrt {wrt}: expected input names separated by commas, e.g. --wrt a,b")
+    return names
 
 
 def add(app: typer.Typer) -> None:
