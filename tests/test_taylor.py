@@ -223,3 +223,10 @@ def test_to_bad_target_or_nonfinite_coefficient(gradcli):
     assert result.exit_code == 2 and "--to python: not a target (targets: gradcli)" in result.stderr
     result = gradcli("taylor", "y = x**2.5", "x=0", "--wrt", "x", "--allow-nonfinite", "--to", "gradcli")
     assert result.exit_code == 3 and "c_3 is infinite" in result.stderr
+
+
+def test_to_and_format_json_together_are_refused(gradcli):
+    # --to writes a program: --format json was silently ignored
+    result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--to", "gradcli", "--format", "json")
+    assert result.exit_code == 2
+    assert "--format json does not apply" in result.stderr

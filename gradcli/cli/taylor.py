@@ -9,6 +9,7 @@ from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import write
 from gradcli.cli.options import WRT, Options, Spec, command, one
+from gradcli.core.errors import UsageError
 from gradcli.core.transform import MAX_ORDER
 from gradcli.render.writers import names
 
@@ -33,6 +34,10 @@ def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Repo
 
     if own.to is not None:  # before the work: a typo is told at once
         check_target(own.to)
+        if opts.fmt != "table":  # --to writes a program: a --format json would be silently dropped
+            raise UsageError(
+                f"--to {own.to} writes a program, so --format {opts.fmt} does not apply: drop one of the two"
+            )
     g = graph(args, opts, reporter)
     t = taylor(g, own.wrt, own.order, opts.allow_nonfinite)
     if own.to is None:
