@@ -263,17 +263,21 @@ def diff_graph(source: Source, texts: list[str], request: Request) -> tuple[Grap
         raise _maybe_a_file(exc, source) from None
 
 
-def diff(g: Graph, wrt, order: int = 1, allow_nonfinite: bool = False, parameters: tuple[str, ...] = ()) -> str:
-    """A gradcli program computing d^order output / d wrt^order (the backward pass written out);
-    `wrt` a name, or a list of names or None (every input): the gradient (order 1), the Hessian's
-    upper triangle (order 2).  `parameters`: inputs without a value (no default; no point to check)."""
-    from gradcli.analysis.diff import derivatives, program_of, require_finite
+def diff(
+    g: Graph, wrt, order: int = 1, allow_nonfinite: bool = False, parameters: tuple[str, ...] = (), to: str = "gradcli"
+) -> str:
+    """The derivative d^order output / d wrt^order as code (the backward pass written out): a
+    gradcli program, or `to` python/numpy (analysis/diff.TARGETS); `wrt` a name, or a list of
+    names or None (every input): the gradient (order 1), the Hessian's upper triangle (order 2).
+    `parameters`: inputs without a value (no default; no point to check)."""
+    from gradcli.analysis.diff import code, derivatives, require_finite
 
-    builder, named = derivatives(g, [wrt] if isinstance(wrt, str) else wrt, order)
+    wrt = [wrt] if isinstance(wrt, str) else wrt
     if not allow_nonfinite and not parameters:
+        builder, named = derivatives(g, wrt, order)
         for name, target in named:
             require_finite(g, builder, target, name)
-    return program_of(g, builder, named, parameters)
+    return code(g, wrt, order, parameters, to)
 
 
 def sweep(program: Program, texts: list[str], csv, request: Request, default_count: int | None = None):

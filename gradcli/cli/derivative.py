@@ -10,6 +10,7 @@ from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import read_source, write
 from gradcli.cli.options import Options, Spec, command, one
+from gradcli.core.code_names import TARGETS
 from gradcli.core.errors import UsageError
 from gradcli.render.writers import names
 
@@ -32,10 +33,16 @@ class DiffOptions(NamedTuple):
     wrt: one(str, None, "--wrt", metavar="NAME[,NAME...]",
              help="Differentiate with respect to these inputs (default: every input).") = None  # fmt: skip
     order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
+    to: one(str, "gradcli", "--to", metavar="|".join(TARGETS),
+            help="The language: a gradcli program, or a python (math only) or numpy function returning the value "
+                 "and the derivatives.") = "gradcli"  # fmt: skip
 
 
 def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter) -> None:
     """Print a gradcli program computing the derivative (the backward pass written out).
+
+    --to python or numpy prints one function instead (L_grad, L_hessian, y_d3) returning the
+    value and the derivatives; its docstring lists the inputs' and the results' order.
 
     Without a value, an input stays a parameter (a symbolic derivative); with one, it is the
     program's default.  Without --wrt, every input: the gradient (one statement dL_da = ... per
@@ -47,12 +54,16 @@ def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter
       gradcli diff -f examples/seed.grad --wrt a
       gradcli diff 'L = a*b + sin(a)' a=1 b=2 | gradcli eval - --of dL_da
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
+      gradcli diff 'L = a*b + sin(a)' --to python > grad.py
+      gradcli diff 'L = a*b + sin(a)' --order 2 --to numpy
     """
     source, texts = read_source(args or [], opts.files, reporter)
     g, parameters = session.diff_graph(source, texts, opts.request())
     reporter.warn_all(g.warnings)
     session.scalar(g)
-    text = session.diff(g, _names(own.wrt), own.order, opts.allow_nonfinite, parameters)
+    if own.to not in TARGETS:
+        raise UsageError(f"--to {own.to}: not a target (targets: {', '.join(TARGETS)})")
+    text = session.diff(g, _names(own.wrt), own.order, opts.allow_nonfinite, parameters, own.to)
     write("diff", text, opts)
 
 
