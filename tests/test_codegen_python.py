@@ -257,3 +257,23 @@ def test_unknown_target_exits_2_listing_the_targets(gradcli):
     result = gradcli("diff", "y = x*x", "--to", "fortran")
     assert result.exit_code == 2
     assert "--to fortran: not a target (targets: gradcli, python, numpy)" in result.stderr
+
+
+def test_api_diff_to_returns_the_source_and_compile_gradient_a_callable():
+    import gradcli
+
+    text = "L = exp(a*b) + log(b)"
+    g, free = session.diff_graph(Source(text), [], Request())
+    assert gradcli.diff(text, None, to="python") == session.diff(g, None, 1, False, free, "python")
+    assert gradcli.diff(text, "a", to="gradcli") == session.diff(g, "a", 1, False, free, "gradcli")
+    grad = gradcli.compile_gradient(text)
+    hess = gradcli.compile_gradient(text, order=2, to="numpy")
+    for point in random_points(text, ["a", "b"], 50):
+        value, gradient = eval_at(text, point)
+        assert grad(point["a"], point["b"]) == (value, (gradient["a"], gradient["b"]))
+        assert float(hess(point["a"], point["b"])[0]) == pytest.approx(value, rel=1e-15)
+    assert gradcli.compile_gradient("y = x*x", point={"x": 3})() == (9.0, (6.0,))
+    with pytest.raises(TypeError, match="program as a string"):
+        gradcli.diff(lambda x: x * x, "x", to="python")
+    with pytest.raises(ValueError, match="python or numpy"):
+        gradcli.compile_gradient("y = x", to="gradcli")
