@@ -114,7 +114,9 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
     out = _returned(emission, numpy)
     head = f"def {emission.value}_{emission.suffix}({_signature(listing)}):"
     doc = _docstring(listing, emission, target)
-    imports = "import math\n\nimport numpy as np\n" if numpy else "import math\n"
+    imports = "import math\n"  # numpy: only where a helper calls math (erf)
+    if numpy:
+        imports = ("import math\n\n" if any("math." in h for h in helpers) else "") + "import numpy as np\n"
     parts = [imports, *helpers, "\n".join([head, doc, *lines, f"    return {out}"]) + "\n"]
     return "\n\n".join(parts)
 
