@@ -93,6 +93,8 @@ def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str
         return program_of(graph, P, groups[-1], parameters)
     from gradcli.analysis.code_python import Emission, python_code, rename
 
+    if to == "c":
+        from gradcli.analysis.code_c import rename
     value = rename(identifier(graph.output_name) or "y")
     groups = [[(rename(n), t) for n, t in group] for group in groups]
     targets = [(value, graph.output)] + [item for group in groups for item in group]
@@ -100,7 +102,12 @@ def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str
     suffix = "grad" if order == 1 else ("hessian" if several else f"d{order}")
     names = tuple(tuple(n for n, _ in group) for group in groups)
     emission = Emission(value, suffix, names, bare=order > 1 and not several)
-    return python_code(listing(graph, P, targets, parameters, rename), emission, numpy=to == "numpy")
+    steps = listing(graph, P, targets, parameters, rename)
+    if to == "c":
+        from gradcli.analysis.code_c import c_code
+
+        return c_code(steps, emission)
+    return python_code(steps, emission, numpy=to == "numpy")
 
 
 def parameters(program: Program, values: dict) -> tuple[str, ...]:

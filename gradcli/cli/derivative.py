@@ -34,15 +34,16 @@ class DiffOptions(NamedTuple):
              help="Differentiate with respect to these inputs (default: every input).") = None  # fmt: skip
     order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
     to: one(str, "gradcli", "--to", metavar="|".join(TARGETS),
-            help="The language: a gradcli program, or a python (math only) or numpy function returning the value "
-                 "and the derivatives.") = "gradcli"  # fmt: skip
+            help="The language: a gradcli program, or a python (math only), numpy or C99 (math.h only) function "
+                 "returning the value and the derivatives.") = "gradcli"  # fmt: skip
 
 
 def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter) -> None:
     """Print a gradcli program computing the derivative (the backward pass written out).
 
-    --to python or numpy prints one function instead (L_grad, L_hessian, y_d3) returning the
-    value and the derivatives; its docstring lists the inputs' and the results' order.
+    --to python, numpy or c prints one function instead (L_grad, L_hessian, y_d3) returning the
+    value and the derivatives; its docstring lists the inputs' and the results' order.  C:
+    double L_grad(const double *in, double *d), the derivatives written into d.
 
     Without a value, an input stays a parameter (a symbolic derivative); with one, it is the
     program's default.  Without --wrt, every input: the gradient (one statement dL_da = ... per

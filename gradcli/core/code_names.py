@@ -3,7 +3,9 @@
 A `Spelling` per op: a template over the operands' texts {0}, {1}, {2} per target ("" : the
 op's own symbol, infix, as gradcli writes it: +, -, *, /, unary -), and the helper functions a
 template calls where the language has no function computing exactly what gradcli computes
-(python's `math` has no sech, sigmoid, relu, ...).  The helpers are core/floatmath.py's
+(python's `math` has no sech, sigmoid, relu, ...); C's helpers are static functions gc_NAME (hypot:
+CPython's algorithm, not libm's; pow through a volatile exponent so that no compiler rewrites
+pow(x, 2.0) as x*x, an ulp from libm's pow).  The helpers are core/floatmath.py's
 definitions (python) and the op table's `array` forms (numpy), the same formulas: the same
 doubles.  `raises`: python's form can raise (a `math` function, `/`): the python target calls
 it through a helper that raises ValueError with gradcli's message.  tests/test_codegen_python.py
@@ -23,9 +25,11 @@ class Spelling(NamedTuple):
     raises: bool = False
     python_helper: str = ""  # functions the python template calls (defined once, before them)
     numpy_helper: str = ""
+    c: str = ""  # C99 with math.h ("": infix, as python)
+    c_helper: str = ""  # static inline functions the C template calls
 
 
-TARGETS = ("gradcli", "python", "numpy")  # the languages `diff --to` writes (gradcli needs no spellings)
+TARGETS = ("gradcli", "python", "numpy", "c")  # the languages `diff --to` writes (gradcli needs no spellings)
 
 _PY_SECH = """def _sech(x):
     a = abs(x)
@@ -55,6 +59,65 @@ _PY_CBRT = """def _cbrt(x):
 _PY_RELU = "def _relu(x):\n    return x if x > 0.0 else 0.0\n"
 _PY_MIN = "def _min(x, y):\n    return x if x <= y else y\n"
 _PY_MAX = "def _max(x, y):\n    return x if x >= y else y\n"
+_C_SECH = """static inline double gc_sech(double x) {
+    double a = fabs(x);
+    return a < 710.0 ? 1.0 / cosh(a) : 2.0 * exp(-a);
+}
+"""
+_C_SIGMOID = """static inline double gc_sigmoid(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double z = exp(x);
+    return z / (1.0 + z);
+}
+"""
+_C_SOFTPLUS = """static inline double gc_softplus(double x) {
+    return (0.0 > x ? 0.0 : x) + log1p(exp(-fabs(x)));
+}
+"""
+_C_SIGN = """static inline double gc_sign(double x) {
+    return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : (x != x ? x : 0.0));
+}
+"""
+_C_CBRT = """static double gc_cbrt(double x) {
+    double a = fabs(x);
+    if (a < 0x1p-900) return a != 0.0 ? copysign(gc_cbrt(a * 0x1p300) * 0x1p-100, x) : x;
+    double r = pow(a, 1.0 / 3.0);
+    if (r != HUGE_VAL) r -= (r * r * r - a) / (3.0 * r * r);
+    return copysign(r, x);
+}
+"""
+_C_POW = """static double gc_pow(double x, double y) {
+    volatile double e = y; /* libm's pow, as gradcli: a compiler would write pow(x, 2.0) as x*x (1 ulp apart) */
+    return pow(x, e);
+}
+"""
+_C_HYPOT = """static double gc_hypot(double x, double y) {
+    /* math.hypot as CPython computes it (3.11+, correctly rounded in practice), not libm's */
+    double ax = fabs(x), ay = fabs(y), m = ax > ay ? ax : ay, v[3], csum = 1.0, f1 = 0.0, f2 = 0.0, h = 0.0, s;
+    int e, i;
+    if (isinf(ax) || isinf(ay)) return HUGE_VAL;
+    if (ax != ax || ay != ay) return NAN;
+    if (m == 0.0) return m;
+    frexp(m, &e);
+    if (e < -1023) return 0x1p-1022 * gc_hypot(ax / 0x1p-1022, ay / 0x1p-1022);
+    s = ldexp(1.0, -e);
+    v[0] = ax * s;
+    v[1] = ay * s;
+    for (i = 0; i < 3; i++) { /* csum + f1 + f2 += a*b, exactly: the squares, then -h*h */
+        double a = i < 2 ? v[i] : -h, b = i < 2 ? v[i] : h, ta = a * 134217729.0, tb = b * 134217729.0;
+        double ah = ta - (ta - a), al = a - ah, bh = tb - (tb - b), bl = b - bh;
+        double p = ah * bh, q = ah * bl + al * bh, z = p + q, zz = p - z + q + al * bl, hi = csum + z;
+        f2 += (csum - hi) + z;
+        f1 += zz;
+        csum = hi;
+        if (i == 1) h = sqrt(csum - 1.0 + (f1 + f2));
+    }
+    return (h + (csum - 1.0 + (f1 + f2)) / (2.0 * h)) / s;
+}
+"""
+_C_RELU = "static inline double gc_relu(double x) {\n    return x > 0.0 ? x : 0.0;\n}\n"
+_C_MIN = "static inline double gc_min(double x, double y) {\n    return x <= y ? x : y;\n}\n"
+_C_MAX = "static inline double gc_max(double x, double y) {\n    return x >= y ? x : y;\n}\n"
 _NP_SECH = """def _sech(x):
     a = np.abs(x)
     return np.where(a < 710.0, 1.0 / np.cosh(np.minimum(a, 710.0)), 2.0 * np.exp(-a))
@@ -73,11 +136,21 @@ _NP_ERFC = "def _erfc(x):\n    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(
 def _math(name: str, numpy: str = "") -> Spelling:
     """A function of python's `math` (which raises where gradcli does) and numpy's ufunc."""
     args = "{0}, {1}" if name in ("atan2", "hypot", "pow") else "{0}"
-    return Spelling(f"math.{name}({args})", f"np.{numpy or name}({args})", raises=True)
+    return Spelling(f"math.{name}({args})", f"np.{numpy or name}({args})", raises=True, c=f"{name}({args})")
 
 
 def _compare(symbol: str) -> Spelling:
-    return Spelling(f"(1.0 if {{0}} {symbol} {{1}} else 0.0)", f"np.where({{0}} {symbol} {{1}}, 1.0, 0.0)")
+    return Spelling(
+        f"(1.0 if {{0}} {symbol} {{1}} else 0.0)",
+        f"np.where({{0}} {symbol} {{1}}, 1.0, 0.0)",
+        c=f"({{0}} {symbol} {{1}} ? 1.0 : 0.0)",
+    )
+
+
+def _helper(name: str, python: str, numpy: str, python_helper: str, numpy_helper: str, c_helper: str) -> Spelling:
+    """An op computed by a helper function in python (and numpy where given) and in C (gc_NAME)."""
+    args = "{0}, {1}" if name in ("min", "max") else "{0}"
+    return Spelling(python, numpy, False, python_helper, numpy_helper, f"gc_{name}({args})", c_helper)
 
 
 _INFIX = Spelling("", "")
@@ -89,11 +162,11 @@ _BY_NAME: dict[str, Spelling] = {
     "div": Spelling("{0} / {1}", "", raises=True),
     "neg": _INFIX,
     "id": _INFIX,
-    "pow": _math("pow", "power"),
+    "pow": _math("pow", "power")._replace(c="gc_pow({0}, {1})", c_helper=_C_POW),
     "exp": _math("exp"),
     "log": _math("log"),
     "sqrt": _math("sqrt"),
-    "abs": Spelling("abs({0})", "np.abs({0})"),
+    "abs": Spelling("abs({0})", "np.abs({0})", c="fabs({0})"),
     "sin": _math("sin"),
     "cos": _math("cos"),
     "tan": _math("tan"),
@@ -102,33 +175,33 @@ _BY_NAME: dict[str, Spelling] = {
     "atan": _math("atan", "arctan"),
     "sinh": _math("sinh"),
     "cosh": _math("cosh"),
-    "sech": Spelling("_sech({0})", "_sech({0})", python_helper=_PY_SECH, numpy_helper=_NP_SECH),
+    "sech": _helper("sech", "_sech({0})", "_sech({0})", _PY_SECH, _NP_SECH, _C_SECH),
     "tanh": _math("tanh"),
-    "sigmoid": Spelling("_sigmoid({0})", "_sigmoid({0})", python_helper=_PY_SIGMOID, numpy_helper=_NP_SIGMOID),
-    "relu": Spelling("_relu({0})", "_relu({0})", python_helper=_PY_RELU, numpy_helper=_NP_RELU),
-    "softplus": Spelling("_softplus({0})", "np.logaddexp(0.0, {0})", python_helper=_PY_SOFTPLUS),
-    "min": Spelling("_min({0}, {1})", "_min({0}, {1})", python_helper=_PY_MIN, numpy_helper=_NP_MIN),
-    "max": Spelling("_max({0}, {1})", "_max({0}, {1})", python_helper=_PY_MAX, numpy_helper=_NP_MAX),
-    "erf": Spelling("math.erf({0})", "_erf({0})", raises=True, numpy_helper=_NP_ERF),
-    "erfc": Spelling("math.erfc({0})", "_erfc({0})", raises=True, numpy_helper=_NP_ERFC),
+    "sigmoid": _helper("sigmoid", "_sigmoid({0})", "_sigmoid({0})", _PY_SIGMOID, _NP_SIGMOID, _C_SIGMOID),
+    "relu": _helper("relu", "_relu({0})", "_relu({0})", _PY_RELU, _NP_RELU, _C_RELU),
+    "softplus": _helper("softplus", "_softplus({0})", "np.logaddexp(0.0, {0})", _PY_SOFTPLUS, "", _C_SOFTPLUS),
+    "min": _helper("min", "_min({0}, {1})", "_min({0}, {1})", _PY_MIN, _NP_MIN, _C_MIN),
+    "max": _helper("max", "_max({0}, {1})", "_max({0}, {1})", _PY_MAX, _NP_MAX, _C_MAX),
+    "erf": Spelling("math.erf({0})", "_erf({0})", raises=True, numpy_helper=_NP_ERF, c="erf({0})"),
+    "erfc": Spelling("math.erfc({0})", "_erfc({0})", raises=True, numpy_helper=_NP_ERFC, c="erfc({0})"),
     "log10": _math("log10"),
     "log2": _math("log2"),
     "log1p": _math("log1p"),
     "expm1": _math("expm1"),
     "atan2": _math("atan2", "arctan2"),
-    "hypot": _math("hypot"),
-    "cbrt": Spelling("_cbrt({0})", "np.cbrt({0})", python_helper=_PY_CBRT),
-    "floor": Spelling("float(math.floor({0}))", "np.floor({0})", raises=True),
-    "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", raises=True),
-    "round": Spelling("float(round({0}))", "np.round({0})", raises=True),
-    "sign": Spelling("_sign({0})", "np.sign({0})", python_helper=_PY_SIGN),
+    "hypot": _math("hypot")._replace(c="gc_hypot({0}, {1})", c_helper=_C_HYPOT),
+    "cbrt": _helper("cbrt", "_cbrt({0})", "np.cbrt({0})", _PY_CBRT, "", _C_CBRT),
+    "floor": Spelling("float(math.floor({0}))", "np.floor({0})", raises=True, c="floor({0})"),
+    "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", raises=True, c="ceil({0})"),
+    "round": Spelling("float(round({0}))", "np.round({0})", raises=True, c="nearbyint({0})"),  # half to even
+    "sign": _helper("sign", "_sign({0})", "np.sign({0})", _PY_SIGN, "", _C_SIGN),
     "lt": _compare("<"),
     "le": _compare("<="),
     "gt": _compare(">"),
     "ge": _compare(">="),
     "eq": _compare("=="),
     "ne": _compare("!="),
-    "where": Spelling("({1} if {0} else {2})", "np.where({0} != 0.0, {1}, {2})"),
+    "where": Spelling("({1} if {0} else {2})", "np.where({0} != 0.0, {1}, {2})", c="({0} != 0.0 ? {1} : {2})"),
 }
 
 SPELLINGS: dict[Op, Spelling] = {op: _BY_NAME[op.name] for op in OPS if op.name in _BY_NAME}
