@@ -14,7 +14,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_codegen_python import PROGRAMS, bits, eval_at, random_points
+from every_op_programs import PROGRAMS
+from test_codegen_python import bits, eval_at, random_points
 from test_sweep import ulps_apart
 
 from gradcli import session
