@@ -26,6 +26,7 @@ from gradcli.analysis.check_claims import Claim, evaluate_claim, parse_claim
 from gradcli.analysis.numdiff import Estimate
 from gradcli.analysis.probe import Probe, needed_ids
 from gradcli.build.graph import Graph
+from gradcli.core.brackets import split_top_level
 from gradcli.core.engine import Value, positions
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import number
@@ -256,12 +257,8 @@ def _variable(name: str) -> str:
 
 def second_order_pair(rest: str) -> tuple[str, str]:
     """`a,b` of a row `d2:a,b` as (a, b): the comma outside brackets (`W[0,1],x[2]`)."""
-    depth = 0
-    for i, c in enumerate(rest):
-        depth += (c == "[") - (c == "]")
-        if c == "," and depth == 0:
-            return rest[:i], rest[i + 1 :]
-    return rest, rest
+    first, *after = split_top_level(rest)
+    return (first, ",".join(after)) if after else (rest, rest)
 
 
 def _auto_atol(rtol: float, estimate: Estimate, error: float) -> float:
