@@ -16,14 +16,13 @@ a column of the Hessian (`gradcli hessian` computes the same numbers reverse ove
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from gradcli.analysis.explain import explain, operand_values, spell, wrap
+from gradcli.analysis.hessian import require_finite_hessian
 from gradcli.build.graph import Graph
 from gradcli.core.engine import reaching
-from gradcli.core.errors import MathError
-from gradcli.core.formula import describe, undefined_or_infinite
+from gradcli.core.formula import describe
 from gradcli.core.ops import CONST
 from gradcli.core.transform import Builder, gradient, tangent_inputs
 
@@ -39,22 +38,10 @@ class SecondOrder(NamedTuple):
         doc = explain(self.graph, precision)
         order2 = second_order(self.graph, self.graph.display_names(), wrap(doc["output_node"]), spell(precision))
         if not self.allow_nonfinite:
-            _check_finite(order2, self.graph.output_name)
+            hint = "--allow-nonfinite shows it anyway, with the steps that lead to it"
+            require_finite_hessian(self.graph.output_name, order2["inputs"], order2["hessian"], hint)
         doc["order2"] = order2
         return doc
-
-
-def _check_finite(order2: dict, output: str) -> None:
-    """As `gradcli hessian`: a second derivative that is not finite is exit 3 (unless --allow-nonfinite)."""
-    names = order2["inputs"]
-    for i, row in enumerate(order2["hessian"]):
-        for j, h in enumerate(row):
-            if not math.isfinite(h):
-                raise MathError(
-                    f"the second derivative d2{output}/d{names[i]}d{names[j]} is {undefined_or_infinite(h)} "
-                    "at this point",
-                    hint="--allow-nonfinite shows it anyway, with the steps that lead to it",
-                )
 
 
 def second_order(graph: Graph, names: list[str], out: str, num) -> dict:

@@ -63,7 +63,7 @@ def hessian(graph: Graph, allow_nonfinite: bool = False) -> Hessian:
             reached[i][j] = reached[j][i] = reached[i][j] or reached[j][i]
     values = [g.data for g in grads]
     if not allow_nonfinite:
-        _check_finite(graph, values, matrix)
+        require_finite_hessian(graph.output_name, list(graph.inputs), matrix, "--allow-nonfinite shows it anyway")
     graph.backward(allow_nonfinite=allow_nonfinite)  # the graph's own grads, as eval leaves them
     out = Hessian(graph.output_name, graph.output.data, list(graph.inputs), values, matrix,
                   [[not r for r in row] for row in reached])  # fmt: skip
@@ -87,15 +87,15 @@ def _not_finite(h: Hessian) -> str | None:
     return f"no definiteness verdict: {entry} ({count}); eigenvalues need them all finite"
 
 
-def _check_finite(graph: Graph, gradient: list[float], matrix: list[list[float]]) -> None:
-    names = list(graph.inputs)
+def require_finite_hessian(output: str, names: list[str], matrix: list[list[float]], hint: str) -> None:
+    """MathError at the first second derivative that is NaN or infinite (`hint`: how to see it anyway)."""
     for i, row in enumerate(matrix):
         for j, h in enumerate(row):
             if not math.isfinite(h):
-                what = undefined_or_infinite(h)
                 raise MathError(
-                    f"the second derivative d2{graph.output_name}/d{names[i]}d{names[j]} is {what} at this point",
-                    hint="--allow-nonfinite shows it anyway",
+                    f"the second derivative d2{output}/d{names[i]}d{names[j]} is {undefined_or_infinite(h)} "
+                    "at this point",
+                    hint=hint,
                 )
 
 
