@@ -63,12 +63,8 @@ def _second_order(order2: dict, out: str, heading, lines) -> list:
     for direction in order2["directions"]:
         x = wrap(direction["wrt"])
         parts.append(heading(f"forward over it in direction {x}: d(node)/d{x} for every node it reaches"))
-        parts.append(Text(f"  each step: Σ local derivative · tangent; d({_d(out, x)})/d{x} is a second derivative",
+        parts.append(Text(f"  each step: Σ local derivative · tangent; d(d{out}/d{x})/d{x} is a second derivative",
                           style="dim"))  # fmt: skip
         parts += lines(direction["steps"], "step", plain)
         parts += lines(direction["column"], "entry", lambda c: Text("  " + c["text"], style="bold"))
     return parts
-
-
-def _d(out: str, x: str) -> str:
-    return f"d{out}/d{x}"
