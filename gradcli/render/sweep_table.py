@@ -26,20 +26,25 @@ class TableWriter:
         self.head: list[list[str]] = []
         self.tail: deque = deque(maxlen=self.tail_size or None)
 
-    def _cells(self, chunk) -> list[list[str]]:
+    def _cells(self, chunk, keep: list[int]) -> list[list[str]]:
+        """The rows `keep` of a chunk as text (only the rows the table can show are formatted)."""
         p = self.precision
-        cols = [[_short(t, p) for t in number_texts(c, None)] for c in chunk.inputs]
-        cols += [[_short(t, p) for t in number_texts(v, chunk.failed)] for v in chunk.values]
-        cols += [[_short(t, p) for t in number_texts(g, chunk.failed)] for g in chunk.grads]
-        cols.append(["ok"] * len(chunk) if chunk.status is None else chunk.status)
+        failed = chunk.failed[keep] if chunk.failed is not None else None
+        cols = [[_short(t, p) for t in number_texts(c[keep], None)] for c in chunk.inputs]
+        cols += [[_short(t, p) for t in number_texts(v[keep], failed)] for v in chunk.values]
+        cols += [[_short(t, p) for t in number_texts(g[keep], failed)] for g in chunk.grads]
+        cols.append(["ok"] * len(keep) if chunk.status is None else [chunk.status[i] for i in keep])
         return [list(row) for row in zip(*cols)]
 
     def write(self, chunk) -> None:
-        rows = self._cells(chunk)
-        room = self.max_rows - self.tail_size - len(self.head) if self.max_rows else len(rows)
-        self.head += rows[: max(room, 0)]
+        n = len(chunk)
+        room = max(self.max_rows - self.tail_size - len(self.head), 0) if self.max_rows else n
+        head = min(room, n)
+        tail_start = max(head, n - self.tail_size) if self.max_rows else n  # the rows the tail can keep
+        rows = self._cells(chunk, [*range(head), *range(tail_start, n)])
+        self.head += rows[:head]
         if self.max_rows:
-            self.tail.extend(rows[max(room, 0) :][-self.tail_size :])
+            self.tail.extend(rows[head:])
 
     def close(self, plan) -> None:
         header, left_out = plan.header(), plan.done - len(self.head) - len(self.tail)
