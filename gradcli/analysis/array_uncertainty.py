@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gradcli.analysis.correlation import covariance, propagation_terms
+from gradcli.analysis.correlation import covariance, propagation_terms, share
 from gradcli.analysis.monte_carlo import MonteCarlo, Samples, summarize_all, validate_against
 from gradcli.build.uncertain import Spec
 from gradcli.core.formula import number
@@ -150,10 +150,6 @@ def _ratio(part: float, total: float) -> float:
     return max(-1.0, min(1.0, part / total)) if total > 0 else 0.0
 
 
-def _share(part: float, total: float) -> float:
-    return part / total if total > 0 else 0.0
-
-
 def propagate_array(graph, specs: dict[str, Spec], corr: dict, k: float) -> ArrayResult:
     """First order for every element: row i of the Jacobian is element i's sensitivities."""
     items = graph.arrays.output.items
@@ -171,12 +167,12 @@ def propagate_array(graph, specs: dict[str, Spec], corr: dict, k: float) -> Arra
                 cov[i][j] = cov[j][i] = covariance(sens[i], sens[j], specs, corr)
     rows = [
         ArrayRow(name, graph.inputs[name].data, s.u, s.distribution, [c[name] for c in sens],
-                 [abs(c[name] * s.u) for c in sens], [_share(t[name], v) for t, _, v in parts])
+                 [abs(c[name] * s.u) for c in sens], [share(t[name], v) for t, _, v in parts])
         for name, s in specs.items()
     ]  # fmt: skip
     terms = [
         ArrayCorrelationTerm(a, b, r, [cross[n][3] for _, cross, _ in parts],
-                             [_share(cross[n][3], v) for _, cross, v in parts])
+                             [share(cross[n][3], v) for _, cross, v in parts])
         for n, ((a, b), r) in enumerate(corr.items())
     ]  # fmt: skip
     standard = [math.sqrt(v) for v in variances]

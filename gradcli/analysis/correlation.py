@@ -78,6 +78,11 @@ def propagation_terms(output: str, c: dict[str, float], specs: dict[str, Spec], 
     return terms, cross, variance
 
 
+def share(part: float, total: float) -> float:
+    """A term's part of u_c^2 (0 when u_c is 0)."""
+    return part / total if total > 0 else 0.0
+
+
 def covariance(ci: dict[str, float], cj: dict[str, float], specs: dict[str, Spec], corr: dict) -> float:
     """u(y_i, y_j) = c_iᵀ U_x c_j (JCGM 102 6.2.1.3) for two outputs' sensitivities:
     sum_k ci_k cj_k u_k^2 + sum_(a,b) r_ab u_a u_b (ci_a cj_b + ci_b cj_a)."""

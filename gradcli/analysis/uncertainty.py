@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from gradcli.analysis.array_uncertainty import ArrayResult, disagreement, propagate_array, validate_array
-from gradcli.analysis.correlation import correlation_matrix, parse_correlations, propagation_terms
+from gradcli.analysis.correlation import correlation_matrix, parse_correlations, propagation_terms, share
 from gradcli.analysis.gum import K95
 from gradcli.analysis.monte_carlo import (
     MIN_SAMPLES,
@@ -231,11 +231,11 @@ def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
             s.distribution,
             c[name],
             abs(c[name] * s.u),
-            _share(terms[name], variance),
+            share(terms[name], variance),
         )
         for name, s in specs.items()
     ]
-    correlations = [CorrelationTerm(a, b, r, v, _share(v, variance)) for a, b, r, v in cross]
+    correlations = [CorrelationTerm(a, b, r, v, share(v, variance)) for a, b, r, v in cross]
     u = math.sqrt(variance)
     return Result(graph.output_name, graph.output.data, u, k, 1, rows, correlations, first_order=u)
 
@@ -273,10 +273,6 @@ def node_uncertainties(graph, specs: dict[str, Spec], corr: dict, known: dict | 
     return out
 
 
-def _share(part: float, total: float) -> float:
-    return part / total if total > 0 else 0.0
-
-
 def add_second_order(result: Result, graph, specs: dict[str, Spec], allow_nonfinite: bool) -> None:
     """--order 2: add the GUM 5.1.2 note's terms; shares become parts of the new total."""
     v2 = second_order_variance(graph, specs, allow_nonfinite)
@@ -284,9 +280,9 @@ def add_second_order(result: Result, graph, specs: dict[str, Spec], allow_nonfin
     result.order, result.second_order_variance = 2, v2
     result.standard = math.sqrt(max(variance, 0.0))
     for row in result.rows:
-        row.share = _share(row.contribution**2, variance)
+        row.share = share(row.contribution**2, variance)
     for term in result.correlations:  # (none: --order 2 refuses correlations; kept for the API)
-        term.share = _share(term.variance, variance)
+        term.share = share(term.variance, variance)
     if _relative_change(result.first_order, result.standard) > WARN_RATIO:
         result.warnings.append(
             f"{_change(result.output, result.first_order, result.standard, 'change')}: the output is far from "
