@@ -5,57 +5,60 @@ op's own symbol, infix, as gradcli writes it: +, -, *, /, unary -), and the help
 template calls where the language has no function computing exactly what gradcli computes
 (python's `math` has no sech, sigmoid, relu, ...); C's helpers are static functions gc_NAME (hypot:
 CPython's algorithm, not libm's; pow through a volatile exponent so that no compiler rewrites
-pow(x, 2.0) as x*x, an ulp from libm's pow).  The helpers are core/floatmath.py's
-definitions (python) and the op table's `array` forms (numpy), the same formulas: the same
-doubles.  `raises`: python's form can raise (a `math` function, `/`): the python target calls
-it through a helper that raises ValueError with gradcli's message.  tests/test_codegen_python.py
-checks that every op has a spelling in every target.
+pow(x, 2.0) as x*x, an ulp from libm's pow).  Where gradcli has the helper as a function
+(core/floatmath.py's, core/ops.py's np_NAME array forms), the helper is that function's own
+definition, printed: the same formulas, the same doubles.  `raises`: python's form can raise
+(a `math` function, `/`): the python target calls it through a helper that raises ValueError
+with gradcli's message.  tests/test_codegen_python.py checks that every op has a spelling in
+every target.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable
 from typing import NamedTuple
 
-from gradcli.core.ops import OPS, Op
+from gradcli.core import floatmath
+from gradcli.core.ops import BY_NAME, OPS, Op, np_sech, np_sigmoid
 
 
 class Spelling(NamedTuple):
     python: str
     numpy: str
     raises: bool = False
-    python_helper: str = ""  # functions the python template calls (defined once, before them)
-    numpy_helper: str = ""
+    python_def: str | Callable = ""  # the functions the python template calls: their text, or the one it prints
+    numpy_def: str | Callable = ""
     c: str = ""  # C99 with math.h ("": infix, as python)
     c_helper: str = ""  # static inline functions the C template calls
+
+    @property
+    def python_helper(self) -> str:
+        """The functions the python template calls (defined once, before them)."""
+        return _definition(self.python_def)
+
+    @property
+    def numpy_helper(self) -> str:
+        return _definition(self.numpy_def)
+
+
+def _definition(helper: str | Callable) -> str:
+    """A helper's text: as given, or a function's own definition (floatmath's, ops.np_NAME) renamed
+    _NAME, without annotations, comments or numpy's `np` parameter (the module imports np)."""
+    if isinstance(helper, str):
+        return helper
+    name = "_" + helper.__name__.removeprefix("np_")
+    params = [p for p in inspect.signature(helper).parameters if p != "np"]
+    lines = [f"def {name}({', '.join(params)}):"]
+    for line in inspect.getsource(helper).splitlines()[1:]:
+        if not line.lstrip().startswith("#"):
+            lines.append(re.sub(rf"\b{helper.__name__}\(", f"{name}(", re.sub(r"\s+#.*$", "", line)))
+    return "\n".join(lines) + "\n"
 
 
 TARGETS = ("gradcli", "python", "numpy", "c")  # the languages `diff --to` writes (gradcli needs no spellings)
 
-_PY_SECH = """def _sech(x):
-    a = abs(x)
-    return 1.0 / math.cosh(a) if a < 710.0 else 2.0 * math.exp(-a)
-"""
-_PY_SIGMOID = """def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-"""
-_PY_SOFTPLUS = """def _softplus(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-"""
-_PY_SIGN = """def _sign(x):
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (x if x != x else 0.0))
-"""
-_PY_CBRT = """def _cbrt(x):
-    a = abs(x)
-    if a < 2.0**-900:
-        return math.copysign(_cbrt(a * 2.0**300) * 2.0**-100, x) if a else x
-    r = a ** (1.0 / 3.0)
-    if r != math.inf:
-        r -= (r * r * r - a) / (3.0 * r * r)
-    return math.copysign(r, x)
-"""
 _PY_RELU = "def _relu(x):\n    return x if x > 0.0 else 0.0\n"
 _PY_MIN = "def _min(x, y):\n    return x if x <= y else y\n"
 _PY_MAX = "def _max(x, y):\n    return x if x >= y else y\n"
@@ -118,14 +121,6 @@ _C_HYPOT = """static double gc_hypot(double x, double y) {
 _C_RELU = "static inline double gc_relu(double x) {\n    return x > 0.0 ? x : 0.0;\n}\n"
 _C_MIN = "static inline double gc_min(double x, double y) {\n    return x <= y ? x : y;\n}\n"
 _C_MAX = "static inline double gc_max(double x, double y) {\n    return x >= y ? x : y;\n}\n"
-_NP_SECH = """def _sech(x):
-    a = np.abs(x)
-    return np.where(a < 710.0, 1.0 / np.cosh(np.minimum(a, 710.0)), 2.0 * np.exp(-a))
-"""
-_NP_SIGMOID = """def _sigmoid(x):
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-"""
 _NP_RELU = "def _relu(x):\n    return np.where(x > 0.0, x, 0.0)\n"
 _NP_MIN = "def _min(x, y):\n    return np.where(x <= y, x, y)\n"
 _NP_MAX = "def _max(x, y):\n    return np.where(x >= y, x, y)\n"
@@ -135,8 +130,13 @@ _NP_ERFC = "def _erfc(x):\n    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(
 
 def _math(name: str, numpy: str = "") -> Spelling:
     """A function of python's `math` (which raises where gradcli does) and numpy's ufunc."""
-    args = "{0}, {1}" if name in ("atan2", "hypot", "pow") else "{0}"
+    args = _args(name)
     return Spelling(f"math.{name}({args})", f"np.{numpy or name}({args})", raises=True, c=f"{name}({args})")
+
+
+def _args(name: str) -> str:
+    """The template's operands, {0}, {1}, ..., as many as the op table gives the op."""
+    return ", ".join(f"{{{i}}}" for i in range(BY_NAME[name].arity))
 
 
 def _compare(symbol: str) -> Spelling:
@@ -147,10 +147,11 @@ def _compare(symbol: str) -> Spelling:
     )
 
 
-def _helper(name: str, python: str, numpy: str, python_helper: str, numpy_helper: str, c_helper: str) -> Spelling:
+def _helper(
+    name: str, python: str, numpy: str, python_def: str | Callable, numpy_def: str | Callable, c_helper: str
+) -> Spelling:
     """An op computed by a helper function in python (and numpy where given) and in C (gc_NAME)."""
-    args = "{0}, {1}" if name in ("min", "max") else "{0}"
-    return Spelling(python, numpy, False, python_helper, numpy_helper, f"gc_{name}({args})", c_helper)
+    return Spelling(python, numpy, False, python_def, numpy_def, f"gc_{name}({_args(name)})", c_helper)
 
 
 _INFIX = Spelling("", "")
@@ -175,26 +176,26 @@ _BY_NAME: dict[str, Spelling] = {
     "atan": _math("atan", "arctan"),
     "sinh": _math("sinh"),
     "cosh": _math("cosh"),
-    "sech": _helper("sech", "_sech({0})", "_sech({0})", _PY_SECH, _NP_SECH, _C_SECH),
+    "sech": _helper("sech", "_sech({0})", "_sech({0})", floatmath.sech, np_sech, _C_SECH),
     "tanh": _math("tanh"),
-    "sigmoid": _helper("sigmoid", "_sigmoid({0})", "_sigmoid({0})", _PY_SIGMOID, _NP_SIGMOID, _C_SIGMOID),
+    "sigmoid": _helper("sigmoid", "_sigmoid({0})", "_sigmoid({0})", floatmath.sigmoid, np_sigmoid, _C_SIGMOID),
     "relu": _helper("relu", "_relu({0})", "_relu({0})", _PY_RELU, _NP_RELU, _C_RELU),
-    "softplus": _helper("softplus", "_softplus({0})", "np.logaddexp(0.0, {0})", _PY_SOFTPLUS, "", _C_SOFTPLUS),
+    "softplus": _helper("softplus", "_softplus({0})", "np.logaddexp(0.0, {0})", floatmath.softplus, "", _C_SOFTPLUS),
     "min": _helper("min", "_min({0}, {1})", "_min({0}, {1})", _PY_MIN, _NP_MIN, _C_MIN),
     "max": _helper("max", "_max({0}, {1})", "_max({0}, {1})", _PY_MAX, _NP_MAX, _C_MAX),
-    "erf": Spelling("math.erf({0})", "_erf({0})", raises=True, numpy_helper=_NP_ERF, c="erf({0})"),
-    "erfc": Spelling("math.erfc({0})", "_erfc({0})", raises=True, numpy_helper=_NP_ERFC, c="erfc({0})"),
+    "erf": Spelling("math.erf({0})", "_erf({0})", raises=True, numpy_def=_NP_ERF, c="erf({0})"),
+    "erfc": Spelling("math.erfc({0})", "_erfc({0})", raises=True, numpy_def=_NP_ERFC, c="erfc({0})"),
     "log10": _math("log10"),
     "log2": _math("log2"),
     "log1p": _math("log1p"),
     "expm1": _math("expm1"),
     "atan2": _math("atan2", "arctan2"),
     "hypot": _math("hypot")._replace(c="gc_hypot({0}, {1})", c_helper=_C_HYPOT),
-    "cbrt": _helper("cbrt", "_cbrt({0})", "np.cbrt({0})", _PY_CBRT, "", _C_CBRT),
+    "cbrt": _helper("cbrt", "_cbrt({0})", "np.cbrt({0})", floatmath.cbrt, "", _C_CBRT),
     "floor": Spelling("float(math.floor({0}))", "np.floor({0})", raises=True, c="floor({0})"),
     "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", raises=True, c="ceil({0})"),
     "round": Spelling("float(round({0}))", "np.round({0})", raises=True, c="nearbyint({0})"),  # half to even
-    "sign": _helper("sign", "_sign({0})", "np.sign({0})", _PY_SIGN, "", _C_SIGN),
+    "sign": _helper("sign", "_sign({0})", "np.sign({0})", floatmath.sign, "", _C_SIGN),
     "lt": _compare("<"),
     "le": _compare("<="),
     "gt": _compare(">"),
@@ -209,4 +210,4 @@ SPELLINGS: dict[Op, Spelling] = {op: _BY_NAME[op.name] for op in OPS if op.name 
 
 def spelling(op: Op) -> Spelling:
     """op's spellings (an op given another derivative rule, ops.with_rule, is spelled as its own)."""
-    return SPELLINGS.get(op) or _BY_NAME[op.name]
+    return _BY_NAME[op.name]

@@ -304,14 +304,14 @@ OPS: tuple[Op, ...] = (
     Op("cosh",     1, math.cosh,        lambda g, out, x, P: (g * P.sinh(x),), expand=_x_cosh),
     # sech = 1/cosh without cosh's overflow: sech(400) = 3.8e-174, though cosh(400)^2 overflows.
     Op("sech",     1, _sech,            lambda g, out, x, P: (-g * out * P.tanh(x),), expand=_x_sech,
-       array=lambda np, x: _np_sech(np, x)),
+       array=lambda np, x: np_sech(np, x)),
     # tanh' = sech^2, not 1 - tanh^2, which is 0 once tanh rounds to 1 (x >= 19), nor 1/cosh^2,
     # whose square overflows past x = 355.
     Op("tanh",     1, math.tanh,        lambda g, out, x, P: (g * P.sech(x) ** 2,), expand=_x_tanh),
     # sigmoid' = sech(x/2)^2 / 4, not s (1 - s), which is 0 once s rounds to 1 (x >= 37), nor
     # s(x) s(-x), whose own derivative cancels near 0 (s''(1e-10) lost 8 digits).
     Op("sigmoid",  1, _sigmoid,         lambda g, out, x, P: (g * 0.25 * P.sech(0.5 * x) ** 2,), expand=_x_sigmoid,
-       array=lambda np, x: _np_sigmoid(np, x)),
+       array=lambda np, x: np_sigmoid(np, x)),
     Op("relu",     1, lambda x: x if x > 0.0 else 0.0,
                                         lambda g, out, x, P: (P.where(P.gt(x, 0.0), g, 0.0),), branch=_sign, exact=True,
        array=lambda np, x: np.maximum(x, 0.0)),
@@ -361,12 +361,12 @@ OPS: tuple[Op, ...] = (
 )  # fmt: skip
 
 
-def _np_sigmoid(np, x):
+def np_sigmoid(np, x):
     z = np.exp(-np.abs(x))  # as floatmath.sigmoid: e^-|x| never overflows (exp(-logaddexp) lost |x| ulps)
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-def _np_sech(np, x):
+def np_sech(np, x):
     a = np.abs(x)  # as floatmath.sech; cosh's argument held below its overflow in the branch not taken
     return np.where(a < 710.0, 1.0 / np.cosh(np.minimum(a, 710.0)), 2.0 * np.exp(-a))
 
