@@ -14,7 +14,7 @@ one (JCGM 101 8.1), and the samples' correlation matrix.  Second order is for on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from gradcli.analysis.correlation import covariance, propagation_terms, share
 from gradcli.analysis.monte_carlo import MonteCarlo, Samples, summarize_all, validate_against
@@ -26,7 +26,8 @@ MAX_ELEMENTS = 1000  # output elements beyond which the m x m covariance is not 
 
 @dataclass
 class ArrayRow:
-    """One uncertain input's line of the budget: its sensitivity, |c·u| and share per element."""
+    """One uncertain input's line of the budget: its sensitivity, |c·u| and share per element
+    (the fields in the JSON's order: budget_entry)."""
 
     name: str
     value: float
@@ -121,18 +122,7 @@ class ArrayResult:
             "k": number(self.k),
             "expanded": numbers(self.expanded),
             "order": self.order,
-            "budget": [
-                {
-                    "name": r.name,
-                    "value": number(r.value),
-                    "u": number(r.u),
-                    "distribution": r.distribution,
-                    "sensitivity": numbers(r.sensitivity),
-                    "contribution": numbers(r.contribution),
-                    "share": numbers(r.share),
-                }
-                for r in self.rows
-            ],  # fmt: skip
+            "budget": [budget_entry(r) for r in self.rows],
             "correlations": [
                 {"names": [t.a, t.b], "r": t.r, "variance": numbers(t.variance), "share": numbers(t.share)}
                 for t in self.correlations
@@ -144,6 +134,18 @@ class ArrayResult:
         if self.monte_carlo is not None:
             out["monte_carlo"] = self.monte_carlo.to_dict()
         return out
+
+
+def budget_entry(row) -> dict:
+    """A line of the budget (ArrayRow, or gradcli.analysis.uncertainty's Row) as JSON: its fields
+    in their declared order, each number (or each element's) JSON-safe."""
+
+    def safe(v):
+        if isinstance(v, str):
+            return v
+        return [number(x) for x in v] if isinstance(v, list) else number(v)
+
+    return {f.name: safe(getattr(row, f.name)) for f in fields(row)}
 
 
 def _ratio(part: float, total: float) -> float:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gradcli.analysis.array_uncertainty import ArrayResult, disagreement, propagate_array, validate_array
+from gradcli.analysis.array_uncertainty import ArrayResult, budget_entry, disagreement, propagate_array, validate_array
 from gradcli.analysis.correlation import correlation_matrix, parse_correlations, propagation_terms, share
 from gradcli.analysis.gum import K95
 from gradcli.analysis.monte_carlo import (
@@ -56,15 +56,15 @@ WARN_RATIO = 0.10  # warn when second-order terms would change u by more than th
 
 @dataclass
 class Row:
-    """One input's line of the budget."""
+    """One input's line of the budget (the fields in the JSON's order: budget_entry)."""
 
     name: str
     value: float
     u: float
-    distribution: str
     sensitivity: float
     contribution: float  # |c·u|
     share: float  # its part of u_c^2
+    distribution: str
 
 
 @dataclass
@@ -105,18 +105,7 @@ class Result:
             "k": number(self.k),
             "expanded": number(self.expanded),
             "order": self.order,
-            "budget": [
-                {
-                    "name": r.name,
-                    "value": number(r.value),
-                    "u": number(r.u),
-                    "sensitivity": number(r.sensitivity),
-                    "contribution": number(r.contribution),
-                    "share": number(r.share),
-                    "distribution": r.distribution,
-                }
-                for r in self.rows
-            ],  # fmt: skip
+            "budget": [budget_entry(r) for r in self.rows],
             "correlations": [
                 {"names": [t.a, t.b], "r": t.r, "variance": number(t.variance), "share": number(t.share)}
                 for t in self.correlations
@@ -228,10 +217,10 @@ def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
             name,
             graph.inputs[name].data,
             s.u,
-            s.distribution,
             c[name],
             abs(c[name] * s.u),
             share(terms[name], variance),
+            s.distribution,
         )
         for name, s in specs.items()
     ]
