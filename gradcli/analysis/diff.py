@@ -18,15 +18,14 @@ from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import undefined_or_infinite
 from gradcli.core.ops import CONSTANTS, FUNCTIONS
-from gradcli.core.transform import MAX_ORDER, Builder, gradient
+from gradcli.core.transform import Builder, check_order, gradient
 from gradcli.lang.program import VAR, Program
 
 
 def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Value]:
     """d^order output / d wrt^order as a node (with the builder holding the nodes it made)."""
     _known(graph, wrt)
-    if not 1 <= order <= MAX_ORDER:
-        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+    check_order(order)
     P = Builder()
     x = graph.inputs[wrt]
     target = graph.output
@@ -50,8 +49,7 @@ def derivative_groups(graph: Graph, wrt: list[str] | None, order: int = 1):
     if wrt is not None and len(wrt) == 1:
         P, target = nth_derivative(graph, wrt[0], order)
         return P, [[(derivative_name(graph.output_name, wrt[0], order), target)]]
-    if not 1 <= order <= MAX_ORDER:
-        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+    check_order(order)
     if order > 2:
         raise UsageError(
             f"--order {order} needs one input: name it with --wrt NAME "

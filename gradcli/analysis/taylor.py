@@ -15,7 +15,7 @@ from gradcli.analysis.diff import derivative_name, identifier, nth_derivative, r
 from gradcli.build.graph import Graph
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import fmt, undefined_or_infinite
-from gradcli.core.transform import MAX_ORDER
+from gradcli.core.transform import check_order
 
 DEFAULT_ORDER = 5
 TARGETS = ("gradcli",)  # what --to writes the polynomial as
@@ -38,8 +38,7 @@ class Taylor(NamedTuple):
 def taylor(graph: Graph, wrt: str, order: int = DEFAULT_ORDER, allow_nonfinite: bool = False) -> Taylor:
     """c_0..c_order of the graph's output in the input `wrt` (UsageError: not an input, or an order
     outside 1..MAX_ORDER; MathError: a derivative that is not finite, unless allow_nonfinite)."""
-    if not 1 <= order <= MAX_ORDER:
-        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+    check_order(order)
     derivatives = [graph.output.data]
     for k in range(1, order + 1):
         builder, target = nth_derivative(graph, wrt, k)

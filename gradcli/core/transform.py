@@ -25,6 +25,12 @@ MAX_NODES = 2_000_000  # a derivative graph larger than this is refused, never a
 MAX_ORDER = 10  # derivatives of higher order are refused: beyond it, expressions swell past anything readable
 
 
+def check_order(order: int) -> None:
+    """UsageError for a derivative order outside 1..MAX_ORDER."""
+    if not 1 <= order <= MAX_ORDER:
+        raise UsageError(f"--order must be between 1 and {MAX_ORDER}, got {order}")
+
+
 class Sym:
     """A node as a rule's operand: Python's operators build new nodes through the builder."""
 
