@@ -18,7 +18,7 @@ from typing import NamedTuple, Union
 from gradcli.build.graph import Graph
 from gradcli.core.engine import Value, reaching
 from gradcli.core.ops import Op
-from gradcli.core.transform import Builder
+from gradcli.core.transform import Builder, node_key
 
 Operand = Union[int, str, float]  # noqa: UP007 - a step's key, an input's name, a number
 
@@ -126,7 +126,6 @@ def _first_equal(nodes: list[Value]) -> dict[int, Value]:
         if node.op.arity == 0:
             key = ("number", node.data.hex()) if node.op.name == "const" else ("input", id(node))
         else:
-            ids = [id(first.get(id(a), a)) for a in node.args]
-            key = (node.op.name, *(sorted(ids) if node.op.commutative else ids))
+            key = node_key(node.op, [first.get(id(a), a) for a in node.args])
         first[id(node)] = seen.setdefault(key, node)
     return first

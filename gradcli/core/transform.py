@@ -120,12 +120,12 @@ class Builder(Namespace):
         built (the same op on the same operands: the same bits)."""
         for node in nodes:
             if node.a is not None:
-                first = self._memo.setdefault(_key(node.op, [self.node(a) for a in node.args]), node)
+                first = self._memo.setdefault(node_key(node.op, [self.node(a) for a in node.args]), node)
                 if first is not node:
                     self._same[id(node)] = first
 
     def _build(self, op: Op, args: list[Value]) -> Value:
-        key = _key(op, args)
+        key = node_key(op, args)
         node = self._memo.get(key)
         if node is None:
             label = describe(op, [a.label if len(a.label) <= 24 else "..." for a in args])
@@ -140,7 +140,7 @@ class Builder(Namespace):
         return node
 
 
-def _key(op: Op, args: Sequence[Value]) -> tuple:
+def node_key(op: Op, args: Sequence[Value]) -> tuple:
     """What identifies a node: its op and operands (in either order for a commutative op)."""
     ids = [id(a) for a in args]
     return (op.name, *(sorted(ids) if op.commutative else ids))
@@ -161,13 +161,13 @@ def gradient(nodes: Sequence[Value], output: Value, wrt: Sequence[Value], P: Bui
     `nodes` holds output's graph in creation order.  The rules are the op table's vjp rules,
     the same ones the float sweep runs; here their operands are nodes."""
     P.adopt(nodes)
+    same = P.node  # a program's repeated sub-expression: its first node
     adjoint: dict[int, Value] = {id(output): P.const(1.0)}
     for node in reversed(reaching(nodes, output)):
         g = adjoint.get(id(node))
         if g is None or node.a is None or _const(g, 0.0):
             continue
         args = node.args
-        same = P.node  # a program's repeated sub-expression: its first node
         contributions = node.op.vjp(Sym(g, P), Sym(same(node), P), *[Sym(same(a), P) for a in args], P)
         for a, d in zip(args, contributions):
             d = P.node(d)
