@@ -12,9 +12,9 @@ keywords, math.h's, or start with gc_ get a trailing _.
 
 from __future__ import annotations
 
-from gradcli.analysis.code_gradcli import Text, expressions, infix, number, swap
+from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
 from gradcli.analysis.code_listing import Listing
-from gradcli.analysis.code_python import Emission
+from gradcli.analysis.code_python import Emission, inputs_and_what
 from gradcli.core.code_names import spelling
 
 _KEYWORDS = """auto break case char const continue default do double else enum extern float for goto if inline
@@ -41,10 +41,6 @@ def c_code(listing: Listing, emission: Emission) -> str:
     """The translation unit: math.h, the helpers the body calls, then the function."""
     helpers: dict[str, None] = {}
 
-    def num(x: float) -> Text:
-        text, p = number(x)  # a non-finite constant is refused as gradcli refuses it
-        return repr(float(x)), p
-
     def spell(step, args: list[Text]) -> Text:
         op, sp = step.op, spelling(step.op)
         if not sp.c:
@@ -53,7 +49,7 @@ def c_code(listing: Listing, emission: Emission) -> str:
             helpers.setdefault(sp.c_helper)
         return sp.c.format(*(a[0] for a in args)), 9
 
-    body, _ = expressions(listing, num, spell)
+    body, _ = expressions(listing, literal, spell)
     derivatives = [n for group in emission.groups for n in group]
     needed = [(k, i) for k, i in enumerate(listing.inputs) if i.needed]
     lines = [f"    const double {i.name} = in[{k}];" for k, i in needed] or ["    (void)in;"]
@@ -66,8 +62,7 @@ def c_code(listing: Listing, emission: Emission) -> str:
 
 
 def _comment(listing: Listing, emission: Emission, derivatives: list[str]) -> list[str]:
-    inputs = ", ".join(i.name if i.name == i.label else f"{i.name} ({i.label})" for i in listing.inputs)
-    what = {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
+    inputs, what = inputs_and_what(listing, emission)
     lines = [
         f"/* {emission.value} and its {what}, from one straight-line body (gradcli diff --to c).",
         f"   in[{len(listing.inputs)}]: {inputs} (gradcli eval's gradients order).",

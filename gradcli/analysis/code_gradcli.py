@@ -19,6 +19,11 @@ def number(x: float) -> Text:
     return fmt(x), (6 if x < 0 or (x == 0 and math.copysign(1, x) < 0) else 9)
 
 
+def literal(x: float) -> Text:
+    """A number as Python and C write it (the float's repr), refused as `number` refuses it."""
+    return repr(float(x)), number(x)[1]
+
+
 def infix(op, args: list[Text], positive_first: bool) -> Text:
     """An operator's formula from its operands' texts, parenthesized by precedence (the
     language's, which Python's and C's +, -, *, / and unary minus share)."""

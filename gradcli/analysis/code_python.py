@@ -17,7 +17,7 @@ import builtins
 import keyword
 from typing import NamedTuple
 
-from gradcli.analysis.code_gradcli import Text, expressions, infix, number, swap
+from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
 from gradcli.analysis.code_listing import Listing
 from gradcli.core.code_names import spelling
 from gradcli.core.formula import describe
@@ -78,10 +78,6 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
     helpers: dict[str, None] = {}
     target = "numpy" if numpy else "python"
 
-    def num(x: float) -> Text:
-        text, p = number(x)  # a non-finite constant is refused as gradcli refuses it
-        return repr(float(x)), p
-
     def spell(step, args: list[Text]) -> Text:
         op, sp = step.op, spelling(step.op)
         form = sp.numpy if numpy else sp.python
@@ -101,7 +97,7 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
             return f"_{op.name}({', '.join(texts)})", 9
         return form.format(*texts), 9
 
-    body, _ = expressions(listing, num, spell)
+    body, _ = expressions(listing, literal, spell)
     indent = "        " if numpy else "    "
     lines = [f"{indent}{n} = {t}" for n, t in body]
     names = [i.name for i in listing.inputs]
@@ -140,9 +136,14 @@ def _returned(emission: Emission, numpy: bool) -> str:
     return ", ".join([one(emission.value), *map(group, emission.groups)])
 
 
-def _docstring(listing: Listing, emission: Emission, target: str) -> str:
+def inputs_and_what(listing: Listing, emission: Emission) -> tuple[str, str]:
+    """The inputs as the header lists them (W_0_1 (W[0,1])) and what the function computes."""
     inputs = ", ".join(i.name if i.name == i.label else f"{i.name} ({i.label})" for i in listing.inputs)
-    what = {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
+    return inputs, {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
+
+
+def _docstring(listing: Listing, emission: Emission, target: str) -> str:
+    inputs, what = inputs_and_what(listing, emission)
     returns = _returned(emission, False)
     lines = [f'    """{emission.value} and its {what}, from one straight-line body (gradcli diff --to {target}).', ""]
     lines += [f"    Inputs, in gradcli eval's gradients order: {inputs}.", f"    Returns: {returns}"]
