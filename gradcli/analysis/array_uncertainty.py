@@ -61,13 +61,8 @@ class ArrayMonteCarlo:
         return all(mc.agrees for mc in self.elements)
 
     def to_dict(self) -> dict:
-        first = self.elements[0]
         return {
-            "samples": first.samples,
-            "seed": first.seed,
-            "valid": first.valid,
-            "invalid": first.invalid,
-            **({"invalid_reason": first.reason} if first.invalid else {}),
+            **self.elements[0].counts(),  # the same samples for every element
             "mean": [number(mc.mean) for mc in self.elements],
             "standard": [number(mc.standard) for mc in self.elements],
             "interval": [[number(mc.interval[0]), number(mc.interval[1])] for mc in self.elements],

@@ -45,6 +45,11 @@ class MonteCarlo:
     def valid(self) -> int:
         return self.samples - self.invalid
 
+    def counts(self) -> dict:
+        """The JSON's samples, seed, valid and invalid counts (and why, when some are invalid)."""
+        reason = {"invalid_reason": self.reason} if self.invalid else {}
+        return {"samples": self.samples, "seed": self.seed, "valid": self.valid, "invalid": self.invalid, **reason}
+
 
 def parse_samples(text: str | int) -> int:
     """--mc N: a whole number >= 1 (`1e6` is allowed), small enough to fit in memory."""

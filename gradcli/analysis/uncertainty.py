@@ -119,11 +119,7 @@ class Result:
         if self.monte_carlo is not None:
             mc = self.monte_carlo
             out["monte_carlo"] = {
-                "samples": mc.samples,
-                "seed": mc.seed,
-                "valid": mc.valid,
-                "invalid": mc.invalid,
-                **({"invalid_reason": mc.reason} if mc.invalid else {}),
+                **mc.counts(),
                 "mean": number(mc.mean),
                 "standard": number(mc.standard),
                 "interval": [number(mc.interval[0]), number(mc.interval[1])],
