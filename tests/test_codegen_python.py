@@ -233,7 +233,7 @@ def test_cli_to_python_and_numpy(gradcli):
 def test_unknown_target_exits_2_listing_the_targets(gradcli):
     result = gradcli("diff", "y = x*x", "--to", "fortran")
     assert result.exit_code == 2
-    assert "--to fortran: not a target (targets: gradcli, python, numpy, c)" in result.stderr
+    assert "--to fortran: not a target (targets: gradcli, python, numpy, c, javascript, latex)" in result.stderr
 
 
 def test_api_diff_to_returns_the_source_and_compile_gradient_a_callable():

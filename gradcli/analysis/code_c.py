@@ -13,8 +13,7 @@ keywords, math.h's, or start with gc_ get a trailing _.
 from __future__ import annotations
 
 from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
-from gradcli.analysis.code_listing import Listing
-from gradcli.analysis.code_python import Emission, inputs_and_what
+from gradcli.analysis.code_listing import Emission, Listing, inputs_and_what
 from gradcli.core.code_names import spelling
 
 _KEYWORDS = """auto break case char const continue default do double else enum extern float for goto if inline

@@ -44,6 +44,16 @@ class Listing(NamedTuple):
     targets: tuple[tuple[str, Operand], ...]  # (name, operand), in the order asked
 
 
+class Emission(NamedTuple):
+    """What one function returns: the value, then each group of derivatives (a tuple), or the
+    one derivative itself (`bare`: y_d3 returns y, d3y_dx3)."""
+
+    value: str  # the output's name
+    suffix: str  # grad, hessian, d2, d3, ...
+    groups: tuple[tuple[str, ...], ...]
+    bare: bool = False
+
+
 def identifier(label: str) -> str:
     """A name the language accepts for a label: an array element W[1,0] becomes W_1_0."""
     return label if label.isidentifier() else "_".join(p for p in re.split(r"[^A-Za-z0-9_]+", label) if p)
@@ -129,3 +139,9 @@ def _first_equal(nodes: list[Value]) -> dict[int, Value]:
             key = node_key(node.op, [first.get(id(a), a) for a in node.args])
         first[id(node)] = seen.setdefault(key, node)
     return first
+
+
+def inputs_and_what(listing: Listing, emission: Emission) -> tuple[str, str]:
+    """The inputs as the header lists them (W_0_1 (W[0,1])) and what the function computes."""
+    inputs = ", ".join(i.name if i.name == i.label else f"{i.name} ({i.label})" for i in listing.inputs)
+    return inputs, {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")

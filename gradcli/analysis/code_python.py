@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from typing import NamedTuple
 
 from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
-from gradcli.analysis.code_listing import Listing
+from gradcli.analysis.code_listing import Emission, Listing, inputs_and_what
 from gradcli.core.code_names import spelling
 from gradcli.core.formula import describe
 
@@ -51,16 +50,6 @@ def _try(f, text, *xs):
 _FULL = """def _full(v, shape):
     return np.array(np.broadcast_to(v, shape), dtype=float)[()]
 """
-
-
-class Emission(NamedTuple):
-    """What one function returns: the value, then each group of derivatives (a tuple), or the
-    one derivative itself (`bare`: y_d3 returns y, d3y_dx3)."""
-
-    value: str  # the output's name
-    suffix: str  # grad, hessian, d2, d3, ...
-    groups: tuple[tuple[str, ...], ...]
-    bare: bool = False
 
 
 def rename(name: str) -> str:
@@ -134,12 +123,6 @@ def _returned(emission: Emission, numpy: bool) -> str:
         return one(g[0]) if emission.bare else "(" + ", ".join(map(one, g)) + ("," if len(g) == 1 else "") + ")"
 
     return ", ".join([one(emission.value), *map(group, emission.groups)])
-
-
-def inputs_and_what(listing: Listing, emission: Emission) -> tuple[str, str]:
-    """The inputs as the header lists them (W_0_1 (W[0,1])) and what the function computes."""
-    inputs = ", ".join(i.name if i.name == i.label else f"{i.name} ({i.label})" for i in listing.inputs)
-    return inputs, {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
 
 
 def _docstring(listing: Listing, emission: Emission, target: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from gradcli.analysis.code_gradcli import gradcli_program
-from gradcli.analysis.code_listing import identifier, listing
+from gradcli.analysis.code_listing import Emission, identifier, listing
 from gradcli.build.graph import Graph
 from gradcli.core.code_names import TARGETS
 from gradcli.core.engine import Value, reaching
@@ -82,17 +82,14 @@ def derivative_groups(graph: Graph, wrt: list[str] | None, order: int = 1):
 
 def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str = "gradcli") -> str:
     """The derivatives as code in the target language `to` (TARGETS): gradcli, a program
-    (the derivatives only); python and numpy, one function returning the value and the
-    derivatives (analysis/code_python.py)."""
+    (the derivatives only); the others, one function returning the value and the derivatives,
+    printed from one straight-line body (analysis/code_listing.py) by the target's printer."""
     if to not in TARGETS:
         raise UsageError(f"--to {to}: not a target (targets: {', '.join(TARGETS)})")
     P, groups = derivative_groups(graph, wrt, order)
     if to == "gradcli":
         return program_of(graph, P, groups[-1], parameters)
-    from gradcli.analysis.code_python import Emission, python_code, rename
-
-    if to == "c":
-        from gradcli.analysis.code_c import rename
+    rename, printer = _printer(to)
     value = rename(identifier(graph.output_name) or "y")
     groups = [[(rename(n), t) for n, t in group] for group in groups]
     targets = [(value, graph.output)] + [item for group in groups for item in group]
@@ -100,12 +97,27 @@ def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str
     suffix = "grad" if order == 1 else ("hessian" if several else f"d{order}")
     names = tuple(tuple(n for n, _ in group) for group in groups)
     emission = Emission(value, suffix, names, bare=order > 1 and not several)
-    steps = listing(graph, P, targets, parameters, rename)
-    if to == "c":
-        from gradcli.analysis.code_c import c_code
+    return printer(listing(graph, P, targets, parameters, rename), emission)
 
-        return c_code(steps, emission)
-    return python_code(steps, emission, numpy=to == "numpy")
+
+def _printer(to: str):
+    """A code target's (rename, print): rename maps a name to one the language accepts;
+    print(listing, emission) writes the function."""
+    if to == "c":
+        from gradcli.analysis.code_c import c_code, rename
+
+        return rename, c_code
+    if to == "javascript":
+        from gradcli.analysis.code_js import js_code, rename
+
+        return rename, js_code
+    if to == "latex":
+        from gradcli.analysis.code_latex import latex_code, rename
+
+        return rename, latex_code
+    from gradcli.analysis.code_python import python_code, rename
+
+    return rename, lambda steps, emission: python_code(steps, emission, numpy=to == "numpy")
 
 
 def parameters(program: Program, values: dict) -> tuple[str, ...]:

@@ -57,7 +57,8 @@ def _definition(helper: str | Callable) -> str:
     return "\n".join(lines) + "\n"
 
 
-TARGETS = ("gradcli", "python", "numpy", "c")  # the languages `diff --to` writes (gradcli needs no spellings)
+# the languages `diff --to` writes (gradcli needs no spellings)
+TARGETS = ("gradcli", "python", "numpy", "c", "javascript", "latex")
 
 _PY_RELU = "def _relu(x):\n    return x if x > 0.0 else 0.0\n"
 _PY_MIN = "def _min(x, y):\n    return x if x <= y else y\n"
