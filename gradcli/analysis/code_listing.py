@@ -87,6 +87,7 @@ def listing(
     reserved = {name: final(t) for name, t in targets}
     taken = {k for k in graph.inputs if k.isidentifier()} | set(graph.names) | set(reserved)
     names: dict[int, str] = {}
+    named: set[str] = set()  # names.values(), as a set: a membership test per step, not a scan (O(n) not O(n^2))
     inputs = []
     needed_ids = {id(n) for n in needed}
     for k, v in graph.inputs.items():  # x[0] is written x_0, unless the program has an x_0
@@ -95,6 +96,7 @@ def listing(
             s += "_"
         taken.add(s)
         names[id(v)] = s
+        named.add(s)
         inputs.append(Input(k, s, v.data, id(v) in needed_ids, k in parameters))
     steps: list[Step] = []
     operand: dict[int, Operand] = {id(v): names[id(v)] for v in graph.inputs.values()}
@@ -115,11 +117,12 @@ def listing(
             label = rename(node.label) if node.label.isidentifier() else ""
             if label and label != node.label and label in taken:
                 label = ""
-            if label in names.values() or (label in reserved and reserved[label] is not node):
+            if label in named or (label in reserved and reserved[label] is not node):
                 label = ""
             name = label or next(t for t in temps if t not in taken)
             taken.add(name)
             names[id(node)] = name
+            named.add(name)
         key = len(steps)
         steps.append(Step(key, name, node.op, args))
         operand[id(node)] = key
