@@ -5,8 +5,10 @@ op's own symbol, infix, as gradcli writes it: +, -, *, /, unary -), and the help
 template calls where the language has no function computing exactly what gradcli computes
 (python's `math` has no sech, sigmoid, relu, ...); C's helpers are static functions gc_NAME (hypot:
 CPython's algorithm, not libm's; pow through a volatile exponent so that no compiler rewrites
-pow(x, 2.0) as x*x, an ulp from libm's pow).  Where gradcli has the helper as a function
-(core/floatmath.py's, core/ops.py's np_NAME array forms), the helper is that function's own
+pow(x, 2.0) as x*x, an ulp from libm's pow); javascript's are functions gc_NAME too
+(core/code_js_helpers.py: erf and erfc ported from fdlibm, CPython's hypot, round half to even).
+Where gradcli has the helper as a function (core/floatmath.py's, core/ops.py's np_NAME array
+forms), the helper is that function's own
 definition, printed: the same formulas, the same doubles.  `raises`: python's form can raise
 (a `math` function, `/`): the python target calls it through a helper that raises ValueError
 with gradcli's message.  tests/test_codegen_python.py checks that every op has a spelling in
@@ -20,6 +22,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from gradcli.core import code_js_helpers as js
 from gradcli.core import floatmath
 from gradcli.core.ops import BY_NAME, OPS, Op, np_sech, np_sigmoid
 
@@ -32,6 +35,8 @@ class Spelling(NamedTuple):
     numpy_def: str | Callable = ""
     c: str = ""  # C99 with math.h ("": infix, as python)
     c_helper: str = ""  # static inline functions the C template calls
+    javascript: str = ""  # ES module, Math only ("": infix, as python)
+    js_helper: str = ""  # functions gc_NAME the javascript template calls (core/code_js_helpers.py)
 
     @property
     def python_helper(self) -> str:
@@ -132,7 +137,13 @@ _NP_ERFC = "def _erfc(x):\n    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(
 def _math(name: str, numpy: str = "") -> Spelling:
     """A function of python's `math` (which raises where gradcli does) and numpy's ufunc."""
     args = _args(name)
-    return Spelling(f"math.{name}({args})", f"np.{numpy or name}({args})", raises=True, c=f"{name}({args})")
+    return Spelling(
+        f"math.{name}({args})",
+        f"np.{numpy or name}({args})",
+        raises=True,
+        c=f"{name}({args})",
+        javascript=f"Math.{name}({args})",
+    )
 
 
 def _args(name: str) -> str:
@@ -145,14 +156,24 @@ def _compare(symbol: str) -> Spelling:
         f"(1.0 if {{0}} {symbol} {{1}} else 0.0)",
         f"np.where({{0}} {symbol} {{1}}, 1.0, 0.0)",
         c=f"({{0}} {symbol} {{1}} ? 1.0 : 0.0)",
+        javascript=f"({{0}} {symbol + '=' if symbol in ('==', '!=') else symbol} {{1}} ? 1.0 : 0.0)",
     )
 
 
 def _helper(
     name: str, python: str, numpy: str, python_def: str | Callable, numpy_def: str | Callable, c_helper: str
 ) -> Spelling:
-    """An op computed by a helper function in python (and numpy where given) and in C (gc_NAME)."""
-    return Spelling(python, numpy, False, python_def, numpy_def, f"gc_{name}({_args(name)})", c_helper)
+    """An op computed by a helper function in python (and numpy where given), in C and in
+    javascript (gc_NAME, the javascript helper code_js_helpers.JS_NAME)."""
+    call = f"gc_{name}({_args(name)})"
+    return Spelling(
+        python, numpy, False, python_def, numpy_def, call, c_helper, call, getattr(js, f"JS_{name.upper()}")
+    )
+
+
+def _js(name: str, helper: str) -> dict:
+    """The javascript spelling of an op computed by the helper gc_NAME."""
+    return {"javascript": f"gc_{name}({_args(name)})", "js_helper": helper}
 
 
 _INFIX = Spelling("", "")
@@ -161,14 +182,14 @@ _BY_NAME: dict[str, Spelling] = {
     "add": _INFIX,
     "sub": _INFIX,
     "mul": _INFIX,
-    "div": Spelling("{0} / {1}", "", raises=True),
+    "div": Spelling("{0} / {1}", "", raises=True),  # C and javascript: infix, IEEE's quotient
     "neg": _INFIX,
     "id": _INFIX,
-    "pow": _math("pow", "power")._replace(c="gc_pow({0}, {1})", c_helper=_C_POW),
+    "pow": _math("pow", "power")._replace(c="gc_pow({0}, {1})", c_helper=_C_POW),  # javascript: Math.pow
     "exp": _math("exp"),
     "log": _math("log"),
     "sqrt": _math("sqrt"),
-    "abs": Spelling("abs({0})", "np.abs({0})", c="fabs({0})"),
+    "abs": Spelling("abs({0})", "np.abs({0})", c="fabs({0})", javascript="Math.abs({0})"),
     "sin": _math("sin"),
     "cos": _math("cos"),
     "tan": _math("tan"),
@@ -184,18 +205,25 @@ _BY_NAME: dict[str, Spelling] = {
     "softplus": _helper("softplus", "_softplus({0})", "np.logaddexp(0.0, {0})", floatmath.softplus, "", _C_SOFTPLUS),
     "min": _helper("min", "_min({0}, {1})", "_min({0}, {1})", _PY_MIN, _NP_MIN, _C_MIN),
     "max": _helper("max", "_max({0}, {1})", "_max({0}, {1})", _PY_MAX, _NP_MAX, _C_MAX),
-    "erf": Spelling("math.erf({0})", "_erf({0})", raises=True, numpy_def=_NP_ERF, c="erf({0})"),
-    "erfc": Spelling("math.erfc({0})", "_erfc({0})", raises=True, numpy_def=_NP_ERFC, c="erfc({0})"),
+    "erf": Spelling("math.erf({0})", "_erf({0})", True, numpy_def=_NP_ERF, c="erf({0})", **_js("erf", js.JS_ERF)),
+    "erfc": Spelling(
+        "math.erfc({0})", "_erfc({0})", True, numpy_def=_NP_ERFC, c="erfc({0})", **_js("erfc", js.JS_ERFC)
+    ),
     "log10": _math("log10"),
     "log2": _math("log2"),
     "log1p": _math("log1p"),
     "expm1": _math("expm1"),
     "atan2": _math("atan2", "arctan2"),
-    "hypot": _math("hypot")._replace(c="gc_hypot({0}, {1})", c_helper=_C_HYPOT),
+    "hypot": _math("hypot")._replace(c="gc_hypot({0}, {1})", c_helper=_C_HYPOT, **_js("hypot", js.JS_HYPOT)),
     "cbrt": _helper("cbrt", "_cbrt({0})", "np.cbrt({0})", floatmath.cbrt, "", _C_CBRT),
-    "floor": Spelling("float(math.floor({0}))", "np.floor({0})", raises=True, c="floor({0})"),
-    "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", raises=True, c="ceil({0})"),
-    "round": Spelling("float(round({0}))", "np.round({0})", raises=True, c="nearbyint({0})"),  # half to even
+    # javascript: + 0 makes -0 +0, as python's float(int) (Math.ceil(-0.5) is -0)
+    "floor": Spelling(
+        "float(math.floor({0}))", "np.floor({0})", True, c="floor({0})", javascript="(Math.floor({0}) + 0)"
+    ),
+    "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", True, c="ceil({0})", javascript="(Math.ceil({0}) + 0)"),
+    "round": Spelling(
+        "float(round({0}))", "np.round({0})", True, c="nearbyint({0})", **_js("round", js.JS_ROUND)
+    ),  # half to even
     "sign": _helper("sign", "_sign({0})", "np.sign({0})", floatmath.sign, "", _C_SIGN),
     "lt": _compare("<"),
     "le": _compare("<="),
@@ -203,7 +231,12 @@ _BY_NAME: dict[str, Spelling] = {
     "ge": _compare(">="),
     "eq": _compare("=="),
     "ne": _compare("!="),
-    "where": Spelling("({1} if {0} else {2})", "np.where({0} != 0.0, {1}, {2})", c="({0} != 0.0 ? {1} : {2})"),
+    "where": Spelling(
+        "({1} if {0} else {2})",
+        "np.where({0} != 0.0, {1}, {2})",
+        c="({0} != 0.0 ? {1} : {2})",
+        javascript="({0} !== 0.0 ? {1} : {2})",
+    ),
 }
 
 SPELLINGS: dict[Op, Spelling] = {op: _BY_NAME[op.name] for op in OPS if op.name in _BY_NAME}
