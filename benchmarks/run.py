@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SECTIONS = ("engine", "memory", "startup", "program", "check")
+SECTIONS = ("engine", "memory", "startup", "program", "check", "codegen")
 
 # PyTorch warns once when numpy is missing; that is not a benchmark result
 warnings.filterwarnings("ignore", message=".*NumPy.*")
@@ -110,6 +110,7 @@ def summary(results: dict[str, Any]) -> list[list[str]]:
             None,
             f"{chk['per_input'] * 1e3:.1f} ms = {chk['forward_passes_per_input']:.0f} forward passes",
         )
+    rows += results.get("codegen", {}).get("targets", [])  # issue 21's, as codegen_bench.targets writes them
     return rows
 
 
@@ -165,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         import check_bench
 
         results["check"] = check_bench.run(args.quick)
+    if "codegen" in only:
+        import codegen_bench
 
-    common.heading("Summary: the targets of issue 5")
+        results["codegen"] = codegen_bench.run(args.quick)  # prints issue 21's targets at its end
+
+    common.heading("Summary: the targets of issue 5 (and of issue 21 for codegen)")
     rows = summary(results)
     if rows:
         common.table(["figure", "target", "measured", "met"], rows, align="llrl")
