@@ -194,5 +194,16 @@ def jaxpr_equations(p: Prog) -> int | None:
     return len(jax.make_jaxpr(grad)(*[0.5] * len(p.inputs)).jaxpr.eqns)
 
 
+def _warm_up() -> None:
+    """SymPy's first diff, cse and printer in a process load modules: done on an unrelated
+    expression (not the measured one, which SymPy's cache would then remember)."""
+    import sympy as sp
+    from sympy.printing.pycode import pycode
+
+    u = sp.Symbol("u_warm")
+    pycode(sp.cse([sp.diff(sp.exp(u) * sp.cos(u) / (1 + u**3), u)])[1][0])
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["--sympy-worker"]:
+    _warm_up()
     print(json.dumps(sympy_code(programs()[sys.argv[2]])))
