@@ -462,8 +462,25 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def versions() -> dict[str, str | None]:
+    """The references' versions and the C compiler's (the figures depend on them)."""
+    from importlib import metadata
+
+    found: dict[str, str | None] = {}
+    for name in ("numpy", "sympy", "jax", "jaxlib"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    cc = subprocess.run(["sh", "-c", "cc --version 2>/dev/null | head -1"], capture_output=True, text=True)
+    found["cc"] = cc.stdout.strip() or None
+    return found
+
+
 def run(quick: bool) -> dict[str, Any]:
-    results: dict[str, Any] = {"generation": generation(quick)}
+    v = versions()
+    print("\n  codegen references: " + ", ".join(f"{k} {x or 'not installed'}" for k, x in v.items()))
+    results: dict[str, Any] = {"versions": v, "generation": generation(quick)}
     if module_available("numpy"):
         results["numpy"], results["c"] = at_points(quick)
         if results["c"]:
