@@ -185,3 +185,13 @@ def test_cli_to_c_compiles_with_the_documented_flags(gradcli, tmp_path):
     assert "double L_grad(const double *in, double *d) {" in result.stdout
     call = function(compile_c(result.stdout, tmp_path, "cli"), result.stdout)
     assert call([1.0, 2.0], 2) == (2.0 + math.sin(1.0), [2.0 + math.cos(1.0), 1.0])
+
+
+@needs_cc
+@pytest.mark.parametrize("text, x", [("y = ceil(x)", -0.5), ("y = round(x)", -0.4), ("y = floor(x)*0 + ceil(x)", -0.0)])
+def test_c_rounding_gives_evals_positive_zero(tmp_path, text, x):
+    """C's ceil(-0.5) and nearbyint(-0.4) are -0; gradcli's (Python's float(math.ceil(x))) +0."""
+    code, _ = c_source(text)
+    value, _ = function(compile_c(code, tmp_path, "z"), code)([x], 1)
+    expected, _ = eval_at(text, {"x": x})
+    assert bits(value) == bits(expected) == bits(0.0)

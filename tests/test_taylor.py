@@ -219,8 +219,9 @@ def test_polynomial_program_in_one_input_of_two(gradcli, eval_json):
 
 
 def test_to_bad_target_or_nonfinite_coefficient(gradcli):
-    result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--to", "python")
-    assert result.exit_code == 2 and "--to python: not a target (targets: gradcli)" in result.stderr
+    result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--to", "fortran")
+    assert result.exit_code == 2
+    assert "--to fortran: not a target (targets: gradcli, python, numpy, c, javascript, latex)" in result.stderr
     result = gradcli("taylor", "y = x**2.5", "x=0", "--wrt", "x", "--allow-nonfinite", "--to", "gradcli")
     assert result.exit_code == 3 and "c_3 is infinite" in result.stderr
 
@@ -230,3 +231,48 @@ def test_to_and_format_json_together_are_refused(gradcli):
     result = gradcli("taylor", "y = exp(x)", "x=0", "--wrt", "x", "--to", "gradcli", "--format", "json")
     assert result.exit_code == 2
     assert "--format json does not apply" in result.stderr
+
+
+def test_polynomial_in_every_target_computes_the_gradcli_programs_value(gradcli, eval_json, tmp_path):
+    """--to python|numpy|c|javascript|latex: the gradcli polynomial program, printed by diff's printers as
+    one function y_taylor(x=x0) returning the value: equal to `gradcli eval` of the program, bit for bit
+    (python, C: the same libm; numpy within the sweep's ulps; JavaScript through node where installed)."""
+    import ctypes
+    import shutil
+    import subprocess
+
+    import numpy as np
+    from test_sweep import SWEEP_ULPS, ulps_apart
+
+    args = ("y = log(1 + x)", "x=0.5", "--wrt", "x", "--order", "4")
+    program = polynomial_program(gradcli, *args)
+    code = {to: gradcli("taylor", *args, "--to", to).stdout for to in ("python", "numpy", "c", "javascript", "latex")}
+    points = [0.5, 0.6, 0.37, 1.25, -0.2]
+    expected = [eval_json(program, f"x={x!r}")["value"] for x in points]
+    for to in ("python", "numpy"):
+        namespace: dict = {}
+        exec(code[to], namespace)
+        assert namespace["y_taylor"]() == expected[0]  # x0 is the default
+        got = [namespace["y_taylor"](x) for x in points]
+        if to == "python":
+            assert got == expected
+        else:
+            assert max(ulps_apart(float(g), e) for g, e in zip(got, expected)) <= SWEEP_ULPS
+            assert np.shape(namespace["y_taylor"](np.array(points))) == (len(points),)
+    if shutil.which("cc"):
+        src, lib = tmp_path / "t.c", tmp_path / "t.so"
+        src.write_text(code["c"])
+        flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC"]
+        done = subprocess.run(["cc", *flags, str(src), "-o", str(lib), "-lm"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        f = ctypes.CDLL(str(lib)).y_taylor
+        f.restype, f.argtypes = ctypes.c_double, [ctypes.POINTER(ctypes.c_double), ctypes.c_void_p]
+        assert [f((ctypes.c_double * 1)(x), None) for x in points] == expected
+    if shutil.which("node"):
+        script = code["javascript"] + f"\nconsole.log(JSON.stringify({[*points]}.map(x => y_taylor(x))));\n"
+        (tmp_path / "t.mjs").write_text(script)
+        done = subprocess.run(["node", str(tmp_path / "t.mjs")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        got = json.loads(done.stdout)
+        assert max(ulps_apart(g, e) for g, e in zip(got, expected)) <= 4
+    assert "y_{\\mathrm{taylor}} &= 0.4054651081081644 + 0.6666666666666666 t_{1} - " in code["latex"]

@@ -54,7 +54,9 @@ def c_code(listing: Listing, emission: Emission) -> str:
     lines = [f"    const double {i.name} = in[{k}];" for k, i in needed] or ["    (void)in;"]
     lines += [f"    const double {n} = {t};" for n, t in body]
     lines += [f"    d[{k}] = {n};" for k, n in enumerate(derivatives)]
-    head = f"double {emission.value}_{emission.suffix}(const double *in, double *d) {{"
+    if not derivatives:  # the value alone (taylor's polynomial)
+        lines.append("    (void)d;")
+    head = f"double {emission.function}(const double *in, double *d) {{"
     closing = [f"    return {emission.value};", "}"]
     function = "\n".join([*_comment(listing, emission, derivatives), head, *lines, *closing])
     return "\n".join(["#include <math.h>\n", *helpers, function + "\n"])
@@ -63,9 +65,9 @@ def c_code(listing: Listing, emission: Emission) -> str:
 def _comment(listing: Listing, emission: Emission, derivatives: list[str]) -> list[str]:
     inputs, what = inputs_and_what(listing, emission)
     lines = [
-        f"/* {emission.value} and its {what}, from one straight-line body (gradcli diff --to c).",
+        f"/* {what}, from one straight-line body (gradcli diff --to c).",
         f"   in[{len(listing.inputs)}]: {inputs} (gradcli eval's gradients order).",
-        f"   d[{len(derivatives)}] receives: {', '.join(derivatives)}.",
+        f"   d[{len(derivatives)}] receives: {', '.join(derivatives)}." if derivatives else "   d is not used.",
     ]
     if emission.suffix == "hessian":
         lines.append("   (the gradient, then the Hessian's upper triangle, row by row)")

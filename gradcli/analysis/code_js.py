@@ -70,6 +70,8 @@ def _signature(listing: Listing) -> str:
 
 def _returned(emission: Emission) -> str:
     groups = [g[0] if emission.bare else "[" + ", ".join(g) + "]" for g in emission.groups]
+    if not groups:  # the value alone (taylor's polynomial), as python returns it
+        return emission.value
     return "[" + ", ".join([emission.value, *groups]) + "]"
 
 

@@ -52,6 +52,13 @@ class Emission(NamedTuple):
     suffix: str  # grad, hessian, d2, d3, ...
     groups: tuple[tuple[str, ...], ...]
     bare: bool = False
+    wrt: tuple[str, ...] = ()  # the inputs' labels differentiated by: groups[0]'s order, the Hessian's rows
+    order: int = 1
+
+    @property
+    def function(self) -> str:
+        """The function's name: L_grad, L_hessian, y_d3; the value's own (y_taylor) without derivatives."""
+        return f"{self.value}_{self.suffix}" if self.suffix else self.value
 
 
 def identifier(label: str) -> str:
@@ -145,6 +152,10 @@ def _first_equal(nodes: list[Value]) -> dict[int, Value]:
 
 
 def inputs_and_what(listing: Listing, emission: Emission) -> tuple[str, str]:
-    """The inputs as the header lists them (W_0_1 (W[0,1])) and what the function computes."""
+    """The inputs as the header lists them (W_0_1 (W[0,1])) and what the function computes
+    ("L and its gradient"; "y_taylor": the value alone)."""
     inputs = ", ".join(i.name if i.name == i.label else f"{i.name} ({i.label})" for i in listing.inputs)
-    return inputs, {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
+    if not emission.groups:
+        return inputs, emission.value
+    what = {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
+    return inputs, f"{emission.value} and its {what}"

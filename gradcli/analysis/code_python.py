@@ -97,7 +97,7 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
         )
         lines.append(f"    _shape = np.broadcast_shapes({', '.join(f'np.shape({n})' for n in names)})")
     out = _returned(emission, numpy)
-    head = f"def {emission.value}_{emission.suffix}({_signature(listing)}):"
+    head = f"def {emission.function}({_signature(listing)}):"
     doc = _docstring(listing, emission, target)
     imports = "import math\n"  # numpy: only where a helper calls math (erf)
     if numpy:
@@ -128,7 +128,7 @@ def _returned(emission: Emission, numpy: bool) -> str:
 def _docstring(listing: Listing, emission: Emission, target: str) -> str:
     inputs, what = inputs_and_what(listing, emission)
     returns = _returned(emission, False)
-    lines = [f'    """{emission.value} and its {what}, from one straight-line body (gradcli diff --to {target}).', ""]
+    lines = [f'    """{what}, from one straight-line body (gradcli diff --to {target}).', ""]
     lines += [f"    Inputs, in gradcli eval's gradients order: {inputs}.", f"    Returns: {returns}"]
     if emission.suffix == "hessian":
         lines.append("    (the gradient, then the Hessian's upper triangle, row by row)")

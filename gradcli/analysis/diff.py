@@ -96,8 +96,16 @@ def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str
     several = wrt is None or len(wrt) > 1
     suffix = "grad" if order == 1 else ("hessian" if several else f"d{order}")
     names = tuple(tuple(n for n, _ in group) for group in groups)
-    emission = Emission(value, suffix, names, bare=order > 1 and not several)
+    emission = Emission(value, suffix, names, order > 1 and not several, tuple(wrt or graph.inputs), order)
     return printer(listing(graph, P, targets, parameters, rename), emission)
+
+
+def value_code(graph: Graph, to: str) -> str:
+    """The program's output alone as a function in the target `to` (not gradcli), named after
+    it, its inputs with their values as defaults: taylor's polynomial in another language."""
+    rename, printer = _printer(to)
+    value = rename(identifier(graph.output_name) or "y")
+    return printer(listing(graph, Builder(), [(value, graph.output)], (), rename), Emission(value, "", ()))
 
 
 def _printer(to: str):

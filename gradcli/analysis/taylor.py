@@ -3,7 +3,8 @@
 Each derivative is exact: the derivative transform (gradcli.core.transform) applied k times,
 as `gradcli diff --order k` builds it (gradcli.analysis.diff.nth_derivative), evaluated at the
 point; the other inputs stay at their bindings.  `polynomial` writes the coefficients back as a
-gradcli program in that input (`--to gradcli`).
+gradcli program in that input (`--to gradcli`), or as a function in another of diff's targets
+(the same program, printed by analysis/diff.value_code).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from gradcli.analysis.diff import derivative_name, identifier, nth_derivative, require_finite
+from gradcli.analysis.diff import derivative_name, identifier, nth_derivative, require_finite, value_code
 from gradcli.build.graph import Graph
+from gradcli.core.code_names import TARGETS
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import fmt, undefined_or_infinite
 from gradcli.core.transform import check_order
 
 DEFAULT_ORDER = 5
-TARGETS = ("gradcli",)  # what --to writes the polynomial as
 
 
 class Taylor(NamedTuple):
@@ -62,8 +63,19 @@ def check_target(target: str) -> None:
 def polynomial(t: Taylor, target: str = "gradcli") -> str:
     """The Taylor polynomial as a program: `x = x0` (the input, its value a default a binding
     overrides), then `y_taylor = c0 + c1*(x - x0) + c2*(x - x0)**2 + ...` (zero terms left out;
-    each coefficient's shortest round-trip text, so the program's numbers are the coefficients)."""
+    each coefficient's shortest round-trip text, so the program's numbers are the coefficients);
+    in another target, that program as a function y_taylor(x=x0)."""
     check_target(target)
+    text = _program(t)
+    if target == "gradcli":
+        return text
+    from gradcli.build.standard import build
+    from gradcli.lang.parser import parse
+
+    return value_code(build(parse(text), {}, None), target)
+
+
+def _program(t: Taylor) -> str:
     x, x0 = identifier(t.wrt), t.x0
     name = f"{identifier(t.output) or 'y'}_taylor"
     base = x if x0 == 0 else f"({x} - {fmt(x0)})" if x0 > 0 else f"({x} + {fmt(-x0)})"

@@ -9,6 +9,7 @@ from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import write
 from gradcli.cli.options import WRT, Options, Spec, command, one
+from gradcli.core.code_names import TARGETS
 from gradcli.core.errors import UsageError
 from gradcli.core.transform import MAX_ORDER
 from gradcli.render.writers import names
@@ -17,7 +18,8 @@ from gradcli.render.writers import names
 class TaylorOptions(NamedTuple):
     wrt: WRT
     order: one(int, 5, "--order", metavar="N", help=f"Coefficients c_0..c_N (N from 1 to {MAX_ORDER}).") = 5
-    to: one(str, None, "--to", metavar="TARGET", help="Write the polynomial as a program instead: gradcli.") = None
+    to: one(str, None, "--to", metavar="|".join(TARGETS),
+            help="Write the polynomial as code: a gradcli program or a function in that language.") = None  # fmt: skip
 
 
 def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Reporter) -> None:

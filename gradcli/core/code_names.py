@@ -218,11 +218,13 @@ _BY_NAME: dict[str, Spelling] = {
     "cbrt": _helper("cbrt", "_cbrt({0})", "np.cbrt({0})", floatmath.cbrt, "", _C_CBRT),
     # javascript: + 0 makes -0 +0, as python's float(int) (Math.ceil(-0.5) is -0)
     "floor": Spelling(
-        "float(math.floor({0}))", "np.floor({0})", True, c="floor({0})", javascript="(Math.floor({0}) + 0)"
+        "float(math.floor({0}))", "np.floor({0})", True, c="(floor({0}) + 0.0)", javascript="(Math.floor({0}) + 0)"
     ),
-    "ceil": Spelling("float(math.ceil({0}))", "np.ceil({0})", True, c="ceil({0})", javascript="(Math.ceil({0}) + 0)"),
+    "ceil": Spelling(
+        "float(math.ceil({0}))", "np.ceil({0})", True, c="(ceil({0}) + 0.0)", javascript="(Math.ceil({0}) + 0)"
+    ),
     "round": Spelling(
-        "float(round({0}))", "np.round({0})", True, c="nearbyint({0})", **_js("round", js.JS_ROUND)
+        "float(round({0}))", "np.round({0})", True, c="(nearbyint({0}) + 0.0)", **_js("round", js.JS_ROUND)
     ),  # half to even
     "sign": _helper("sign", "_sign({0})", "np.sign({0})", floatmath.sign, "", _C_SIGN),
     "lt": _compare("<"),
