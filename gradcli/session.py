@@ -270,14 +270,16 @@ def diff(
     gradcli program, or `to` python/numpy (analysis/diff.TARGETS); `wrt` a name, or a list of
     names or None (every input): the gradient (order 1), the Hessian's upper triangle (order 2).
     `parameters`: inputs without a value (no default; no point to check)."""
-    from gradcli.analysis.diff import code, derivatives, require_finite
+    from gradcli.analysis.diff import code, derivative_groups, require_finite
+    from gradcli.core.code_names import check_target
 
     wrt = [wrt] if isinstance(wrt, str) else wrt
+    check_target(to)  # before the work
+    builder, groups = built = derivative_groups(g, wrt, order)
     if not allow_nonfinite and not parameters:
-        builder, named = derivatives(g, wrt, order)
-        for name, target in named:
+        for name, target in groups[-1]:
             require_finite(g, builder, target, name)
-    return code(g, wrt, order, parameters, to)
+    return code(g, wrt, order, parameters, to, built)
 
 
 def sweep(program: Program, texts: list[str], csv, request: Request, default_count: int | None = None):

@@ -13,7 +13,7 @@ import math
 from gradcli.analysis.code_gradcli import gradcli_program
 from gradcli.analysis.code_listing import Emission, identifier, listing
 from gradcli.build.graph import Graph
-from gradcli.core.code_names import TARGETS
+from gradcli.core.code_names import check_target
 from gradcli.core.engine import Value, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.core.formula import undefined_or_infinite
@@ -80,13 +80,13 @@ def derivative_groups(graph: Graph, wrt: list[str] | None, order: int = 1):
     return P, [named, entries]
 
 
-def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str = "gradcli") -> str:
+def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str = "gradcli", built=None) -> str:
     """The derivatives as code in the target language `to` (TARGETS): gradcli, a program
     (the derivatives only); the others, one function returning the value and the derivatives,
-    printed from one straight-line body (analysis/code_listing.py) by the target's printer."""
-    if to not in TARGETS:
-        raise UsageError(f"--to {to}: not a target (targets: {', '.join(TARGETS)})")
-    P, groups = derivative_groups(graph, wrt, order)
+    printed from one straight-line body (analysis/code_listing.py) by the target's printer.
+    `built`: derivative_groups(graph, wrt, order) when the caller has it already."""
+    check_target(to)
+    P, groups = built or derivative_groups(graph, wrt, order)
     if to == "gradcli":
         return program_of(graph, P, groups[-1], parameters)
     rename, printer = _printer(to)

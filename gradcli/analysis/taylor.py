@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from gradcli.analysis.diff import derivative_name, identifier, nth_derivative, require_finite, value_code
 from gradcli.build.graph import Graph
-from gradcli.core.code_names import TARGETS
-from gradcli.core.errors import MathError, UsageError
+from gradcli.core.code_names import check_target
+from gradcli.core.errors import MathError
 from gradcli.core.formula import fmt, undefined_or_infinite
 from gradcli.core.transform import check_order
 
@@ -52,12 +52,6 @@ def taylor(graph: Graph, wrt: str, order: int = DEFAULT_ORDER, allow_nonfinite: 
     coefficients = [d / math.factorial(k) for k, d in enumerate(derivatives)]
     at = {name: v.data for name, v in graph.inputs.items()}
     return Taylor(graph.output_name, wrt, at, derivatives, coefficients)
-
-
-def check_target(target: str) -> None:
-    """UsageError (exit 2, listing the targets) for a --to that is not one."""
-    if target not in TARGETS:
-        raise UsageError(f"--to {target}: not a target (targets: {', '.join(TARGETS)})")
 
 
 def polynomial(t: Taylor, target: str = "gradcli") -> str:

@@ -62,8 +62,6 @@ def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter
     g, parameters = session.diff_graph(source, texts, opts.request())
     reporter.warn_all(g.warnings)
     session.scalar(g)
-    if own.to not in TARGETS:
-        raise UsageError(f"--to {own.to}: not a target (targets: {', '.join(TARGETS)})")
     text = session.diff(g, _names(own.wrt), own.order, opts.allow_nonfinite, parameters, own.to)
     write("diff", text, opts)
 

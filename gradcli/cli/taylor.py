@@ -9,7 +9,7 @@ from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import write
 from gradcli.cli.options import WRT, Options, Spec, command, one
-from gradcli.core.code_names import TARGETS
+from gradcli.core.code_names import TARGETS, check_target
 from gradcli.core.errors import UsageError
 from gradcli.core.transform import MAX_ORDER
 from gradcli.render.writers import names
@@ -32,7 +32,7 @@ def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Repo
       gradcli taylor 'y = exp(-a*t) * cos(t)' a=0.5 t=1 --wrt t --format json
       gradcli taylor 'y = log(1 + x)' x=0.5 --wrt x --order 3 --to gradcli | gradcli eval - x=0.6
     """
-    from gradcli.analysis.taylor import check_target, polynomial, taylor
+    from gradcli.analysis.taylor import polynomial, taylor
 
     if own.to is not None:  # before the work: a typo is told at once
         check_target(own.to)

@@ -17,6 +17,7 @@ every target.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from typing import NamedTuple
 
 from gradcli.core import code_js_helpers as js
 from gradcli.core import floatmath
+from gradcli.core.errors import UsageError
 from gradcli.core.ops import BY_NAME, OPS, Op, np_sech, np_sigmoid
 
 
@@ -48,6 +50,7 @@ class Spelling(NamedTuple):
         return _definition(self.numpy_def)
 
 
+@functools.cache  # inspect.getsource reads the file: once per helper, not once per use
 def _definition(helper: str | Callable) -> str:
     """A helper's text: as given, or a function's own definition (floatmath's, ops.np_NAME) renamed
     _NAME, without annotations, comments or numpy's `np` parameter (the module imports np)."""
@@ -64,6 +67,13 @@ def _definition(helper: str | Callable) -> str:
 
 # the languages `diff --to` writes (gradcli needs no spellings)
 TARGETS = ("gradcli", "python", "numpy", "c", "javascript", "latex")
+
+
+def check_target(to: str) -> None:
+    """UsageError (exit 2, listing the targets) for a --to that is not one."""
+    if to not in TARGETS:
+        raise UsageError(f"--to {to}: not a target (targets: {', '.join(TARGETS)})")
+
 
 _PY_RELU = "def _relu(x):\n    return x if x > 0.0 else 0.0\n"
 _PY_MIN = "def _min(x, y):\n    return x if x <= y else y\n"
