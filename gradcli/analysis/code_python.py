@@ -49,6 +49,11 @@ def _try(f, text, *xs):
 '''
 _FULL = """def _full(v, shape):
     return np.array(np.broadcast_to(v, shape), dtype=float)[()]
+
+
+def _fit(v, shape):
+    \"\"\"A step's own result as it is when it has the shape already (no copy), else _full.\"\"\"
+    return v if type(v) is np.ndarray and v.ndim and v.shape == shape else _full(v, shape)
 """
 
 
@@ -96,7 +101,7 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
             [f"    {n} = np.asarray({n}, dtype=float)" for n in names] + ['    with np.errstate(all="ignore"):'] + lines
         )
         lines.append(f"    _shape = np.broadcast_shapes({', '.join(f'np.shape({n})' for n in names)})")
-    out = _returned(emission, numpy)
+    out = _returned(emission, numpy, _fresh(listing) if numpy else set())
     head = f"def {emission.function}({_signature(listing)}):"
     doc = _docstring(listing, emission, target)
     imports = "import math\n"  # numpy: only where a helper calls math (erf)
@@ -115,9 +120,21 @@ def _signature(listing: Listing) -> str:
     return ", ".join(i.name if k < cut else f"{i.name}={float(i.value)!r}" for k, i in enumerate(inputs))
 
 
-def _returned(emission: Emission, numpy: bool) -> str:
+def _fresh(listing: Listing) -> set[str]:
+    """The returned names whose value is an array this function computed and returns once (a
+    step's result, not an input's array, a number or a copy `t = a`): returned without a copy."""
+    ops = {step.key: step.op.name for step in listing.steps}
+    fresh, seen = set(), set()
+    for name, operand in listing.targets:
+        if isinstance(operand, int) and ops[operand] != "id" and operand not in seen:
+            fresh.add(name)
+        seen.add(operand)
+    return fresh
+
+
+def _returned(emission: Emission, numpy: bool, fresh: set[str] = frozenset()) -> str:
     def one(n: str) -> str:
-        return f"_full({n}, _shape)" if numpy else n
+        return (f"_fit({n}, _shape)" if n in fresh else f"_full({n}, _shape)") if numpy else n
 
     def group(g: tuple[str, ...]) -> str:
         return one(g[0]) if emission.bare else "(" + ", ".join(map(one, g)) + ("," if len(g) == 1 else "") + ")"
