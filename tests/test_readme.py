@@ -3,7 +3,7 @@
 A block is `$ command` lines, each followed by its expected output.  A line `...` in the
 expected output stands for any number of lines (the README shortens long output with it).
 Commands run with bash in the repository's root, 80 columns wide and without colour, as
-the installed `gradcli`.  Commands that need a tool that is not installed (jq, dot, cc) are
+the installed `gradcli`.  Commands that need a tool that is not installed (jq, dot, cc, node) are
 skipped, with the reason.
 """
 
@@ -47,7 +47,7 @@ def test_the_readme_has_console_examples():
 
 @pytest.mark.parametrize("command, expected", examples(), ids=[c[:60] for c, _ in examples()])
 def test_readme_console_example(command, expected, tmp_path):
-    for tool in ("jq", "dot", "cc"):
+    for tool in ("jq", "dot", "cc", "node"):
         if re.search(rf"\|\s*{tool}\b", command) and shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
     env = dict(os.environ, COLUMNS="80", NO_COLOR="1", TERM="dumb")

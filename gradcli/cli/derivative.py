@@ -34,16 +34,18 @@ class DiffOptions(NamedTuple):
              help="Differentiate with respect to these inputs (default: every input).") = None  # fmt: skip
     order: one(int, 1, "--order", help="The order N of the derivative d^N/dNAME^N.") = 1
     to: one(str, "gradcli", "--to", metavar="|".join(TARGETS),
-            help="The language: a gradcli program, or a python (math only), numpy or C99 (math.h only) function "
-                 "returning the value and the derivatives.") = "gradcli"  # fmt: skip
+            help="The language: a gradcli program; a python (math only), numpy, C99 (math.h only) or "
+                 "JavaScript (Math only) function returning the value and the derivatives; or LaTeX "
+                 "lines.") = "gradcli"  # fmt: skip
 
 
 def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter) -> None:
     """Print a gradcli program computing the derivative (the backward pass written out).
 
-    --to python, numpy or c prints one function instead (L_grad, L_hessian, y_d3) returning the
-    value and the derivatives; its docstring lists the inputs' and the results' order.  C:
-    double L_grad(const double *in, double *d), the derivatives written into d.
+    --to python, numpy, c or javascript prints one function instead (L_grad, L_hessian, y_d3)
+    returning the value and the derivatives; its docstring lists the inputs' and the results'
+    order.  C: double L_grad(const double *in, double *d), the derivatives written into d.
+    --to latex writes the lines down as math (an aligned environment).
 
     Without a value, an input stays a parameter (a symbolic derivative); with one, it is the
     program's default.  Without --wrt, every input: the gradient (one statement dL_da = ... per
@@ -57,6 +59,7 @@ def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter
       gradcli diff 'y = x**3 * exp(-x)' x=1 --wrt x --order 3 | gradcli eval - --format json
       gradcli diff 'L = a*b + sin(a)' --to python > grad.py
       gradcli diff 'L = a*b + sin(a)' --order 2 --to numpy
+      gradcli diff 'y = x1*tanh(w*x1 + b)' --wrt w,b --to latex
     """
     source, texts = read_source(args or [], opts.files, reporter)
     g, parameters = session.diff_graph(source, texts, opts.request())
