@@ -4,7 +4,7 @@ separated by a blank line; the printer writes each block once (a module may not 
 
 - erf, erfc: JavaScript has none.  fdlibm's algorithm (Sun Microsystems, 1993: "Permission to use,
   copy, modify, and distribute this software is freely granted, provided that this notice is
-  preserved"), the rational approximations and the evaluation order of glibc's dbl-64 s_erf.c, which
+  preserved"; the printed code carries the notice), the rational approximations and the evaluation order of glibc's dbl-64 s_erf.c, which
   is what Python's math.erf calls on glibc systems: the same doubles except where its exp (V8's
   Math.exp, not glibc's) differs by an ulp, for |x| >= 1.25.  fdlibm reads the high word of x; here
   the same comparisons against the doubles those words stand for, and z = x with its low word
@@ -88,7 +88,12 @@ JS_HYPOT = f"""function gc_hypot(x, y) {{
 """
 
 # fdlibm's erf/erfc pieces, shared by both (one block each)
-_ERF_SMALL = """function gc_erf_small(z) {
+_ERF_SMALL = """// gc_erf_*, gc_erf, gc_erfc: fdlibm's s_erf.c (its algorithm, coefficients and evaluation order).
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+// Developed at SunSoft, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this software is freely granted,
+// provided that this notice is preserved.
+function gc_erf_small(z) {
     // erf(x) = x + x*R(x*x) on |x| < 0.84375; this returns R(z) = r/s, z = x*x
     const z2 = z * z, z4 = z2 * z2;
     const r1 = 1.28379167095512558561e-01 + z * -3.25042107247001499370e-01;
