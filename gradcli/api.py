@@ -28,9 +28,10 @@ def hessian(f, point=None, of=None):
 def diff(f, wrt, point=None, order=1, of=None, to=None):
     """d^order f / d wrt^order at point, exactly: diff("y = x**3", "x", {"x": 2.0}, 3) == 6.0.
 
-    With `to` ("gradcli", "python", "numpy", "c"), the derivative as code instead, as `gradcli diff
-    --to` prints it: f is program text, `wrt` a name, a list of names or None (every input: the
-    gradient, or with order=2 the Hessian's upper triangle), the point's values the defaults."""
+    With `to` ("gradcli", "python", "numpy", "c", "javascript", "latex"), the derivative as code
+    instead, as `gradcli diff --to` prints it: f is program text, `wrt` a name, a list of names
+    or None (every input: the gradient, or with order=2 the Hessian's upper triangle), the
+    point's values the defaults."""
     if to is not None:
         return _code(f, wrt, point, order, of, to)
     from gradcli.analysis.diff import nth_derivative
