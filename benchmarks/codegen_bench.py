@@ -27,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import codegen_refs  # noqa: E402
 from codegen_refs import Prog, count_assignments, jax_function, jaxpr_equations, programs, sympy_expr  # noqa: E402
 from common import PYTHON, fmt_ratio, fmt_time, heading, median, module_available, note, table  # noqa: E402
 
@@ -234,6 +235,7 @@ def at_points(quick: bool) -> tuple[dict, dict]:
     """Figures 7.2 (numpy vs lambdify, JAX) and 7.3 (C vs numpy), one set of rounds."""
     import numpy as np
 
+    codegen_refs.warm_up_references()
     heading(f"7.2 / 7.3 Value + gradient at {POINTS:,} points (per call; setup apart)")
     rounds = 3 if quick else 7
     fig2, fig3, notes = {}, {}, set()

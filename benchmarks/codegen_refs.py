@@ -204,6 +204,28 @@ def _warm_up() -> None:
     pycode(sp.cse([sp.diff(sp.exp(u) * sp.cos(u) / (1 + u**3), u)])[1][0])
 
 
+def _has(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def warm_up_references() -> None:
+    """The first lambdify and the first jit in a process load modules and start the backend: done
+    once on an unrelated function, so that the first program's setup is not charged for them."""
+    if _has("sympy"):
+        import sympy
+
+        u = sympy.Symbol("u_warm")
+        sympy.lambdify([u], [sympy.diff(sympy.exp(u) * sympy.cos(u), u)], "numpy", cse=True)(1.0)
+    if _has("jax"):
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)  # as jax_function sets it
+        jax.block_until_ready(jax.jit(jax.vmap(jax.value_and_grad(lambda v: jnp.sin(v) * v)))(jnp.ones(3)))
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["--sympy-worker"]:
     _warm_up()
     print(json.dumps(sympy_code(programs()[sys.argv[2]])))
