@@ -452,7 +452,8 @@ REPEATABLE_LOOKING = [
 
 
 @pytest.mark.parametrize(("command", "args", "option", "values"), REPEATABLE_LOOKING)
-def test_a_repeated_single_value_option_is_refused(gradcli, command, args, option, values):
+def test_a_repeated_single_value_option_is_refused(gradcli, command, args, option, values, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `plot -o a.svg` once writes a.svg where matplotlib is installed
     repeated = [arg for value in values for arg in (option, value)]
     result = gradcli(command, *args, *repeated)
     assert result.exit_code == 2, result.stdout + result.stderr
