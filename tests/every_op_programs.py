@@ -25,3 +25,26 @@ PROGRAMS = [
     "lambda = 1.5\ny = lambda*int + e*sin(int) + np*math - def/e",
     "y = a/b/b + log(a)/log(b) + sqrt(a + b)*cbrt(a*b)",
 ]
+
+
+def nested_chain(depth: int) -> str:
+    """y = sin(exp(sin(exp(...x...)))): `depth` nested calls, sin and exp in turn (depth + 1 nodes)."""
+    text = "x"
+    for i in range(depth):
+        text = f"{'exp' if i % 2 else 'sin'}({text})"
+    return f"y = {text}"
+
+
+def product_of(factors: int) -> str:
+    """y = x1*x2*...*xk: k inputs, k - 1 products (2k - 1 nodes)."""
+    return "y = " + "*".join(f"x{i}" for i in range(1, factors + 1))
+
+
+def long_program(statements: int) -> str:
+    """A program of `statements` named statements, three nodes each (an op of a previous name,
+    a product, a sum), reading four inputs: about 3 * statements nodes."""
+    lines = ["t0 = x"]
+    for i in range(1, statements):
+        f = ("sin", "exp", "tanh")[i % 3]
+        lines.append(f"t{i} = {f}(t{i - 1})*{'abc'[i % 3]} + t{i - 1}")
+    return "\n".join([*lines, f"y = t{statements - 1}*c"])
