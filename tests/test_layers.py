@@ -21,7 +21,7 @@ LAYERS = ("core", "lang", "build", "analysis", "session", "render", "cli")
 
 # Layers 1-4, 6 and 7 are folders (gradcli/core/, ...); these modules are files.
 FILE_LAYERS = {
-    "": "session",  # gradcli/__init__.py: the root package re-exports the Python API
+    "": "render",  # gradcli/__init__.py, the public face: re-exports api's commands and the notebook display
     "session": "session",
     "api": "session",
     "__main__": "cli",
@@ -386,7 +386,7 @@ def test_misplaced_modules_long_files_and_stray_packages_are_named(tmp_path):
 def test_the_layer_order_is_the_documented_one():
     assert [layer_of(m) for m in ["gradcli.core.ops", "gradcli", "gradcli.api", "gradcli.session"]] == [
         "core",
-        "session",
+        "render",  # the root package: the public face, re-exporting api's commands and render's notebook display
         "session",
         "session",
     ]
