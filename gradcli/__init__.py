@@ -1,20 +1,40 @@
 """gradcli: a command-line gradient calculator (reverse-mode autograd on scalar formulas).
 
-`Value` is the autograd node (micrograd's API); `hessian`, `diff` and `compile_gradient` are the Python
-API's commands (gradcli.api), imported on first use so that `import gradcli` stays cheap."""
+`Value` is the autograd node (micrograd's API).  The rest is imported on first use, so that
+`import gradcli` stays cheap (no numpy, rich or IPython): the Python API's commands
+(`hessian`, `diff`, `compile_gradient`: gradcli.api) and the notebook display (`evaluate`,
+`uncertainty`, `sweep`, `draw`: gradcli.render.notebook, whose `hessian` and `diff` return
+api's results in objects Jupyter displays)."""
 
 from gradcli.core.engine import Value
 from gradcli.core.errors import GradcliError, MathError
 from gradcli.core.version import __version__
 
-__all__ = ["Value", "GradcliError", "MathError", "diff", "hessian", "compile_gradient", "__version__"]
-_API = ("hessian", "diff", "compile_gradient")
+__all__ = [
+    "Value",
+    "GradcliError",
+    "MathError",
+    "diff",
+    "hessian",
+    "compile_gradient",
+    "evaluate",
+    "uncertainty",
+    "sweep",
+    "draw",
+    "__version__",
+]
+_API = ("compile_gradient",)
+_NOTEBOOK = ("evaluate", "uncertainty", "sweep", "draw", "hessian", "diff")
 
 
 def __getattr__(name: str):
-    """`gradcli.hessian`, `gradcli.diff`, `gradcli.compile_gradient`: from gradcli.api, imported when asked for."""
+    """The lazy attributes: gradcli.api's and gradcli.render.notebook's, imported when asked for."""
     if name in _API:
         from gradcli import api
 
         return getattr(api, name)
+    if name in _NOTEBOOK:
+        from gradcli.render import notebook
+
+        return getattr(notebook, name)
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")

@@ -223,7 +223,19 @@ def _pyplot():
 
 def file_plot(path: str, x: np.ndarray, series: Sequence[Series], xname: str, title: str) -> None:
     plt = _pyplot()
-    fig, axes = plt.subplots(len(series), 1, sharex=True, figsize=(7, 2.6 * len(series)), squeeze=False)
+    fig = plt.figure(figsize=(7, 2.6 * len(series)))
+    draw(fig, x, series, xname, title)
+    try:
+        fig.savefig(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path!r}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def draw(fig, x: np.ndarray, series: Sequence[Series], xname: str, title: str) -> None:
+    """The panels on a matplotlib Figure, one a series (plot -o's file; the notebook's sweep plot)."""
+    axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)
     for ax, s in zip(axes[:, 0], series):
         ax.plot(x, s.values, linewidth=1.4)
         ax.set_ylabel(s.label)
@@ -235,12 +247,6 @@ def file_plot(path: str, x: np.ndarray, series: Sequence[Series], xname: str, ti
     axes[-1, 0].set_xlabel(xname)
     axes[0, 0].set_title(title)
     fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path!r}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
 
 
-__all__ = ["Series", "check_file", "file_plot", "text_plot"]
+__all__ = ["Series", "check_file", "draw", "file_plot", "text_plot"]
