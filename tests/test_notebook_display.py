@@ -332,3 +332,28 @@ def test_draw_with_graphviz():
     root = ET.fromstring(drawing._repr_svg_())
     text = "".join(root.itertext())
     assert "grad 6" in text and "data -3" in text  # micrograd's records: label | data | grad
+
+
+def test_draw_falls_back_to_the_builtin_layout_when_dot_fails(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'dot: broken' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    drawing = gc.draw(seed_values())
+    assert drawing.engine == "dot"
+    with pytest.warns(UserWarning, match="dot: broken"):
+        svg = drawing._repr_svg_()
+    assert drawing.engine == "builtin" and "grad  6.0" in "".join(ET.fromstring(svg).itertext())
+
+
+def test_a_big_graph_leaves_out_the_middle_rows_and_the_inline_graph(gradcli):
+    program = "t0 = x\n" + "".join(f"t{i} = t{i - 1}*1.5 + x\n" for i in range(1, 200))
+    r = gc.evaluate(program, x=0.5)
+    html = r._repr_html_()
+    nodes = r.to_dict()["nodes"]
+    assert len(nodes) > 400 and "<svg" not in html and "the graph is not drawn inline" in html
+    rows = node_rows(html)
+    gap = next(i for i, row in enumerate(rows) if len(row) == 1)
+    assert rows[gap] == [f"… {len(nodes) - 200:,} nodes not shown …"]
+    assert [float(row[4]) for row in rows[gap + 1 :]] == [n["grad"] for n in nodes[-(len(rows) - gap - 1) :]]
+    ET.fromstring(r._repr_svg_())  # the graph is still there on its own

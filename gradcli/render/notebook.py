@@ -127,7 +127,7 @@ def diff(f, wrt, point=None, order=1, of=None, to=None):
     LaTeX; with to="latex", the text, shown as display math; other targets' code as it is."""
     result = api.diff(f, wrt, point, order, of, to)
     if to is None:
-        return Derivative(result, (f, wrt, point, order, of))
+        return Derivative(result, (f, wrt, dict(point or {}), order, of))  # a copy: the display shows this point
     return LatexCode(result) if to == "latex" else result
 
 

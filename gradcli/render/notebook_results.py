@@ -81,7 +81,8 @@ class Evaluation:
         return figure(graph, node_table(g), arrays_html(g), budget_html(unc) if unc is not None else "")
 
     def __repr__(self) -> str:
-        return f"<Evaluation {self.graph.output_name} = {full(self.graph.output.data)}, gradients {self.gradients}>"
+        g = self.graph
+        return f"<{type(self).__name__} {g.output_name} = {full(g.output.data)}, gradients {self.gradients}>"
 
 
 def _too_big(n: int) -> str:
