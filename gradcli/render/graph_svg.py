@@ -113,7 +113,8 @@ def svg_text(nodes: Sequence[Value], placed: Layout, names: list[str], us: list,
     if o.style:
         parts.append(f"<style>{STYLE}</style>")
     parts.append(
-        '<defs><marker id="gc-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" '
+        '<defs><marker id="gc-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" '
+        'markerUnits="userSpaceOnUse" '
         'orient="auto-start-reverse"><path class="gc-arrow" d="M0,0L8,4L0,8z"/></marker></defs>'
     )
     parts.append('<g class="gc-edges">')

@@ -96,6 +96,13 @@ def _eval_mermaid(graph, options: OutputOptions, out: TextIO) -> None:
     out.write(to_mermaid(graph, options.precision))
 
 
+def _html(graph, options: OutputOptions, out: TextIO) -> None:
+    """The interactive page (gradcli.render.html_page): eval's and explain's --format html."""
+    from gradcli.render.html_page import write_html
+
+    write_html(graph, options, out)
+
+
 # -- explain and check: explain's writers get the Graph, check's the Report -----------------------
 
 
@@ -157,8 +164,9 @@ FORMATS: dict[str, dict[str, Writer]] = {
         "grads": _eval_grads,
         "dot": _eval_dot,
         "mermaid": _eval_mermaid,
+        "html": _html,
     },
-    "explain": {"pretty": _explain_pretty, "json": _explain_json},
+    "explain": {"pretty": _explain_pretty, "json": _explain_json, "html": _html},
     "check": {"table": _check_table, "json": _check_json},
     "hessian": {"table": _hessian("hessian_table"), "json": _hessian("hessian_json"), "csv": _hessian("hessian_csv")},
     "diff": {"program": _hessian("diff_program")},
