@@ -28,7 +28,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import codegen_refs  # noqa: E402
-from codegen_refs import Prog, count_assignments, jax_function, jaxpr_equations, programs, sympy_expr  # noqa: E402
+from codegen_refs import (  # noqa: E402
+    Prog,
+    count_assignments,
+    jax_function,
+    jaxpr_equations,
+    long_chain,
+    programs,
+    sympy_expr,
+    wide_sum,
+)
 from common import PYTHON, fmt_ratio, fmt_time, heading, median, module_available, note, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -36,28 +45,6 @@ POINTS = 1_000_000
 TARGETS = ("python", "numpy", "c", "javascript", "latex")
 DEEP = ("chain30", "prod20", "reuse10", "reuse20")  # where the issue wants fewer operations than SymPy's
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC"]
-
-
-# -- programs of ~10,000 nodes -------------------------------------------------------------
-
-_STEPS = (
-    "t{k} = t{j}*0.999 + sin(x)*y",
-    "t{k} = tanh(t{j}) + x/2",
-    "t{k} = exp(t{j}*0.01)*y - x",
-    "t{k} = log(1 + t{j}*t{j})*0.5 + y",
-    "t{k} = sqrt(1 + t{j}**2) - x*y",
-)
-
-
-def long_chain(steps: int) -> str:
-    """A chain mixing + - * / ** sin tanh exp log sqrt, each step reading the previous one."""
-    lines = ["t0 = x*y"] + [_STEPS[k % len(_STEPS)].format(k=k, j=k - 1) for k in range(1, steps + 1)]
-    return "\n".join(lines + [f"f = t{steps}"]) + "\n"
-
-
-def wide_sum(terms: int, inputs: int = 50) -> str:
-    """f = sum of `terms` products x_i*x_j*c over 50 inputs: a gradient with 50 long sums."""
-    return "f = " + " + ".join(f"x{i % inputs}*x{(i * 7 + 1) % inputs}*{1 + i % 5}" for i in range(terms)) + "\n"
 
 
 def _gradcli():

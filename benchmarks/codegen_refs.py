@@ -229,3 +229,25 @@ def warm_up_references() -> None:
 if __name__ == "__main__" and sys.argv[1:2] == ["--sympy-worker"]:
     _warm_up()
     print(json.dumps(sympy_code(programs()[sys.argv[2]])))
+
+
+# -- programs of ~10,000 nodes -------------------------------------------------------------
+
+_STEPS = (
+    "t{k} = t{j}*0.999 + sin(x)*y",
+    "t{k} = tanh(t{j}) + x/2",
+    "t{k} = exp(t{j}*0.01)*y - x",
+    "t{k} = log(1 + t{j}*t{j})*0.5 + y",
+    "t{k} = sqrt(1 + t{j}**2) - x*y",
+)
+
+
+def long_chain(steps: int) -> str:
+    """A chain mixing + - * / ** sin tanh exp log sqrt, each step reading the previous one."""
+    lines = ["t0 = x*y"] + [_STEPS[k % len(_STEPS)].format(k=k, j=k - 1) for k in range(1, steps + 1)]
+    return "\n".join(lines + [f"f = t{steps}"]) + "\n"
+
+
+def wide_sum(terms: int, inputs: int = 50) -> str:
+    """f = sum of `terms` products x_i*x_j*c over 50 inputs: a gradient with 50 long sums."""
+    return "f = " + " + ".join(f"x{i % inputs}*x{(i * 7 + 1) % inputs}*{1 + i % 5}" for i in range(terms)) + "\n"

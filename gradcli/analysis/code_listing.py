@@ -159,3 +159,23 @@ def inputs_and_what(listing: Listing, emission: Emission) -> tuple[str, str]:
         return inputs, emission.value
     what = {"grad": "gradient", "hessian": "gradient and Hessian"}.get(emission.suffix, "derivative")
     return inputs, f"{emission.value} and its {what}"
+
+
+def avoid(name: str, reserved: frozenset[str], prefixes: tuple[str, ...]) -> str:
+    """`name`, or with trailing _'s where the language reserves it or it starts as the helpers'
+    names do (`prefixes`): each target's rename, consistent wherever the name appears."""
+    if name.startswith(prefixes) and not name.endswith("_"):
+        name += "_"
+    while name in reserved:
+        name += "_"
+    return name
+
+
+def signature(listing: Listing, equals: str = "=") -> str:
+    """The inputs in eval's order; the trailing ones with a value have it as their default
+    (a language allows no default before a parameter without one)."""
+    inputs = list(listing.inputs)
+    cut = len(inputs)
+    while cut and not inputs[cut - 1].parameter:
+        cut -= 1
+    return ", ".join(i.name if k < cut else f"{i.name}{equals}{float(i.value)!r}" for k, i in enumerate(inputs))

@@ -17,7 +17,7 @@ import builtins
 import keyword
 
 from gradcli.analysis.code_gradcli import Text, expressions, infix, literal, swap
-from gradcli.analysis.code_listing import Emission, Listing, inputs_and_what
+from gradcli.analysis.code_listing import Emission, Listing, avoid, inputs_and_what, signature
 from gradcli.core.code_names import spelling
 from gradcli.core.formula import describe
 
@@ -60,11 +60,7 @@ def _fit(v, shape):
 def rename(name: str) -> str:
     """A name Python code may use for a variable: keywords, builtins, math, np, e, pi and names
     starting with _ (the helpers') get a trailing _."""
-    if name.startswith("_") and not name.endswith("_"):
-        name += "_"
-    while name in _RESERVED:
-        name += "_"
-    return name
+    return avoid(name, _RESERVED, ("_",))
 
 
 def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> str:
@@ -102,22 +98,13 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
         )
         lines.append(f"    _shape = np.broadcast_shapes({', '.join(f'np.shape({n})' for n in names)})")
     out = _returned(emission, numpy, _fresh(listing) if numpy else set())
-    head = f"def {emission.function}({_signature(listing)}):"
+    head = f"def {emission.function}({signature(listing)}):"
     doc = _docstring(listing, emission, target)
     imports = "import math\n"  # numpy: only where a helper calls math (erf)
     if numpy:
         imports = ("import math\n\n" if any("math." in h for h in helpers) else "") + "import numpy as np\n"
     parts = [imports, *helpers, "\n".join([head, doc, *lines, f"    return {out}"]) + "\n"]
     return "\n\n".join(parts)
-
-
-def _signature(listing: Listing) -> str:
-    """The inputs in eval's order; the trailing ones with a value have it as their default."""
-    inputs = list(listing.inputs)
-    cut = len(inputs)
-    while cut and not inputs[cut - 1].parameter:
-        cut -= 1
-    return ", ".join(i.name if k < cut else f"{i.name}={float(i.value)!r}" for k, i in enumerate(inputs))
 
 
 def _fresh(listing: Listing) -> set[str]:

@@ -4,7 +4,8 @@ separated by a blank line; the printer writes each block once (a module may not 
 
 - erf, erfc: JavaScript has none.  fdlibm's algorithm (Sun Microsystems, 1993: "Permission to use,
   copy, modify, and distribute this software is freely granted, provided that this notice is
-  preserved"; the printed code carries the notice), the rational approximations and the evaluation order of glibc's dbl-64 s_erf.c, which
+  preserved"; the printed code carries the notice), the rational approximations and the
+  evaluation order of glibc's dbl-64 s_erf.c, which
   is what Python's math.erf calls on glibc systems: the same doubles except where its exp (V8's
   Math.exp, not glibc's) differs by an ulp, for |x| >= 1.25.  fdlibm reads the high word of x; here
   the same comparisons against the doubles those words stand for, and z = x with its low word

@@ -169,7 +169,10 @@ def gradient(nodes: Sequence[Value], output: Value, wrt: Sequence[Value], P: Bui
             continue
         args = node.args
         contributions = node.op.vjp(Sym(g, P), Sym(same(node), P), *[Sym(same(a), P) for a in args], P)
-        for a, d in zip(args, contributions):
+        pairs = list(zip(args, contributions))
+        if len(pairs) == 2:  # as the float sweep adds them: the second operand's first (a+a, atan2(a, a) round alike)
+            pairs.reverse()
+        for a, d in pairs:
             d = P.node(d)
             if a.op is CONST or _const(d, 0.0):
                 continue
