@@ -261,3 +261,18 @@ def test_a_thousand_nodes_fit_and_paint_fast(gradcli, open_page, browser):
           f"first contentful paint {paint:.0f} ms; a recompute {took:.1f} ms")  # fmt: skip
     assert paint < 1000 and took < 500
     assert o.page.text_content(f"#gc-n{n - 1} .gc-value tspan") != spelled(doc(gradcli, program)["value"])
+
+
+def test_a_program_too_large_for_the_page_says_what_it_left_out():
+    from gradcli.render.html_page import Limits, page
+    from gradcli.session import Request, Source, evaluate
+
+    g = evaluate(Source(big_program(700)), [], Request())
+    text = page(g, Limits(cards=200, live=300, explain=300))  # small limits: the same code paths, fast
+    n = len(g.nodes)
+    assert text.count('class="gc-card ') == 200
+    assert f"This program has {n:,} nodes: the graph shows 200 nodes" in text
+    assert f"leaves out {n - 200:,} nodes" in text and "The sliders are off" in text
+    assert '<script type="module">' not in text and "explain&#x27;s steps are left out" not in text
+    assert "explain's steps are left out: the program has more than 300 nodes" in text
+    no_network_reference(text)

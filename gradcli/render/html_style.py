@@ -29,8 +29,8 @@ border-bottom:1px solid var(--line)}
 margin:0;padding:.2em .7em .5em}
 #gc-inputs legend{color:var(--muted);font-size:.9em}
 .gc-input{display:flex;align-items:center;gap:.45em;font-family:ui-monospace,Menlo,Consolas,monospace}
-.gc-input input[type=range]{width:9em;accent-color:var(--accent)}
-.gc-input input[type=number]{width:9em;font:inherit;color:var(--fg);background:var(--card);
+.gc-input input[type=range]{width:8em;accent-color:var(--accent)}
+.gc-input input[type=number]{width:7.5em;font:inherit;color:var(--fg);background:var(--card);
 border:1px solid var(--line);border-radius:4px;padding:.1em .3em}
 #gc-notice{padding:0 1.2em}
 #gc-notice p{margin:.5em 0;padding:.4em .7em;border-radius:6px;background:var(--warn);color:var(--warnfg)}
