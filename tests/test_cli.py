@@ -393,7 +393,7 @@ def test_completion_of_commands_and_formats():
     words = installed(_GRADCLI_COMPLETE="complete_bash", COMP_WORDS="gradcli ev", COMP_CWORD="1").stdout.split()
     assert words == ["eval"]
     formats_ = installed(_GRADCLI_COMPLETE="complete_bash", COMP_WORDS="gradcli eval --format ", COMP_CWORD="3")
-    assert formats_.stdout.split() == ["pretty", "table", "tree", "json", "csv", "grads", "dot", "mermaid"]
+    assert formats_.stdout.split() == ["pretty", "table", "tree", "json", "csv", "grads", "dot", "mermaid", "html"]
 
 
 def test_check_has_max_rows_and_allow_nonfinite(gradcli):
