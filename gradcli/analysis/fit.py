@@ -180,10 +180,9 @@ def prepare(program: Program, starts: dict, data: CsvPoints | Mapping, options: 
             raise unknown_column(name, where, read)
     for name in params:
         if name in g.unused or name not in g.inputs:
-            best = suggest(name, [n for n in read if n not in params])
             raise UsageError(
                 f"the parameter '{name}' is not an input of the program (its inputs: {', '.join(read) or 'none'})",
-                hint=f"did you mean '{best}'?" if best else None,
+                hint=suggest(name, [n for n in read if n not in params]),
             )
     rows = read_csv(data, columns) if isinstance(data, CsvPoints) else from_mapping(data, columns)
     check_rows(rows, params)

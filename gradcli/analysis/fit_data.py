@@ -74,7 +74,7 @@ def plan_columns(header: Sequence[str], where: str, program: Program, output: st
         raise UsageError(
             f"{where} has no column '{output}' for the observations of the output {output}",
             hint=f"its columns are {others}; name the observations' column like the output"
-            + (f" (did you mean '{s}'?)" if (s := suggest(output, header)) else ""),
+            + (f" ({s})" if (s := suggest(output, header)) else ""),
         )
     if sigma is not None and sigma not in header:
         raise UsageError(f"--sigma {sigma}: {where} has no column '{sigma}'", hint=_did_you_mean(sigma, header))
@@ -104,8 +104,7 @@ def unknown_column(name: str, where: str, inputs: Sequence[str]) -> UsageError:
 
 
 def _did_you_mean(name: str, candidates: Sequence[str]) -> str | None:
-    best = suggest(name, candidates)
-    return f"did you mean '{best}'?" if best else None
+    return suggest(name, candidates)
 
 
 def read_csv(points: CsvPoints, columns: Columns) -> Data:

@@ -153,6 +153,28 @@ def _taylor(name: str) -> Writer:
     return write
 
 
+def _solve(name: str) -> Writer:
+    """gradcli.render.solve's writer `name`, imported when solve runs."""
+
+    def write(doc, options: OutputOptions, out: TextIO) -> None:
+        from gradcli.render import solve
+
+        getattr(solve, name)(doc, options, out)
+
+    return write
+
+
+def _fit(name: str) -> Writer:
+    """gradcli.render.fit's writer `name`, imported when fit runs."""
+
+    def write(doc, options: OutputOptions, out: TextIO) -> None:
+        from gradcli.render import fit
+
+        getattr(fit, name)(doc, options, out)
+
+    return write
+
+
 # The table: command -> {format -> writer}; the first format of a command is its default.
 FORMATS: dict[str, dict[str, Writer]] = {
     "eval": {
@@ -171,6 +193,8 @@ FORMATS: dict[str, dict[str, Writer]] = {
     "hessian": {"table": _hessian("hessian_table"), "json": _hessian("hessian_json"), "csv": _hessian("hessian_csv")},
     "diff": {"program": _hessian("diff_program")},
     "taylor": {"table": _taylor("taylor_table"), "json": _taylor("taylor_json")},
+    "solve": {"table": _solve("solve_table"), "json": _solve("solve_json")},
+    "fit": {"table": _fit("fit_table"), "json": _fit("fit_json"), "bindings": _fit("fit_bindings")},
 }
 
 
