@@ -20,7 +20,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-from gradcli import api, session
+import gradcli.api as api
+import gradcli.session as session
 from gradcli.render.notebook_draw import draw
 from gradcli.render.notebook_results import Derivative, Evaluation, HessianResult, LatexCode, UncertaintyResult
 from gradcli.session import Request, Source
