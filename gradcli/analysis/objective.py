@@ -101,17 +101,18 @@ class _Point:
 
 
 class Objective:
-    """The output of `graph` as f(x) over the inputs named in `vary` (see the module's doc)."""
+    """The output of `graph` (or another of its nodes) as f(x) over the inputs named in `vary`."""
 
-    def __init__(self, graph: Graph, vary: Sequence[str]) -> None:
+    def __init__(self, graph: Graph, vary: Sequence[str], output: Value | None = None) -> None:
         self.graph = graph
         self.point = _Point(graph, vary)
         self.names = self.point.names
         self.counts = {"f": 0, "grad": 0, "hess": 0}
+        output = graph.output if output is None else output  # another node of the graph: a constraint's
         self._xs = [graph.inputs[n] for n in vary]
         self._P = Builder()
-        self._grads = gradient(graph.nodes, graph.output, self._xs, self._P)
-        self._fg = compiled(graph, self._P, [graph.output, *self._grads])
+        self._grads = gradient(graph.nodes, output, self._xs, self._P)
+        self._fg = compiled(graph, self._P, [output, *self._grads])
         self._hvp: Callable | None = None
         self._last: tuple = (None, None)  # (x as a tuple, (value, gradient)): scipy asks for f and g at one x
 
