@@ -75,3 +75,50 @@ def _graph(f, point, of):
     from gradcli.analysis.at_point import graph_of
 
     return graph_of(f, point)
+
+
+def solve(program: str, start: dict, zero, fix=()):
+    """Inputs where the outputs named in `zero` are all 0, from `start` (every input varies
+    unless named in `fix`), as `gradcli solve` finds them: a SolveResult whose fields are the
+    JSON's (converged, point, residuals, residual_norm, condition, singular).
+
+    >>> r = solve("f = x**2 + y**2 - 4; g = x*y - 1", {"x": 2.0, "y": 0.5}, ["f", "g"])
+    >>> round(r.point["x"], 12), r.converged, r.singular
+    (1.931851652578, True, False)
+    """
+    from gradcli.analysis.solve import solve as solve_graph
+
+    zero = [zero] if isinstance(zero, str) else list(zero)
+    fix = [fix] if isinstance(fix, str) else list(fix)
+    g = session.graph(session.load(Source(program)), dict(start), Request(jacobian=True))
+    return solve_graph(g, zero, fix)
+
+
+def fit(program: str, data, start: dict, sigma=None, of=None):
+    """Nonlinear least squares as `gradcli fit`: `data` is a CSV file's path or a mapping
+    {column: values}; `start` the parameters' starting values; `sigma` the column of the
+    observations' standard uncertainties.  A FitResult whose fields are the JSON's (output,
+    converged, parameters {name: {"value", "u"}}, correlation, rss, dof, chi2_dof, iterations,
+    evaluations); .covariance and .residuals too.
+
+    >>> r = fit("y = a*t + b", {"t": [0, 1, 2, 3], "y": [1.0, 3.1, 4.9, 7.0]}, {"a": 1.0, "b": 0.0})
+    >>> round(r.parameters["a"]["value"], 6), r.dof
+    (1.98, 2)
+    """
+    from gradcli.analysis.fit import FitOptions, prepare, run
+    from gradcli.analysis.points import CsvPoints
+
+    program_ = session.load(Source(program))
+    options = FitOptions(sigma, of)
+    starts = {name: float(value) for name, value in start.items()}
+    if hasattr(data, "keys"):  # a mapping of columns
+        return run(prepare(program_, starts, data, options))
+    try:
+        stream = open(data, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        from gradcli.core.errors import UsageError
+
+        raise UsageError(f"cannot read {str(data)!r}: {exc.strerror or exc}") from None
+    with stream:
+        problem = prepare(program_, starts, CsvPoints(stream, str(data)), options)
+    return run(problem)

@@ -84,7 +84,7 @@ def fit_table(r, options: OutputOptions, out: TextIO) -> None:
     e = r.evaluations
     stats = f"rss = {short(r.rss, p)}   dof = {r.dof}   chi2/dof = {short(r.chi2_dof, p)}"
     counts = f"iterations = {r.iterations}   evaluations = {e.get('f', 0)} (Jacobian: {e.get('jac', 0)})"
-    parts.append(Text(f"{stats}   {counts}"))
+    parts += [Text(stats), Text(counts)]
     plot = residual_plot(r, options.width)
     if plot:
         parts.append(Text(plot.rstrip("\n")))
