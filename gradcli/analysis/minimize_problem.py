@@ -64,6 +64,7 @@ class Problem:
     def __init__(self, graph: Graph, vary: list[str], constraints: list[Constraint], bounds: dict, options: Options):
         self.options = options
         self.output = graph.output_name
+        self.warnings = list(graph.warnings)  # an unused binding, ...: for the user, on stderr
         self.objective = Objective(graph, vary)
         self.constraints = constraints
         self.bounds = [bounds.get(n, (-math.inf, math.inf)) for n in vary]

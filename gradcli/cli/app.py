@@ -16,13 +16,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from gradcli.cli import batch, derivative, evaluate, fit, repl, solve, taylor
+from gradcli.cli import batch, derivative, evaluate, fit, minimize, repl, solve, taylor
 from gradcli.cli.errors import Reporter, click_error, discard_stdout, output_error, stderr, wants_json
 from gradcli.cli.io import install_stdout
 from gradcli.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, GradcliError, UsageError
 from gradcli.core.version import __version__
 
-FAMILIES = (evaluate, repl, derivative, taylor, batch, solve, fit)  # the order of `gradcli --help`'s command list
+FAMILIES = (evaluate, repl, derivative, taylor, batch, minimize, solve, fit)  # `gradcli --help`'s order
 
 
 def make_app() -> typer.Typer:

@@ -175,6 +175,17 @@ def _fit(name: str) -> Writer:
     return write
 
 
+def _minimize(name: str) -> Writer:
+    """gradcli.render.minimize's writer `name`, imported when minimize runs."""
+
+    def write(doc, options: OutputOptions, out: TextIO) -> None:
+        from gradcli.render import minimize
+
+        getattr(minimize, name)(doc, options, out)
+
+    return write
+
+
 # The table: command -> {format -> writer}; the first format of a command is its default.
 FORMATS: dict[str, dict[str, Writer]] = {
     "eval": {
@@ -195,6 +206,7 @@ FORMATS: dict[str, dict[str, Writer]] = {
     "taylor": {"table": _taylor("taylor_table"), "json": _taylor("taylor_json")},
     "solve": {"table": _solve("solve_table"), "json": _solve("solve_json")},
     "fit": {"table": _fit("fit_table"), "json": _fit("fit_json"), "bindings": _fit("fit_bindings")},
+    "minimize": {"table": _minimize("minimize_table"), "json": _minimize("minimize_json")},
 }
 
 
