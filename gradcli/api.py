@@ -122,3 +122,24 @@ def fit(program: str, data, start: dict, sigma=None, of=None):
     with stream:
         problem = prepare(program_, starts, CsvPoints(stream, str(data)), options)
     return run(problem)
+
+
+def minimize(program: str, start: dict, method="auto", fix=(), bounds=None, subject_to=(), tol=1e-10, max_iter=None):
+    """Minimize program text's output from `start` ({name: value}; an array input a list), as
+    `gradcli minimize`: every input varies except those in `fix`; `bounds` {name: (lo, hi)} (None:
+    no bound on that side); `subject_to` constraints as text ('x + y <= 1').  A Result whose
+    fields are the JSON's (output, status, converged, point, value, gradient, gradient_norm,
+    eigenvalues, verdict, iterations, evaluations, method, active, kkt_residual, reason).
+
+    >>> r = minimize("f = (1 - x)**2 + 100*(y - x**2)**2", {"x": -1.2, "y": 1.0})
+    >>> r.point, r.verdict
+    ({'x': 1.0, 'y': 1.0}, 'strict local minimum')
+    """
+    from gradcli.analysis.fit import optimize
+    from gradcli.analysis.minimize import Options, prepare, solve
+
+    optimize()
+    texts = tuple(f"{k}={'' if lo is None else repr(float(lo))}:{'' if hi is None else repr(float(hi))}"
+                  for k, (lo, hi) in (bounds or {}).items())  # fmt: skip
+    options = Options(method, tuple(fix), texts, tuple(subject_to), tol, max_iter)
+    return solve(prepare(session.load(Source(program)), dict(start), options))
