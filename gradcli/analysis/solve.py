@@ -144,9 +144,23 @@ def _square(so, system: Outputs, x0: np.ndarray) -> tuple[np.ndarray, str, bool,
 
 
 def _least_squares(so, system: Outputs, x0: np.ndarray) -> tuple[np.ndarray, str, bool, str]:
-    """A non-square system: the least-squares point (trust region reflective, exact Jacobian)."""
-    res = so.least_squares(system.values, x0, jac=system.jacobian, method="trf", ftol=1e-14, xtol=1e-14, gtol=1e-14)
-    return np.asarray(res.x, float), str(res.message), res.status > 0, "least squares (trf)"
+    """A non-square system: the least-squares point, exact Jacobian.  Fewer equations than
+    unknowns: dogbox first (trf's first step can land on a stationary point of the cost, such as
+    the circle's centre); more: trust region reflective.  If the first leaves a residual, the
+    other from the start, and the better answer."""
+    first, second = ("dogbox", "trf") if len(system.values(x0)) < len(x0) else ("trf", "dogbox")
+    best = None
+    for method in (first, second):
+        res = so.least_squares(
+            system.values, x0, jac=system.jacobian, method=method, ftol=1e-14, xtol=1e-14, gtol=1e-14
+        )
+        found = (np.asarray(res.x, float), str(res.message), res.status > 0, f"least squares ({method})")
+        norm = _norm(np.asarray(res.fun, float))
+        if best is None or norm < best[0]:
+            best = (norm, found)
+        if res.status > 0 and norm <= ZERO_RTOL * (1.0 + _norm(system.values(x0))):
+            break
+    return best[1]
 
 
 def _norm(f: np.ndarray) -> float:
