@@ -243,3 +243,11 @@ def test_cli_to_latex(gradcli):
     assert result.exit_code == 0, result.stderr
     assert "\\frac{\\partial L}{\\partial a} &= \\cos\\left(a\\right) + b \\\\" in result.stdout
     assert result.stdout.rstrip().endswith("\\end{aligned}")
+
+
+def test_an_output_that_is_an_input_still_has_its_line():
+    """taylor's polynomial of a constant is `y_taylor = 2`, an input: the environment was empty
+    (an IndexError); the value's line gives its number, as diff's own lines do for a constant output."""
+    g, _ = session.diff_graph(Source("x = 1\ny_taylor = 2"), [], Request())
+    assert lines(value_code(g, "latex")) == [("y_{\\mathrm{taylor}}", "2")]
+    assert ("y", "2") in lines(latex_of("y = 2", texts=["x=1"]))

@@ -156,5 +156,8 @@ def latex_code(listing: Listing, emission: Emission) -> str:
     if at:
         comment.append(f"% At {', '.join(at)}.")
     lines = [rf"{name} &= {text} \\" for name, text in body]
+    given = [i for i in listing.inputs if i.name == emission.value and not i.parameter]
+    if given:  # the output is an input (y = 2): no statement computes it, so its line gives its number
+        lines.insert(0, rf"{sym[emission.value]} &= {_number(given[0].value)[0]} \\")
     lines[-1] = lines[-1].removesuffix(r" \\")
     return "\n".join([*comment, r"\begin{aligned}", *lines, r"\end{aligned}"]) + "\n"
