@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SECTIONS = ("engine", "memory", "startup", "program", "check", "codegen")
+SECTIONS = ("engine", "memory", "startup", "program", "check", "codegen", "optimize")
 
 # PyTorch warns once when numpy is missing; that is not a benchmark result
 warnings.filterwarnings("ignore", message=".*NumPy.*")
@@ -170,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         import codegen_bench
 
         results["codegen"] = codegen_bench.run(args.quick)  # prints issue 21's targets at its end
+    if "optimize" in only:
+        import optimize_bench
+
+        results["optimize"] = optimize_bench.run(args.quick)
 
     common.heading("Summary: the targets of issue 5 (and of issue 21 for codegen)")
     rows = summary(results)
