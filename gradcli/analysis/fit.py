@@ -135,7 +135,7 @@ class Problem:
         for k, value in zip(self.at, x):
             point[k] = float(value)
         message = RowExplainer(self.graph)(point).message or "a value is not finite"
-        start = ", ".join(f"{p} = {fmt(v)}" for p, v in zip(self.params, x))
+        start = ", ".join(f"{p} = {fmt(float(v))}" for p, v in zip(self.params, x))
         given = ", ".join(f"{k} = {fmt(float(v[row]))}" for k, v in self.data.inputs.items())
         count = int(b.failed.sum())
         return MathError(
@@ -167,7 +167,7 @@ def prepare(program: Program, starts: dict, data: CsvPoints | Mapping, options: 
         check_names(program, bindings)
     except NameError_ as exc:
         if exc.message.endswith("has no value"):
-            exc.hint = f"give it a column in {where}, or fit it: NAME=START"
+            exc.hint = _misspelt(exc.message.split("'")[1], params, columns.inputs, where)
         raise
     g = build(program, bindings, options.of, allow_nonfinite=True)
     if nonfinite_constant(g):
@@ -187,6 +187,19 @@ def prepare(program: Program, starts: dict, data: CsvPoints | Mapping, options: 
     rows = read_csv(data, columns) if isinstance(data, CsvPoints) else from_mapping(data, columns)
     check_rows(rows, params)
     return Problem(g, rows, params)
+
+
+def _misspelt(name: str, params: list[str], columns: list[str], where: str) -> str:
+    """The hint for an input without a value: a parameter or column given under a near name, or
+    how to give it one."""
+    from gradcli.lang.suggest import edits
+
+    near = [(edits(name, c), kind, c) for kind, given in (("parameter", params), ("column", columns)) for c in given]
+    near = [t for t in near if 0 < t[0] <= max(1, len(name) // 3)]
+    if near:
+        _, kind, given = min(near)
+        return f"the {kind} '{given}' is given, which the program never reads: did you mean '{name}'?"
+    return f"give it a column in {where}, or fit it: {name}=START"
 
 
 # -- the fit ------------------------------------------------------------------------------------

@@ -71,10 +71,11 @@ def plan_columns(header: Sequence[str], where: str, program: Program, output: st
             raise UsageError(f"{where}: the header names the column '{name}' twice")
     if output not in header:
         others = ", ".join(header)
+        near = suggest(output, header)  # "did you mean 'signl'?": the column is the misspelt one
+        meant = f": is '{near.split(chr(39))[1]}' meant to be '{output}'?" if near else ""
         raise UsageError(
             f"{where} has no column '{output}' for the observations of the output {output}",
-            hint=f"its columns are {others}; name the observations' column like the output"
-            + (f" ({s})" if (s := suggest(output, header)) else ""),
+            hint=f"its columns are {others}; name the observations' column like the output{meant}",
         )
     if sigma is not None and sigma not in header:
         raise UsageError(f"--sigma {sigma}: {where} has no column '{sigma}'", hint=_did_you_mean(sigma, header))
@@ -99,7 +100,10 @@ def plan_columns(header: Sequence[str], where: str, program: Program, output: st
 def unknown_column(name: str, where: str, inputs: Sequence[str]) -> UsageError:
     """A column that matches no input of the program."""
     known = ", ".join(inputs) or "none"
-    hint = _did_you_mean(name, inputs)
+    hint = (
+        _did_you_mean(name, inputs)
+        or "a column of the observations' standard uncertainties is named with --sigma COLUMN"
+    )
     return UsageError(f"{where}: unknown column '{name}' (the program's inputs: {known})", hint=hint)
 
 
