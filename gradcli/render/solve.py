@@ -51,8 +51,8 @@ def solve_table(r, options: OutputOptions, out: TextIO) -> None:
     parts.append(Text(f"residual norm: {short(r.residual_norm, p)}"))
     parts.append(Text(f"Jacobian condition number: {short(r.condition, p)}"))
     if r.singular:
-        parts.append(Text("the Jacobian is singular at this point: the root is multiple or not isolated, so the "
-                          "point is less accurate than the residuals suggest", style="bold"))  # fmt: skip
+        parts.append(Text("singular: the Jacobian is singular here (a multiple or non-isolated root)", style="bold"))
+        parts.append(Text("the point is less accurate than its residuals suggest", style="dim"))
     print_all(parts, options, out)
 
 
