@@ -10,13 +10,13 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from seed import SEED
 
 from gradcli.core.engine import Value, topological_order
 from gradcli.render.export import to_json
 from gradcli.render.graph_svg import SvgOptions, graph_svg
 from gradcli.render.layout import layout
 from gradcli.session import Request, Source, evaluate
-from tests.seed import SEED
 
 SVG = "{http://www.w3.org/2000/svg}"
 
