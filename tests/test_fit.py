@@ -294,3 +294,10 @@ def test_ten_thousand_rows_at_once(capsys):
     with capsys.disabled():
         print(f"\nfit, 10,000 rows: {elapsed * 1e3:.0f} ms, {r.evaluations['f']} passes, {rows / elapsed:,.0f} rows/s")
     assert elapsed < 2.0
+
+
+def test_data_from_standard_input(gradcli):
+    doc = fit_json(gradcli, "y = a*t", "a=1", "--data", "-", input="t;y\n1;2.1\n2;3.9\n3;6.2\n")
+    assert doc["parameters"]["a"]["value"] == pytest.approx((2.1 + 2 * 3.9 + 3 * 6.2) / 14, rel=1e-12)
+    result = gradcli("fit", "-", "a=1", "--data", "-", input="y = a*t")
+    assert result.exit_code == 2 and "the program is read from it already" in result.stderr

@@ -46,12 +46,14 @@ def fit_command(args: Args, opts: Options, own: FitCommandOptions, reporter: Rep
     optimize()  # without scipy: exit 2 naming the extra, before any work
     if own.data is None:
         raise UsageError("fit needs --data FILE.csv: the observations", hint="e.g. --data decay.csv")
+    from_stdin = any(str(f) == "-" for f in opts.files) or not opts.files and (args or [""])[0] == "-"
+    if own.data == "-" and from_stdin:
+        raise UsageError("--data - reads standard input, but the program is read from it already")
     source, texts = read_source(args or [], opts.files, reporter)
     starts = session.bindings(texts, opts.request())
     program = session.load(source)
-    from_stdin = any(str(f) == "-" for f in opts.files) or not opts.files and (args or [""])[0] == "-"
     where = "standard input" if own.data == "-" else own.data
-    with _open(own.data, from_stdin) as stream:
+    with _open(own.data) as stream:
         problem = prepare(program, starts, CsvPoints(stream, where), FitOptions(own.sigma, opts.of))
     reporter.warn_all(problem.graph.warnings)
     result = run(problem)
@@ -62,10 +64,8 @@ def fit_command(args: Args, opts: Options, own: FitCommandOptions, reporter: Rep
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _open(path: str, program_from_stdin: bool):
+def _open(path: str):
     if path == "-":
-        if program_from_stdin:
-            raise UsageError("--data - reads standard input, but the program is read from it already")
         raw = getattr(sys.stdin, "buffer", None)
         return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") if raw is not None else sys.stdin
     try:
