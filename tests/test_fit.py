@@ -297,7 +297,9 @@ def test_ten_thousand_rows_at_once(capsys):
 
 
 def test_data_from_standard_input(gradcli):
-    doc = fit_json(gradcli, "y = a*t", "a=1", "--data", "-", input="t;y\n1;2.1\n2;3.9\n3;6.2\n")
+    result = gradcli("fit", "y = a*t", "a=1", "--data", "-", "--format", "json", input="t;y\n1;2.1\n2;3.9\n3;6.2\n")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
     assert doc["parameters"]["a"]["value"] == pytest.approx((2.1 + 2 * 3.9 + 3 * 6.2) / 14, rel=1e-12)
     result = gradcli("fit", "-", "a=1", "--data", "-", input="y = a*t")
     assert result.exit_code == 2 and "the program is read from it already" in result.stderr
