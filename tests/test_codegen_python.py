@@ -254,3 +254,18 @@ def test_api_diff_to_returns_the_source_and_compile_gradient_a_callable():
         gradcli.diff(lambda x: x * x, "x", to="python")
     with pytest.raises(ValueError, match="python or numpy"):
         gradcli.compile_gradient("y = x", to="gradcli")
+
+
+def test_an_input_named_as_a_derivative_keeps_its_value():
+    """An input dy_dx and the derivative dy/dx: the derivative's statement `dy_dx = ...` overwrote
+    the input before a later derivative read it (every target; C and JavaScript declared it twice).
+    The derivative takes another name; every returned number is eval's."""
+    text = "y = dy_dx*dy_dx*x"
+    point = {"dy_dx": 3.0, "x": 2.0}
+    value, gradient = eval_at(text, point)
+    f, inputs, code = generated(text, "python", wrt=["x", "dy_dx"])
+    assert f(**point) == (value, (gradient["x"], gradient["dy_dx"]))
+    g, free = session.diff_graph(Source(text), [f"{k}={v!r}" for k, v in point.items()], Request())
+    program = session.diff(g, ["x", "dy_dx"], 1, False, free, "gradcli")
+    rows = session.evaluate(Source(program), [], Request())
+    assert rows.output.data == gradient["dy_dx"]

@@ -46,6 +46,28 @@ def derivatives(graph: Graph, wrt: list[str] | None, order: int = 1) -> tuple[Bu
 def derivative_groups(graph: Graph, wrt: list[str] | None, order: int = 1):
     """As `derivatives`, with the gradient too at order 2: [gradient, Hessian's upper triangle]
     (one group otherwise), built by one builder."""
+    P, groups = _derivative_groups(graph, wrt, order)
+    return P, _apart(graph, groups)
+
+
+def _apart(graph: Graph, groups: list[list[tuple[str, Value]]]) -> list[list[tuple[str, Value]]]:
+    """The derivatives' names kept apart from the inputs' (a derivative dy_dx would overwrite an
+    input dy_dx before a later statement reads it) and from each other (inputs x, dz, xd, z make
+    d2y_dxddz twice): a trailing _ on a name already taken."""
+    taken = set(graph.inputs) | {identifier(k) for k in graph.inputs}
+    apart = []
+    for group in groups:
+        named = []
+        for name, node in group:
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            named.append((name, node))
+        apart.append(named)
+    return apart
+
+
+def _derivative_groups(graph: Graph, wrt: list[str] | None, order: int):
     if wrt is not None and len(wrt) == 1:
         P, target = nth_derivative(graph, wrt[0], order)
         return P, [[(derivative_name(graph.output_name, wrt[0], order), target)]]
