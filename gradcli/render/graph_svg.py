@@ -11,7 +11,7 @@ notebook display (_repr_svg_, gradcli.draw) and inside the --format html page, w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
 from gradcli.core.engine import Value
@@ -104,7 +104,7 @@ def graph_svg(nodes: Sequence[Value], options: SvgOptions | None = None) -> str:
 
 def svg_text(nodes: Sequence[Value], placed: Layout, names: list[str], us: list, o: SvgOptions) -> str:
     """The SVG for a layout already made (the html page reuses its layout for other parts)."""
-    output = o.output if o.output is not None else (nodes[-1] if nodes else None)
+    o = replace(o, output=o.output if o.output is not None else (nodes[-1] if nodes else None))
     w, h = round(placed.width), round(placed.height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gc-graph" width="{w}" height="{h}" '
@@ -121,7 +121,7 @@ def svg_text(nodes: Sequence[Value], placed: Layout, names: list[str], us: list,
     parts.extend(_edge(placed, a, b) for a, b in placed.edges)
     parts.append('</g><g class="gc-cards">')
     for i, node in enumerate(nodes):
-        parts.append(_card(i, node, names[i], us[i], placed.boxes[i], node is output, o.interactive))
+        parts.append(_card(i, node, names[i], us[i], placed.boxes[i], o))
     parts.append("</g></svg>")
     return "".join(parts)
 
@@ -140,12 +140,14 @@ def _edge(placed: Layout, a: int, b: int) -> str:
     return f'<path class="gc-edge" data-from="{a}" data-to="{b}" d="{d}" marker-end="url(#gc-arrow)"/>'
 
 
-def _card(i: int, node: Value, name: str, u: float | None, box: Box, is_output: bool, interactive: bool) -> str:
+def _card(i: int, node: Value, name: str, u: float | None, box: Box, o: SvgOptions) -> str:
+    """Node i's card; `o.output` (resolved by svg_text) is drawn bold, `o.interactive` adds ids and aria labels."""
     sign = "gc-up" if node.grad > 0 else "gc-down" if node.grad < 0 else "gc-zero"
-    classes = f"gc-card {sign}" + (" gc-output" if is_output else "") + (" gc-uncertain" if u is not None else "")
+    classes = f"gc-card {sign}" + (" gc-output" if node is o.output else "")
+    classes += " gc-uncertain" if u is not None else ""
     lines = card_lines(node, name, u)
     head = f'<g class="{classes}" data-i="{i}" transform="translate({box.x:.1f},{box.y:.1f})"'
-    if interactive:
+    if o.interactive:
         spoken = f"{name}, {node.op.name}, " + ", ".join(c.strip() + " " + v for c, v in lines)
         head += f' id="gc-n{i}" tabindex="0" role="button" aria-label={attr(spoken)}'
     x = PAD
