@@ -9,9 +9,8 @@ from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import read_source, write
-from gradcli.cli.options import Options, Spec, command, one
+from gradcli.cli.options import Options, Spec, command, name_list, one
 from gradcli.core.code_names import TARGETS
-from gradcli.core.errors import UsageError
 from gradcli.render.writers import names
 
 
@@ -65,18 +64,9 @@ def diff_command(args: Args, opts: Options, own: DiffOptions, reporter: Reporter
     g, parameters = session.diff_graph(source, texts, opts.request())
     reporter.warn_all(g.warnings)
     session.scalar(g)
-    text = session.diff(g, _names(own.wrt), own.order, opts.allow_nonfinite, parameters, own.to)
+    wrt = None if own.wrt is None else name_list(own.wrt, "--wrt")  # None: every input
+    text = session.diff(g, wrt, own.order, opts.allow_nonfinite, parameters, own.to)
     write("diff", text, opts)
-
-
-def _names(wrt: str | None) -> list[str] | None:
-    """--wrt a,b as ["a", "b"] (None: every input)."""
-    if wrt is None:
-        return None
-    names = [n.strip() for n in wrt.split(",")]
-    if not all(names):
-        raise UsageError(f"--wrt {wrt}: expected input names separated by commas, e.g. --wrt a,b")
-    return names
 
 
 def add(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args
 from gradcli.cli.io import read_source, write
-from gradcli.cli.options import Options, Spec, command, many, one
+from gradcli.cli.options import FIX, Options, Spec, command, many, name_list, one
 from gradcli.core.errors import EXIT_CHECK_FAILED, UsageError
 from gradcli.render.writers import names
 
@@ -19,8 +19,7 @@ _METHODS = "auto|newton|trust|bfgs|lbfgsb|slsqp|nelder-mead"
 
 
 class MinimizeOptions(NamedTuple):
-    fix: many(str, "--fix", metavar="NAME[,NAME...]",
-              help="Keep these inputs at their values (every other input varies). Repeatable.") = ()  # fmt: skip
+    fix: FIX = ()
     method: one(str, "auto", "--method", metavar=_METHODS,
                 help="auto: trust region (exact Hessian); bounds: L-BFGS-B; constraints: SLSQP.") = "auto"  # fmt: skip
     bounds: many(str, "--bounds", metavar="NAME=LO:HI",
@@ -63,7 +62,7 @@ def minimize_command(args: Args, opts: Options, own: MinimizeOptions, reporter: 
     request = opts.request()
     program = session.load(source)
     values = session.bindings(texts, request)
-    fix = tuple(n.strip() for text in own.fix for n in text.split(",") if n.strip())
+    fix = tuple(name_list(own.fix, "--fix"))
     run = MinimizeRun(
         own.method, fix, own.bounds, own.subject_to, own.tol, own.max_iter, own.trace is not None, opts.of
     )

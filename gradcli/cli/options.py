@@ -250,3 +250,16 @@ def _own_fields(cls: type | None) -> list[tuple[str, object, object]]:
 
 
 WRT = one(str, None, "--wrt", metavar="NAME", help="The input to differentiate with respect to.")
+FIX = many(str, "--fix", metavar="NAME[,NAME...]",
+           help="Keep these inputs at their values (every other input varies). Repeatable.")  # fmt: skip
+
+
+def name_list(texts: str | tuple[str, ...], flag: str) -> list[str]:
+    """`--fix a,b --fix c` (or one `--wrt a,b`) as ["a", "b", "c"]; an empty name is a UsageError."""
+    names = []
+    for text in (texts,) if isinstance(texts, str) else texts:
+        parts = [n.strip() for n in text.split(",")]
+        if not all(parts):
+            raise UsageError(f"{flag} {text}: expected names separated by commas, e.g. {flag} a,b")
+        names += parts
+    return names

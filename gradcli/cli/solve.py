@@ -8,7 +8,7 @@ import typer
 from gradcli.cli.errors import Reporter
 from gradcli.cli.evaluate import Args, graph
 from gradcli.cli.io import write
-from gradcli.cli.options import Options, Spec, command, many, one
+from gradcli.cli.options import FIX, Options, Spec, command, name_list, one
 from gradcli.core.errors import EXIT_CHECK_FAILED, UsageError
 from gradcli.render.writers import names
 
@@ -16,8 +16,7 @@ from gradcli.render.writers import names
 class SolveOptions(NamedTuple):
     zero: one(str, None, "--zero", metavar="NAME[,NAME...]",
               help="The outputs (statements of the program) to make 0. Required.") = None  # fmt: skip
-    fix: many(str, "--fix", metavar="NAME[,NAME...]",
-              help="Keep these inputs at their values (every other input varies). Repeatable.") = ()  # fmt: skip
+    fix: FIX = ()
 
 
 def solve_command(args: Args, opts: Options, own: SolveOptions, reporter: Reporter) -> None:
@@ -39,22 +38,14 @@ def solve_command(args: Args, opts: Options, own: SolveOptions, reporter: Report
     optimize()  # without scipy: exit 2 naming the extra, before any work
     if own.zero is None:
         raise UsageError("solve needs --zero NAME[,NAME...]: the outputs to make 0", hint="e.g. --zero f,g")
-    zero = split_names(own.zero, "--zero")
-    fixed = [name for text in own.fix for name in split_names(text, "--fix")]
+    zero = name_list(own.zero, "--zero")
+    fixed = name_list(own.fix, "--fix")
     result = solve(graph(args, opts, reporter, jacobian=True), zero, fixed)
     reporter.warn_all(result.warnings)
     write("solve", result, opts)
     if not result.converged:
         reporter.warn(f"no zero found: {result.message}")
         raise typer.Exit(EXIT_CHECK_FAILED)
-
-
-def split_names(text: str, flag: str) -> list[str]:
-    """`f,g` as ["f", "g"]; an empty name is a UsageError."""
-    out = [n.strip() for n in text.split(",")]
-    if not all(out):
-        raise UsageError(f"{flag} {text}: expected names separated by commas, e.g. {flag} f,g")
-    return out
 
 
 def add(app: typer.Typer) -> None:
