@@ -2,7 +2,7 @@
 
 `Value` is the autograd node (micrograd's API).  The rest is imported on first use, so that
 `import gradcli` stays cheap (no numpy, rich or IPython): the Python API's commands
-(`hessian`, `diff`, `compile_gradient`: gradcli.api) and the notebook display (`evaluate`,
+(`hessian`, `diff`, `compile_gradient`, `minimize`, `solve`, `fit`: gradcli.api) and the notebook display (`evaluate`,
 `uncertainty`, `sweep`, `draw`: gradcli.render.notebook, whose `hessian` and `diff` return
 api's results in objects Jupyter displays)."""
 
@@ -17,13 +17,16 @@ __all__ = [
     "diff",
     "hessian",
     "compile_gradient",
+    "minimize",
+    "solve",
+    "fit",
     "evaluate",
     "uncertainty",
     "sweep",
     "draw",
     "__version__",
 ]
-_API = ("compile_gradient",)
+_API = ("compile_gradient", "minimize", "solve", "fit")
 _NOTEBOOK = ("evaluate", "uncertainty", "sweep", "draw", "hessian", "diff")
 
 
