@@ -175,3 +175,13 @@ def test_a_point_still_checks_finiteness_but_no_point_does_not(gradcli):
     assert gradcli("diff", "y = sqrt(x)", "x=0", "--wrt", "x").exit_code == 3
     result = gradcli("diff", "y = sqrt(x)", "--wrt", "x")
     assert result.exit_code == 0 and result.stdout == "y = sqrt(x)\ndy_dx = 1/(2*y)\n"
+
+
+def test_wrt_names_array_elements_whose_commas_are_the_elements(gradcli):
+    """--wrt 'W[0,1],W[1,0]': the comma inside brackets belongs to the element (it was split there)."""
+    result = gradcli("diff", "y = sum(W*W) + W[0,1]", "W=[[1,2],[3,4]]", "--wrt", "W[0,1],W[1,0]", "--to", "python")
+    assert result.exit_code == 0, result.stderr
+    namespace: dict = {}
+    exec(result.stdout, namespace)
+    value, (d01, d10) = namespace["y_grad"]()
+    assert (value, d01, d10) == (1 + 4 + 9 + 16 + 2, 2 * 2 + 1, 2 * 3)

@@ -276,3 +276,15 @@ def test_polynomial_in_every_target_computes_the_gradcli_programs_value(gradcli,
         got = json.loads(done.stdout)
         assert max(ulps_apart(g, e) for g, e in zip(got, expected)) <= 4
     assert "y_{\\mathrm{taylor}} &= 0.4054651081081644 + 0.6666666666666666 t_{1} - " in code["latex"]
+
+
+def test_a_constant_polynomial_is_a_function_of_the_input_alone(gradcli):
+    """`y_taylor = 2` alone reads as an input of the program: the function must still take x only
+    (the review found def y_taylor(x=1.0, y_taylor=2.0), and C reading in[1] past the caller's array)."""
+    code = gradcli("taylor", "y = 2", "x=1", "--wrt", "x", "--to", "python").stdout
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["y_taylor"](5.0) == 2.0
+    assert "def y_taylor(x=1.0):" in code
+    c = gradcli("taylor", "y = 2", "x=1", "--wrt", "x", "--to", "c").stdout
+    assert "in[1]: x (" in c and "= in[0];" in c and "= in[1];" not in c  # one input

@@ -137,9 +137,9 @@ def _spell(step, args: list[Text]) -> Text:
         if least == 9:  # a power's base: a name or a plain number only, never \frac{a}{b}^{2}
             bare = bool(_ATOM.fullmatch(text))
         texts.append(text if bare else rf"\left({text}\right)")
-    if step.op.name == "mul" and re.fullmatch(r"-?[0-9.]+", texts[0]) and re.match(r"[A-Za-z\\]", texts[1]):
+    if form.juxtapose and re.fullmatch(r"-?[0-9.]+", texts[0]) and re.match(r"[A-Za-z\\]", texts[1]):
         return f"{texts[0]} {texts[1]}", form.precedence  # 2 x, not 2 \cdot x
-    if step.op.name == "where":  # the condition as a relation: "if a < b", or "if c \neq 0"
+    if form.condition:  # the condition as a relation: "if a < b", or "if c \neq 0"
         cond = re.fullmatch(r"\\left\[(.*)\\right\]", texts[0])
         texts[0] = cond[1] if cond else rf"{texts[0]} \neq 0"
     return form.template.format(*texts), form.precedence

@@ -66,6 +66,7 @@ def rename(name: str) -> str:
 def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> str:
     """The module text: imports, the helpers the body calls, then the function."""
     helpers: dict[str, None] = {}
+    printed: dict[str, str] = {}  # op name -> its helper's text (a printed definition reads its source once)
     target = "numpy" if numpy else "python"
 
     def spell(step, args: list[Text]) -> Text:
@@ -73,7 +74,9 @@ def python_code(listing: Listing, emission: Emission, numpy: bool = False) -> st
         form = sp.numpy if numpy else sp.python
         if not form:
             return infix(op, args, swap(op, step.args))
-        helper = sp.numpy_helper if numpy else sp.python_helper
+        if op.name not in printed:
+            printed[op.name] = sp.numpy_helper if numpy else sp.python_helper
+        helper = printed[op.name]
         if helper:
             helpers.setdefault(helper)
         texts = [a[0] for a in args]

@@ -66,7 +66,10 @@ def polynomial(t: Taylor, target: str = "gradcli") -> str:
     from gradcli.build.standard import build
     from gradcli.lang.parser import parse
 
-    return value_code(build(parse(text), {}, None), target)
+    g = build(parse(text), {}, None)
+    if g.output_name in g.inputs:  # `y_taylor = c0` alone would read as an input: the constant in x
+        g = build(parse(text.rstrip("\n") + f" + 0*{identifier(t.wrt)}\n"), {}, None)
+    return value_code(g, target)
 
 
 def _program(t: Taylor) -> str:

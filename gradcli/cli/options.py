@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import re
 import typing
 from enum import Enum
 from pathlib import Path
@@ -258,7 +259,7 @@ def name_list(texts: str | tuple[str, ...], flag: str) -> list[str]:
     """`--fix a,b --fix c` (or one `--wrt a,b`) as ["a", "b", "c"]; an empty name is a UsageError."""
     names = []
     for text in (texts,) if isinstance(texts, str) else texts:
-        parts = [n.strip() for n in text.split(",")]
+        parts = [n.strip() for n in re.split(r",(?![^\[\]]*\])", text)]  # W[0,1]'s comma is the element's
         if not all(parts):
             raise UsageError(f"{flag} {text}: expected names separated by commas, e.g. {flag} a,b")
         names += parts

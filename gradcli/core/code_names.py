@@ -17,7 +17,6 @@ every target.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -50,7 +49,6 @@ class Spelling(NamedTuple):
         return _definition(self.numpy_def)
 
 
-@functools.cache  # inspect.getsource reads the file: once per helper, not once per use
 def _definition(helper: str | Callable) -> str:
     """A helper's text: as given, or a function's own definition (floatmath's, ops.np_NAME) renamed
     _NAME, without annotations, comments or numpy's `np` parameter (the module imports np)."""

@@ -21,6 +21,8 @@ class Latex(NamedTuple):
     template: str
     precedence: int = 9
     least: tuple[int, ...] = ()  # per operand: the precedence it needs to stand bare (0: any)
+    juxtapose: bool = False  # a number first is written beside its operand: 2 x, not 2 \cdot x
+    condition: bool = False  # operand 0 is a condition: written as a relation (a < b, or c \neq 0)
 
 
 def _call(name: str, arity: int = 1) -> Latex:
@@ -37,7 +39,7 @@ def _iverson(relation: str) -> Latex:
 _BY_NAME: dict[str, Latex] = {
     "add": Latex("{0} + {1}", 4, (4, 5)),
     "sub": Latex("{0} - {1}", 4, (4, 5)),
-    "mul": Latex(r"{0} \cdot {1}", 5, (5, 6)),
+    "mul": Latex(r"{0} \cdot {1}", 5, (5, 6), juxtapose=True),
     "div": Latex(r"\frac{{{0}}}{{{1}}}"),
     "neg": Latex("-{0}", 6, (5,)),
     "id": Latex("{0}", 9, (0,)),
@@ -80,7 +82,9 @@ _BY_NAME: dict[str, Latex] = {
     "ge": _iverson(r"\geq"),
     "eq": _iverson("="),
     "ne": _iverson(r"\neq"),
-    "where": Latex(r"\begin{{cases}} {1} & \text{{if }} {0} \\ {2} & \text{{otherwise}} \end{{cases}}", 3),
+    "where": Latex(
+        r"\begin{{cases}} {1} & \text{{if }} {0} \\ {2} & \text{{otherwise}} \end{{cases}}", 3, condition=True
+    ),
 }
 
 LATEX: dict[Op, Latex] = {op: _BY_NAME[op.name] for op in OPS if op.name in _BY_NAME}
