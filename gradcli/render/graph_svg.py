@@ -74,7 +74,7 @@ def attr(text: str) -> str:
     return quoteattr(clean(text))
 
 
-def card_lines(node: Value, name: str, u: float | None) -> list[tuple[str, str]]:
+def card_lines(node: Value, u: float | None) -> list[tuple[str, str]]:
     """The card's lines after its title, as (caption, number): value, grad, and ± u when uncertain."""
     lines = [("value ", full(node.data)), ("grad  ", full(node.grad))]
     if u is not None:
@@ -87,7 +87,7 @@ def _short(label: str) -> str:
 
 
 def card_size(node: Value, name: str, u: float | None) -> tuple[float, float]:
-    lines = card_lines(node, name, u)
+    lines = card_lines(node, u)
     title = len(_short(name)) * LABEL_CHAR + CHAR * (len(node.op.name) + 2)
     width = max(title, *((len(c) + len(v)) * CHAR for c, v in lines)) + 2 * PAD
     return max(MIN_WIDTH, width), LINE * (1 + len(lines)) + PAD + 2
@@ -145,7 +145,7 @@ def _card(i: int, node: Value, name: str, u: float | None, box: Box, o: SvgOptio
     sign = "gc-up" if node.grad > 0 else "gc-down" if node.grad < 0 else "gc-zero"
     classes = f"gc-card {sign}" + (" gc-output" if node is o.output else "")
     classes += " gc-uncertain" if u is not None else ""
-    lines = card_lines(node, name, u)
+    lines = card_lines(node, u)
     head = f'<g class="{classes}" data-i="{i}" transform="translate({box.x:.1f},{box.y:.1f})"'
     if o.interactive:
         spoken = f"{name}, {node.op.name}, " + ", ".join(c.strip() + " " + v for c, v in lines)
