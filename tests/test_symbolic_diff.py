@@ -185,3 +185,16 @@ def test_wrt_names_array_elements_whose_commas_are_the_elements(gradcli):
     exec(result.stdout, namespace)
     value, (d01, d10) = namespace["y_grad"]()
     assert (value, d01, d10) == (1 + 4 + 9 + 16 + 2, 2 * 2 + 1, 2 * 3)
+
+
+@pytest.mark.parametrize("typed, meant", [("pyhton", "python"), ("Python", "python"), ("js", "javascript"), ("C", "c")])
+def test_a_mistyped_target_gets_a_did_you_mean(gradcli, typed, meant):
+    result = gradcli("diff", "y = x*x", "--to", typed)
+    assert result.exit_code == 2
+    assert f"--to {typed}: not a target" in result.stderr and f"did you mean '{meant}'?" in result.stderr
+
+
+def test_a_name_read_before_its_value_is_not_suggested_as_itself(gradcli):
+    result = gradcli("eval", "y = x*y", "x=1")
+    assert result.exit_code == 2 and "'y' has no value" in result.stderr
+    assert "did you mean 'y'" not in result.stderr

@@ -17,6 +17,7 @@ every target.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 from collections.abc import Callable
@@ -70,7 +71,10 @@ TARGETS = ("gradcli", "python", "numpy", "c", "javascript", "latex")
 def check_target(to: str) -> None:
     """UsageError (exit 2, listing the targets) for a --to that is not one."""
     if to not in TARGETS:
-        raise UsageError(f"--to {to}: not a target (targets: {', '.join(TARGETS)})")
+        close = {"js": "javascript", "tex": "latex", "py": "python", "np": "numpy"}.get(to.lower())
+        close = close or next(iter(difflib.get_close_matches(to.lower(), TARGETS, n=1, cutoff=0.6)), None)
+        hint = f"did you mean '{close}'?" if close else None
+        raise UsageError(f"--to {to}: not a target (targets: {', '.join(TARGETS)})", hint=hint)
 
 
 _PY_RELU = "def _relu(x):\n    return x if x > 0.0 else 0.0\n"

@@ -24,7 +24,7 @@ def edits(a: str, b: str) -> int:
 def suggest(name: str, candidates) -> str | None:
     """ "did you mean 'tanh'?" for the closest candidate within a couple of edits."""
     best = min(
-        sorted(candidates),
+        sorted(c for c in candidates if c != name),  # never the name itself (y = x*y: y has no value yet)
         key=lambda c: (
             edits(name.lower(), c.lower()),
             abs(len(c) - len(name)),
