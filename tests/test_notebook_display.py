@@ -357,3 +357,13 @@ def test_a_big_graph_leaves_out_the_middle_rows_and_the_inline_graph(gradcli):
     assert rows[gap] == [f"… {len(nodes) - 200:,} nodes not shown …"]
     assert [float(row[4]) for row in rows[gap + 1 :]] == [n["grad"] for n in nodes[-(len(rows) - gap - 1) :]]
     ET.fromstring(r._repr_svg_())  # the graph is still there on its own
+
+
+def test_an_array_output_is_shown_whole_not_its_last_element(gradcli):
+    """The newcomer trial saw <Evaluation y = 4.0> and a page titled y = 2.0 for array outputs."""
+    import gradcli as api
+
+    r = api.evaluate("y = x*x", x="[1, 2]")
+    assert repr(r).startswith("<Evaluation y = [1.0, 4.0],") and "y = [1.0, 4.0]" in r._repr_html_()
+    page = gradcli("eval", "y = x*x*s", "x=[1,2]", "s=1±0.1", "--format", "html").stdout
+    assert '<span id="gc-value">[1.0, 4.0]</span>' in page and "<title>gradcli: y = [1.0, 4.0]</title>" in page

@@ -26,7 +26,7 @@ from gradcli.render.graph_svg import SvgOptions, card_size, label_of, svg_text
 from gradcli.render.html_script import JS
 from gradcli.render.html_style import CSS
 from gradcli.render.layout import layout
-from gradcli.render.text import OutputOptions, full, plural
+from gradcli.render.text import OutputOptions, full, output_text, plural
 
 
 class Limits(NamedTuple):
@@ -240,7 +240,7 @@ def _arrays(names: list[str]) -> str:
 
 
 def _document(graph: Graph, names: list[str], data: dict, svg: str, live: str | None, notes: list[str]) -> str:
-    title = f"{graph.output_name} = {full(graph.output.data)}"
+    title = f"{graph.output_name} = {output_text(graph)}"
     note = "".join(f"<p>{escape(n)}</p>" for n in notes)
     module = f'<script type="module">{live}</script>' if live else ""
     n = len(graph.nodes)
@@ -249,7 +249,7 @@ def _document(graph: Graph, names: list[str], data: dict, svg: str, live: str | 
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>gradcli: {escape(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>{escape(graph.output_name)} = <span id="gc-value">{escape(full(graph.output.data))}</span></h1>'
+        f'<header><h1>{escape(graph.output_name)} = <span id="gc-value">{escape(output_text(graph))}</span></h1>'
         f'<span class="sub">{plural(n, "node")} · inputs on the left, the output on the right · '
         "select a node for its chain rule</span>"
         '<button type="button" id="gc-theme" aria-label="switch between light and dark theme">Theme</button></header>'

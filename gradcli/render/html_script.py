@@ -184,7 +184,8 @@ JS = r"""
     if (!D.arrayOutput) S.grads = out[2];
     S.locals = out[3];
     for (let i = 0; i < N; i++) show(i);
-    $("gc-value").textContent = pyRepr(S.values[D.out]);
+    if (!D.arrayOutput) $("gc-value").textContent = pyRepr(S.values[D.out]);
+    else $("gc-value").classList.add("gc-stale");  // the array's elements are cards; the header is the start's
     const bad = [];
     for (let i = 0; i < N && bad.length < 5; i++) {
       if (!Number.isFinite(S.values[i])) bad.push(D.names[i] + " = " + pyRepr(S.values[i]));

@@ -59,6 +59,7 @@ overflow-wrap:anywhere;margin:.2em 0}
 .gc-card .gc-label{font-weight:bold;font-size:13px}
 .gc-card .gc-op{fill:var(--muted)}
 .gc-card .gc-stale{fill:var(--muted);font-style:italic}
+#gc-value.gc-stale{color:var(--muted);font-style:italic}
 .gc-card:focus{outline:none}
 .gc-card:focus rect{stroke:var(--accent);stroke-width:2.5}
 .gc-card.gc-selected rect{stroke:var(--path);stroke-width:3}

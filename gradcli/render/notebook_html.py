@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from gradcli.render.text import capped, full, plural
+from gradcli.render.text import capped, full, output_text, plural
 
 MAX_ROWS = 200  # rows of a node table before the middle is left out (first rows and the output kept)
 
@@ -71,7 +71,7 @@ def node_table(graph, max_rows: int = MAX_ROWS) -> str:
         label = cell(names[i], "out" if node is graph.output else "")
         g = number(node.grad, sign(node.grad))
         rows.append(f"<tr>{cell(str(i), 'dim')}{label}{cell(node.op.name)}{number(node.data)}{''.join(u)}{g}</tr>")
-    return table(headers, rows, f"{out} = {full(graph.output.data)}")
+    return table(headers, rows, f"{out} = {output_text(graph)}")
 
 
 def arrays_html(graph, max_rows: int = MAX_ROWS) -> str:

@@ -24,7 +24,7 @@ from gradcli.render.notebook_html import (
     table,
     uncertainty_by_position,
 )
-from gradcli.render.text import DEFAULT, full
+from gradcli.render.text import DEFAULT, full, output_text
 
 INLINE_GRAPH_NODES = 400  # past this, the HTML shows the table only (the graph: .draw() or _repr_svg_)
 
@@ -82,7 +82,7 @@ class Evaluation:
 
     def __repr__(self) -> str:
         g = self.graph
-        return f"<{type(self).__name__} {g.output_name} = {full(g.output.data)}, gradients {self.gradients}>"
+        return f"<{type(self).__name__} {g.output_name} = {output_text(g)}, gradients {self.gradients}>"
 
 
 def _too_big(n: int) -> str:

@@ -64,6 +64,19 @@ def full(x: float) -> str:
     return repr(x) if x - x == 0.0 else str(number(x))
 
 
+def output_text(graph) -> str:
+    """The output's value in full: a number, or an array output's elements ([1.0, 4.0]) —
+    never only the array's last element, which is what graph.output holds then."""
+    info = getattr(graph, "arrays", None)
+    if info is None or info.output is None:
+        return full(graph.output.data)
+
+    def nested(v) -> str:
+        return "[" + ", ".join(map(nested, v)) + "]" if isinstance(v, list) else full(v)
+
+    return nested(info.output.data)
+
+
 def g2(x: float) -> str:
     """Two significant digits, as check's notes write errors and tolerances."""
     return f"{x:.2g}" if x - x == 0.0 else str(number(x))
