@@ -61,7 +61,7 @@ def c_code(listing: Listing, emission: Emission) -> str:
 def _comment(listing: Listing, emission: Emission, derivatives: list[str]) -> list[str]:
     inputs, what = inputs_and_what(listing, emission)
     lines = [
-        f"/* {what}, from one straight-line body (gradcli diff --to c).",
+        f"/* {what}, from one straight-line body ({emission.command} --to c).",
         f"   in[{len(listing.inputs)}]: {inputs} (gradcli eval's gradients order).",
         f"   d[{len(derivatives)}] receives: {', '.join(derivatives)}." if derivatives else "   d is not used.",
     ]

@@ -66,7 +66,7 @@ def _comment(listing: Listing, emission: Emission) -> list[str]:
     inputs, what = inputs_and_what(listing, emission)
     lines = [
         "/**",
-        f" * {what}, from one straight-line body (gradcli diff --to javascript).",
+        f" * {what}, from one straight-line body ({emission.command} --to javascript).",
         " *",
         f" * Inputs, in gradcli eval's gradients order: {inputs}.",
         f" * Returns: {_returned(emission)}",

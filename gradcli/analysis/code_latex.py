@@ -150,7 +150,7 @@ def latex_code(listing: Listing, emission: Emission) -> str:
     sym = _symbols(listing, emission)
     body, _ = expressions(_relabel(listing, sym), _number, _spell)
     inputs, what = inputs_and_what(listing, emission)
-    comment = [f"% {what}, from one straight-line body (gradcli diff --to latex)."]
+    comment = [f"% {what}, from one straight-line body ({emission.command} --to latex)."]
     comment.append(f"% Inputs, in gradcli eval's gradients order: {inputs}.")
     at = [f"{i.name} = {fmt(i.value)}" for i in listing.inputs if not i.parameter]
     if at:

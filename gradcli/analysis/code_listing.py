@@ -54,6 +54,7 @@ class Emission(NamedTuple):
     bare: bool = False
     wrt: tuple[str, ...] = ()  # the inputs' labels differentiated by: groups[0]'s order, the Hessian's rows
     order: int = 1
+    command: str = "gradcli diff"  # what printed it, for the header
 
     @property
     def function(self) -> str:

@@ -135,7 +135,7 @@ def _returned(emission: Emission, numpy: bool, fresh: set[str] = frozenset()) ->
 def _docstring(listing: Listing, emission: Emission, target: str) -> str:
     inputs, what = inputs_and_what(listing, emission)
     returns = _returned(emission, False)
-    lines = [f'    """{what}, from one straight-line body (gradcli diff --to {target}).', ""]
+    lines = [f'    """{what}, from one straight-line body ({emission.command} --to {target}).', ""]
     lines += [f"    Inputs, in gradcli eval's gradients order: {inputs}.", f"    Returns: {returns}"]
     if emission.suffix == "hessian":
         lines.append("    (the gradient, then the Hessian's upper triangle, row by row)")

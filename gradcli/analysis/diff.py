@@ -124,10 +124,12 @@ def code(graph: Graph, wrt: list[str] | None, order: int, parameters=(), to: str
 
 def value_code(graph: Graph, to: str) -> str:
     """The program's output alone as a function in the target `to` (not gradcli), named after
-    it, its inputs with their values as defaults: taylor's polynomial in another language."""
+    it, its inputs with their values as defaults: taylor's polynomial in another language (the
+    header names gradcli taylor, its only user)."""
     rename, printer = _printer(to)
     value = rename(identifier(graph.output_name) or "y")
-    return printer(listing(graph, Builder(), [(value, graph.output)], (), rename), Emission(value, "", ()))
+    steps = listing(graph, Builder(), [(value, graph.output)], (), rename)
+    return printer(steps, Emission(value, "", (), command="gradcli taylor"))
 
 
 def _printer(to: str):
