@@ -109,31 +109,44 @@ class Sweep:
     def header(self) -> list[str]:
         return [*self.names, *self.outputs, *self.gradient_columns(), "status"]
 
-    def batches(self, size: int = CHUNK) -> Iterator[tuple[list[np.ndarray], Batch]]:
-        """(the inputs' columns, the array interpreter's results) a chunk at a time."""
+    def batches(self, size: int = CHUNK) -> Iterator[tuple[list[np.ndarray], Batch, dict[str, np.ndarray]]]:
+        """(the inputs' columns, the array interpreter's results, the null rows of each input that
+        has some) a chunk at a time.  A source gives a column with nulls (a Parquet file's) as a
+        numpy masked array: NaN where masked, and the row fails."""
         fixed = {name: node.data for name, node in self.graph.inputs.items()}
         with self.arrays.threads():  # one pool for every chunk, closed when the chunks end (or stop)
             for n, given in self.source.chunks(size):
-                by_name = dict(zip(self.source.names, given))
+                nulls = {k: np.ma.getmaskarray(c) for k, c in zip(self.source.names, given) if np.ma.isMaskedArray(c)}
+                by_name = {k: np.ma.filled(c, np.nan) if k in nulls else c for k, c in zip(self.source.names, given)}
                 columns = [by_name[name] if name in by_name else np.full(n, fixed[name]) for name in self.names]
-                yield columns, self.arrays.run(columns, n, self.allow_nonfinite)
+                yield columns, self.arrays.run(columns, n, self.allow_nonfinite), nulls
 
     def chunks(self, size: int = CHUNK) -> Iterator[Chunk]:
         """Rows with eval's verdicts: a failed row's status is eval's message at that point."""
-        for columns, batch in self.batches(size):
+        for columns, batch, nulls in self.batches(size):
             chunk = Chunk(self.done, columns, batch.values, batch.grads, batch.failed, None)
-            if batch.failed is not None:
-                self._explain(chunk)
+            if batch.failed is not None or nulls:
+                self._explain(chunk, nulls)
             self.done += len(chunk)
             yield chunk
 
-    def _explain(self, chunk: Chunk) -> None:
+    def _explain(self, chunk: Chunk, nulls: dict[str, np.ndarray]) -> None:
         """eval's message for each failed row (the float interpreter at that point): a row with
-        an array output fails if any element or any of its gradients does, as eval does."""
+        an array output fails if any element or any of its gradients does, as eval does.  A row
+        with a null input fails with a message naming the column."""
         status = ["ok"] * len(chunk)
+        if chunk.failed is None:
+            chunk.failed = np.zeros(len(chunk), dtype=bool)
+        for mask in nulls.values():
+            chunk.failed |= mask
         for i in np.flatnonzero(chunk.failed):
             point = [float(c[i]) for c in chunk.inputs]
-            result = self.explain(point)
+            missing = [name for name, mask in nulls.items() if mask[i]]
+            result = self.explain(point) if not missing else None
+            if result is None:
+                status[i] = f"no value for {', '.join(missing)} (a null in the points)"
+                self._failed(chunk.start + i + 1, point, status[i])
+                continue
             if result.message is None:  # floats succeed where arrays overflowed in the last bit
                 chunk.failed[i] = False
                 for v, y in zip(chunk.values, result.values):
@@ -142,13 +155,16 @@ class Sweep:
                     g[i] = d
                 continue
             status[i] = result.message
-            self.failed += 1
-            if self.first_failure is None:
-                self.first_failure = Failure(chunk.start + i + 1, dict(zip(self.names, point)), result.message)
+            self._failed(chunk.start + i + 1, point, result.message)
         if chunk.failed.any():
             chunk.status = status
         else:
             chunk.failed = None
+
+    def _failed(self, row: int, point: list[float], message: str) -> None:
+        self.failed += 1
+        if self.first_failure is None:
+            self.first_failure = Failure(row, dict(zip(self.names, point)), message)
 
 
 def plot_samples(sweep: Sweep, name: str, size: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
