@@ -47,8 +47,18 @@ class SweepOptions(NamedTuple):
         None,
         "--points",
         metavar="FILE|-",
-        help="A CSV of points: a header of input names, one point a row ('-': stdin). "
-        "A sweep's own CSV output can be read back (its output columns are skipped).",
+        help="A CSV of points: a header of input names, one point a row ('-': stdin), or a Parquet "
+        "file (FILE.parquet, a column per input; a null makes its row a failed row). "
+        "A sweep's own output can be read back (its output columns are skipped).",
+    ) = None
+    out: one(
+        str,
+        None,
+        "--out",
+        metavar="FILE.csv|FILE.parquet",
+        help="Write the rows to FILE instead of stdout, as CSV or Parquet by its suffix (Parquet needs "
+        "pip install 'gradcli[parquet]'). Written under a temporary name and renamed when complete: "
+        "an interrupted or failed run leaves no file.",
     ) = None
     chunk: one(int, 65_536, "--chunk", min=1, hidden=True, help="Points per array pass.") = 65_536
 
@@ -67,23 +77,25 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
       gradcli sweep 'y = x*sin(x)' x=0:3.14159:5
       gradcli sweep 'L = (a*b + c) * f' a=1,2 b=-3:3:3 c=5 f=-2 --format table
       gradcli sweep -f model.grad --points points.csv --format jsonl
+      gradcli sweep -f model.grad --points data.parquet --out rows.parquet
     """
-    from gradcli.analysis.points import CsvPoints
     from gradcli.render.sweep_writers import WRITERS
 
     program, texts = _program(args, opts, reporter)
-    points = None
-    if own.points is not None:
-        from_stdin = any(str(f) == "-" for f in opts.files) or not opts.files and (args or [""])[0] == "-"
-        where = "standard input" if own.points == "-" else own.points
-        points = CsvPoints(_open_points(own.points, from_stdin), where)
-        points.allow_nonfinite = opts.allow_nonfinite
+    target = _out_file(own.out, opts.fmt)  # before any work: a bad --out is exit 2 with nothing computed
+    points = _points(own.points, opts, args)
     plan = session.sweep(program, texts, points, opts.request())
     reporter.warn_all(plan.graph.warnings)
     # The first chunk is computed before anything is written: a bad --points cell or a failing
     # plan in it is an error alone, not a header (or half a JSON document) followed by one.
     chunks = iter(plan.chunks(own.chunk))
     first = next(chunks, None)
+    if target is not None:
+        _write_out(plan, target, itertools.chain([first] if first is not None else [], chunks), reporter)
+        error = session.sweep_failure(plan)
+        if error is not None:
+            raise error
+        return
     out = stdout()
     if opts.fmt == "table":
         from gradcli.render.sweep_table import TableWriter
@@ -98,6 +110,63 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
     error = session.sweep_failure(plan)
     if error is not None:
         raise error
+
+
+def _points(path: str | None, opts: Options, args):
+    """The --points source: a Parquet file by its suffix, else CSV (a file or stdin); None without --points."""
+    if path is None:
+        return None
+    from gradcli.analysis.parquet_points import ParquetPoints, is_parquet
+    from gradcli.analysis.points import CsvPoints
+
+    if is_parquet(path):
+        return ParquetPoints(path, opts.allow_nonfinite)
+    from_stdin = any(str(f) == "-" for f in opts.files) or not opts.files and (args or [""])[0] == "-"
+    points = CsvPoints(_open_points(path, from_stdin), "standard input" if path == "-" else path)
+    points.allow_nonfinite = opts.allow_nonfinite
+    return points
+
+
+def _out_file(path: str | None, fmt: str):
+    """--out's file, checked (its suffix, its folder, pyarrow for Parquet), or None."""
+    if path is None:
+        return None
+    from gradcli.analysis.parquet_points import require_pyarrow
+    from gradcli.render.sweep_parquet import OutFile, out_format
+
+    if fmt != "csv":
+        raise UsageError(f"--format {fmt} writes to stdout; --out picks its format by the file's suffix")
+    if out_format(path) == "parquet":
+        require_pyarrow(f"--out {path}")
+    target = OutFile(path)
+    target.check()
+    return target
+
+
+def _write_out(plan, target, chunks, reporter: Reporter) -> None:
+    """Every row to --out's temporary file, renamed when complete; an interruption or an error
+    removes it (exit 130 for Ctrl-C, with nothing left under the target's name)."""
+    from gradcli.render.sweep_parquet import ParquetWriter, out_format
+    from gradcli.render.sweep_writers import CsvWriter
+
+    with target:  # leaves no file unless committed
+        path = target.open()
+        if out_format(target.path) == "parquet":
+            out, writer = None, ParquetWriter(path, plan.header(), len(plan.names))
+        else:
+            out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+            writer = CsvWriter(out, plan)
+        try:
+            interrupted = _stream(plan, writer, out, chunks)
+        finally:
+            if out is not None:
+                out.close()
+            elif not writer.closed:
+                writer.close()
+        if interrupted:
+            reporter.warn(f"interrupted: nothing written to {target.shown} (it is written only when complete)")
+            raise typer.Exit(EXIT_INTERRUPTED)
+        target.commit()
 
 
 def _open_points(points: str, program_from_stdin: bool):
@@ -125,7 +194,8 @@ def _stream(plan, writer, out, chunks) -> bool:
                 if interrupt.requested:
                     break
         writer.close(plan)
-        out.flush()
+        if out is not None:  # None: the writer owns its file (Parquet)
+            out.flush()
     except BrokenPipeError:  # `gradcli sweep ... | head`: the reader has what it wanted
         discard_stdout()
         return False

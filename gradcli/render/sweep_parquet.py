@@ -105,6 +105,7 @@ class ParquetWriter:
         self.schema = schema(header)
         self.inputs = inputs  # columns before the output's: a failed row keeps them (unless null)
         self.writer = pa.parquet.ParquetWriter(path, self.schema, compression="snappy")
+        self.closed = False
 
     def write(self, chunk) -> None:
         self.append([*chunk.inputs, *chunk.values, *chunk.grads], chunk.failed, chunk.status)
@@ -125,7 +126,10 @@ class ParquetWriter:
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def close(self, sweep=None) -> None:
-        self.writer.close()
+        """End the file (its footer); once."""
+        if not self.closed:
+            self.closed = True
+            self.writer.close()
 
 
 __all__ = ["OUT_FORMATS", "OutFile", "ParquetWriter", "out_format", "schema"]
