@@ -223,3 +223,14 @@ def test_a_real_process_and_no_scipy_on_evals_path():
     code = "import sys, gradcli.cli.app as a; from gradcli import session; session.evaluate(session.Source('y=x*x'), ['x=2'], session.Request()); print('scipy' in sys.modules)"  # noqa: E501
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "False", probe.stderr
+
+
+def test_a_constraint_whose_gradient_vanishes_at_the_start_is_not_called_constant():
+    # x*y >= 1 from (0, 0): the gradient (y, x) is 0 there, but x and y move it; it is feasible
+    # (review: it was refused, exit 2, "no unknown moves it").  scipy's own run, finite differences:
+    ref = scipy_optimize.minimize(lambda v: (v[0] - 3) ** 2 + v[1] ** 2, [1.0, 1.0], method="SLSQP",
+                                  constraints=[{"type": "ineq", "fun": lambda v: v[0] * v[1] - 1}])  # fmt: skip
+    r = minimize("f = (x - 3)**2 + y**2", {"x": 0.0, "y": 0.0}, subject_to=["x*y >= 1"])
+    assert r.converged and r.verdict == "strict local minimum"
+    assert [r.point["x"], r.point["y"]] == pytest.approx(ref.x.tolist(), rel=1e-6)
+    assert r.value == pytest.approx(ref.fun, rel=1e-6)

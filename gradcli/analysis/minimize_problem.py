@@ -237,12 +237,18 @@ def _varying(inputs: list[str], shapes: dict, fix: tuple[str, ...]) -> list[str]
 
 
 def _constant_constraints(problem: Problem, graph: Graph) -> None:
-    """A constraint that no unknown moves, violated at the start: infeasible whatever the optimizer does."""
+    """A constraint that no unknown moves, violated at the start: infeasible whatever the optimizer does.
+    "Moves" is structural (the constraint reads an unknown), not a zero gradient at the start:
+    `x*y >= 1` from x=0, y=0 has gradient 0 there and is feasible elsewhere."""
+    from gradcli.core.engine import reaching
+
     if problem.outputs is None:
         return
-    values, rows = problem.constraint_values(problem.objective.start())
-    for c, value, row in zip(problem.constraints, values, rows):
-        if all(v == 0.0 for v in row) and (abs(value) > 1e-12 if c.equality else value < 0.0):
+    values, _ = problem.constraint_values(problem.objective.start())
+    unknowns = {id(graph.inputs[n]) for n in problem.objective.names}
+    for c, value in zip(problem.constraints, values):
+        moved = any(id(node) in unknowns for node in reaching(graph.nodes, graph.names[c.name]))
+        if not moved and (abs(value) > 1e-12 if c.equality else value < 0.0):
             raise UsageError(
                 f"--subject-to {c.text!r} is infeasible: no unknown moves it, and it does not hold",
                 hint="it depends only on fixed inputs or constants",
