@@ -234,3 +234,18 @@ def test_a_constraint_whose_gradient_vanishes_at_the_start_is_not_called_constan
     assert r.converged and r.verdict == "strict local minimum"
     assert [r.point["x"], r.point["y"]] == pytest.approx(ref.x.tolist(), rel=1e-6)
     assert r.value == pytest.approx(ref.fun, rel=1e-6)
+
+
+def test_a_weakly_active_bound_does_not_hide_negative_curvature():
+    # x <= 0 is active at (0, 0) with multiplier 0: f(-e, 0) = -e**2 < f(0, 0), so no minimum; the
+    # null space of x's row alone (y) showed [2] and said "strict local minimum" (review)
+    r = minimize("f = -x**2 + y**2", {"x": 0.0, "y": 1.0}, bounds={"x": (None, 0.0)})
+    assert r.point == {"x": 0.0, "y": 0.0} and r.verdict != "strict local minimum"
+    r = minimize("f = -x**2 + y**2", {"x": 0.0, "y": 1.0}, subject_to=["x <= 0"])
+    assert r.verdict != "strict local minimum"
+    # x*y on the quadrant x, y <= 0 at its corner: a minimum, not strict (f = 0 along both edges)
+    r = minimize("f = x*y", {"x": 0.0, "y": 0.0}, bounds={"x": (None, 0.0), "y": (None, 0.0)})
+    assert r.verdict == "stationary, second-order test inconclusive"
+    # a strongly active bound still counts: (x - 3)**2 + y**2 on x <= 2, multiplier 2
+    r = minimize("f = (x - 3)**2 + y**2", {"x": 1.0, "y": 1.0}, bounds={"x": (0.0, 2.0)})
+    assert r.verdict == "strict local minimum" and r.eigenvalues == pytest.approx([2.0])

@@ -10,7 +10,10 @@ constraint or bound, and the most negative inequality multiplier.
 
 The second-order test is on the Lagrangian's Hessian ∇²f - Σ λ_i ∇²c_i restricted to the
 tangent space of the active constraints (the null space of their gradients); with none active,
-the Hessian itself.  An eigenvalue counts as 0 when |λ| <= max(rounding, √g), g the KKT
+the Hessian itself.  An inequality whose multiplier is within the tolerance of 0 (weakly active)
+is left out of that null space: a positive definite reduced Hessian there still proves a strict
+minimum, but negative curvature may point into the infeasible side, so it is inconclusive.
+An eigenvalue counts as 0 when |λ| <= max(rounding, √g), g the KKT
 residual: near a point where a direction's curvature vanishes (x**4 at 0), a point whose
 gradient is g still shows a curvature of about 4.8 g^(2/3) there, below √g for g < 1e-4, so it
 is not mistaken for a strict minimum; at an exact stationary point only rounding counts.
@@ -63,10 +66,13 @@ def examine(gradient, hessian, active: list[Active], violation: float, tol: floa
     for m, a in zip(lam, active):
         if a.hessian is not None:
             lagrangian = lagrangian - m * np.asarray(a.hessian)
-    Z = _null_space(A, n)  # noqa: N806
+    # an inequality whose multiplier is ~0 (weakly active) does not pin its direction: the test is on
+    # the null space of the others, and only its positive definiteness is conclusive (x*y at a corner)
+    strong = [a.equality or m > tol for m, a in zip(lam, active)]
+    Z = _null_space(A[np.array(strong, dtype=bool)] if active else A, n)  # noqa: N806
     reduced = Z.T @ lagrangian @ Z
     eig = [float(e) for e in np.linalg.eigvalsh(0.5 * (reduced + reduced.T))] if reduced.size else []
-    return Verdict([float(m) for m in lam], residual, eig, _verdict(eig, residual, tol, wrong_sign))
+    return Verdict([float(m) for m in lam], residual, eig, _verdict(eig, residual, tol, not all(strong)))
 
 
 def _null_space(A, n: int):  # noqa: N803
@@ -79,19 +85,21 @@ def _null_space(A, n: int):  # noqa: N803
     return vt[rank:].T
 
 
-def _verdict(eig: list[float], residual: float, tol: float, wrong_sign: float) -> str:
+def _verdict(eig: list[float], residual: float, tol: float, weak: bool) -> str:
     if not residual <= tol:
         return NOT_STATIONARY
     scale = max((abs(e) for e in eig), default=0.0)
     zero = max(64 * 2.0**-52 * max(len(eig), 1) * scale, math.sqrt(residual))
     pos = sum(e > zero for e in eig)
     neg = sum(e < -zero for e in eig)
+    if pos == len(eig):
+        return STRICT_MIN  # an empty tangent space: a vertex whose multipliers are all > 0
+    if weak:
+        return INCONCLUSIVE  # negative curvature may point out of the feasible side of a weak constraint
     if neg and pos:
         return SADDLE
-    if neg == len(eig) and neg:
+    if neg == len(eig):
         return STRICT_MAX
-    if pos == len(eig) and wrong_sign == 0.0:
-        return STRICT_MIN  # an empty tangent space (a vertex) with multipliers of the right sign too
     return INCONCLUSIVE
 
 
