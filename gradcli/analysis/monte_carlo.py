@@ -5,6 +5,13 @@ through a Cholesky factor), CHUNK samples at a time, and the nodes the output ne
 evaluated on numpy arrays by the array interpreter's forward plan (gradcli.analysis.batch);
 `summarize` gives the mean, the standard deviation and the 95 % probabilistically symmetric
 coverage interval (JCGM 101 7.6, 7.7).  numpy is imported only when Monte Carlo runs.
+
+Random numbers (DESIGN §7.3): the samples come in chunks of CHUNK; chunk i is drawn by a PCG64
+generator seeded with child i of numpy.random.SeedSequence(seed) (`SeedSequence(seed).spawn(k)[i]`,
+built directly as SeedSequence(seed, spawn_key=(i,))).  A chunk's samples depend on the seed and
+i only, so any grouping of chunks into tasks (the dask engine's, on any number of workers) gives
+the same samples, in the same order, as the local engine.  CHUNK is part of that contract:
+changing it changes every result for a given seed.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from gradcli.core.engine import positions, reaching
 from gradcli.core.errors import MathError, UsageError
 from gradcli.lang.numbers import read_count
 
-CHUNK = 65_536  # Monte Carlo samples per array pass
+CHUNK = 65_536  # Monte Carlo samples per chunk (per array pass, and per SeedSequence child): fixed, see above
 MAX_SAMPLES = 10**10
 MIN_SAMPLES = 200_000  # JCGM 101 7.2.2: M >= 10^4 / (1 - p) for a 95 % interval
 _BYTES_PER_SAMPLE = 24  # the output's samples, the partition's copy, and a margin
@@ -119,13 +126,14 @@ def output_nodes(graph) -> list:
     return list(info.output.items) if info is not None and info.output is not None else [graph.output]
 
 
-def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, valid_only: bool = False) -> Samples:
+def monte_carlo(
+    graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, valid_only: bool = False, engine=None
+) -> Samples:
     """The graph's equations run on numpy arrays, CHUNK samples at a time, over the nodes the
     output (each element of an array output) needs.  A sample whose output is not finite is
-    invalid: a MathError saying how many and why (exit 3), or, with `valid_only`, left out of y."""
+    invalid: a MathError saying how many and why (exit 3), or, with `valid_only`, left out of y.
+    `engine(n, seed)`: the samples computed elsewhere (the dask engine: Sampler.draw on workers)."""
     import numpy as np
-
-    from gradcli.analysis.batch import forward_plan  # the array interpreter's own forward plan
 
     _check_mc_correlations(specs, corr)
     outputs = output_nodes(graph)
@@ -135,27 +143,13 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, va
             f"{_bytes(len(outputs) * n * _BYTES_PER_SAMPLE)} of memory; this machine has {_bytes(_memory())} to spare",
             hint=f"use fewer samples, or pick one element with --of {outputs[0].label}",
         )
-    rng = np.random.default_rng(seed)
-    needed = reaching(graph.nodes, *outputs)
-    index = positions(needed)  # each needed node's slot in `values`
-    plan, rows = forward_plan(needed, index), [index[id(y)] for y in outputs]
-    columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; the uncertain inputs are drawn
-    draw = _sampler(graph, specs, corr, index)
-    y = np.empty((len(outputs), n))
-    with np.errstate(all="ignore"):
-        for lo in range(0, n, CHUNK):
-            m = min(CHUNK, n - lo)
-            values = dict(columns)
-            values.update(draw(rng, m))
-            for i, fn, args in plan:
-                values[i] = fn(*[values[a] for a in args])
-            for k, row in enumerate(rows):
-                y[k, lo : lo + m] = values[row]
+    sampler = Sampler(graph, specs, corr, outputs)
+    y = sampler.draw(seed, 0, chunks(n), n) if engine is None else engine(n, seed)
     valid = np.isfinite(y).all(axis=0)
     count = n - int(valid.sum())
     if not count:
         return Samples(y, seed, n, Invalid())
-    invalid = _invalid(graph, (specs, corr, index), y, valid, seed)
+    invalid = _invalid(graph, (specs, corr, sampler.index), y, valid, seed)
     if not valid_only or count == n:
         raise MathError(
             f"Monte Carlo: {invalid.describe(n)}",
@@ -163,6 +157,51 @@ def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, va
             + (f", or --mc-valid-only for the statistics of the {n - count:,} valid samples" if count < n else ""),
         )
     return Samples(y[:, valid], seed, n, invalid)
+
+
+def chunks(n: int) -> int:
+    """How many chunks n samples take (the last one may be short)."""
+    return -(-n // CHUNK)
+
+
+def chunk_rng(seed: int, i: int):
+    """Chunk i's generator: child i of SeedSequence(seed), i.e. SeedSequence(seed).spawn(i + 1)[i]."""
+    import numpy as np
+
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
+
+
+class Sampler:
+    """The output's samples, chunk by chunk: the inputs drawn (chunk i from chunk_rng(seed, i))
+    and the nodes the output needs run by the array interpreter's forward plan."""
+
+    def __init__(self, graph, specs: dict[str, Spec], corr: dict, outputs: list | None = None) -> None:
+        from gradcli.analysis.batch import forward_plan  # the array interpreter's own forward plan
+
+        outputs = outputs if outputs is not None else output_nodes(graph)
+        needed = reaching(graph.nodes, *outputs)
+        self.index = index = positions(needed)  # each needed node's slot in `values`
+        self.plan, self.rows = forward_plan(needed, index), [index[id(y)] for y in outputs]
+        self.columns = {index[id(x)]: x.data for x in needed if x.a is None}  # leaves; uncertain inputs drawn
+        self.sample = _sampler(graph, specs, corr, index)
+
+    def draw(self, seed: int, first: int, last: int, n: int):
+        """Samples of chunks first..last-1 of an n-sample run: array (outputs, samples)."""
+        import numpy as np
+
+        lo, hi = first * CHUNK, min(last * CHUNK, n)
+        y = np.empty((len(self.rows), max(hi - lo, 0)))
+        with np.errstate(all="ignore"):
+            for i in range(first, last):
+                start = i * CHUNK - lo
+                m = min(CHUNK, n - i * CHUNK)
+                values = dict(self.columns)
+                values.update(self.sample(chunk_rng(seed, i), m))
+                for j, fn, args in self.plan:
+                    values[j] = fn(*[values[a] for a in args])
+                for k, row in enumerate(self.rows):
+                    y[k, start : start + m] = values[row]
+        return y
 
 
 def _check_mc_correlations(specs: dict[str, Spec], corr: dict) -> None:
@@ -216,17 +255,15 @@ def _sampler(graph, specs: dict[str, Spec], corr: dict, index: dict[int, int]):
 
 def _invalid(graph, sampling: tuple, y, valid, seed: int) -> Invalid:
     """How many samples are invalid, why, and eval's own message at the first one (its inputs
-    recovered by re-drawing up to its chunk: same seed, same order)."""
+    recovered by re-drawing its chunk: chunk_rng(seed, chunk))."""
     import numpy as np
 
     specs, corr, index = sampling
     first = int(np.argmin(valid))
     undefined = int(np.isnan(y).any(axis=0).sum())
     count = int(len(valid) - valid.sum())
-    rng = np.random.default_rng(seed)
     draw = _sampler(graph, specs, corr, index)
-    for lo in range(0, first + 1, CHUNK):
-        drawn = draw(rng, min(CHUNK, len(valid) - lo))
+    drawn = draw(chunk_rng(seed, first // CHUNK), min(CHUNK, len(valid) - first // CHUNK * CHUNK))
     point = {}
     for name in specs:
         slot = index.get(id(graph.inputs[name]))
