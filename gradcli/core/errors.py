@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MATH = 3
+EXIT_INCOMPLETE = 4  # the run could not complete though the input was valid: a cluster or worker failed
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -66,3 +67,11 @@ class MathError(GradcliError, ArithmeticError):
 
     kind = "math"
     exit_code = EXIT_MATH
+
+
+class RunError(GradcliError):
+    """The run could not complete though the input was valid (a dask cluster or worker failed,
+    DESIGN §7.3): exit 4, nothing half written."""
+
+    kind = "run"
+    exit_code = EXIT_INCOMPLETE
