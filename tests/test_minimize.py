@@ -249,3 +249,18 @@ def test_a_weakly_active_bound_does_not_hide_negative_curvature():
     # a strongly active bound still counts: (x - 3)**2 + y**2 on x <= 2, multiplier 2
     r = minimize("f = (x - 3)**2 + y**2", {"x": 1.0, "y": 1.0}, bounds={"x": (0.0, 2.0)})
     assert r.verdict == "strict local minimum" and r.eigenvalues == pytest.approx([2.0])
+
+
+def test_an_optimizer_success_at_a_point_that_is_not_stationary_is_not_converged(gradcli):
+    # scipy's SLSQP says "Optimization terminated successfully" at x = 6 (f = 9; the minimum is
+    # x = 3, f = 0, where x**2 >= 4 holds); the exact KKT test says not stationary: exit 1, not 0
+    ref = scipy_optimize.minimize(lambda v: (v[0] - 3) ** 2, [0.0], method="SLSQP",
+                                  constraints=[{"type": "ineq", "fun": lambda v: v[0] ** 2 - 4}])  # fmt: skip
+    assert ref.success and abs(ref.x[0] - 3) > 1  # the optimizer's own claim, which gradcli must not repeat
+    res = gradcli("minimize", "f = (x - 3)**2", "x=0", "--subject-to", "x**2 >= 4", "--format", "json")
+    doc = json.loads(res.stdout)
+    if doc["verdict"] == "not stationary":
+        assert res.exit_code == 1 and not doc["converged"] and doc["status"] == "failed"
+        assert "KKT residual" in doc["reason"]
+    else:  # an optimizer that finds x = 3 is fine too
+        assert res.exit_code == 0 and doc["point"]["x"] == pytest.approx(3.0)
