@@ -126,13 +126,18 @@ def output_nodes(graph) -> list:
     return list(info.output.items) if info is not None and info.output is not None else [graph.output]
 
 
-def monte_carlo(
-    graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, valid_only: bool = False, engine=None
-) -> Samples:
+class Draw(NamedTuple):
+    """How monte_carlo runs: `valid_only` (--mc-valid-only), and `engine(n, seed)`: the samples
+    computed elsewhere (the dask engine: Sampler.draw on workers), None: here."""
+
+    valid_only: bool = False
+    engine: object = None
+
+
+def monte_carlo(graph, specs: dict[str, Spec], corr: dict, n: int, seed: int, how: Draw | None = None) -> Samples:
     """The graph's equations run on numpy arrays, CHUNK samples at a time, over the nodes the
     output (each element of an array output) needs.  A sample whose output is not finite is
-    invalid: a MathError saying how many and why (exit 3), or, with `valid_only`, left out of y.
-    `engine(n, seed)`: the samples computed elsewhere (the dask engine: Sampler.draw on workers)."""
+    invalid: a MathError saying how many and why (exit 3), or, with `how.valid_only`, left out of y."""
     import numpy as np
 
     _check_mc_correlations(specs, corr)
@@ -144,7 +149,9 @@ def monte_carlo(
             hint=f"use fewer samples, or pick one element with --of {outputs[0].label}",
         )
     sampler = Sampler(graph, specs, corr, outputs)
-    y = sampler.draw(seed, 0, chunks(n), n) if engine is None else engine(n, seed)
+    how = how or Draw()
+    valid_only = how.valid_only
+    y = sampler.draw(seed, 0, chunks(n), n) if how.engine is None else how.engine(n, seed)
     valid = np.isfinite(y).all(axis=0)
     count = n - int(valid.sum())
     if not count:

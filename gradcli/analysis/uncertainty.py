@@ -30,7 +30,9 @@ from gradcli.analysis.correlation import correlation_matrix, parse_correlations,
 from gradcli.analysis.gum import K95
 from gradcli.analysis.monte_carlo import (
     MIN_SAMPLES,
+    Draw,
     MonteCarlo,
+    Sampler,
     monte_carlo,
     parse_samples,
     summarize_all,
@@ -141,6 +143,7 @@ class UncertaintyOptions:
     seed: int = 0  # of Monte Carlo
     allow_nonfinite: bool = False
     valid_only: bool = False  # Monte Carlo's statistics over the valid samples (--mc-valid-only)
+    engine: object = None  # engine(n, seed) -> Monte Carlo's samples computed elsewhere (--engine dask)
 
 
 def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Result | ArrayResult:
@@ -175,7 +178,7 @@ def propagate(graph, options: UncertaintyOptions = UncertaintyOptions()) -> Resu
     elif not correlations:
         _warn_second_order(result, graph, specs)
     if samples is not None:
-        from_mc = monte_carlo(graph, specs, correlations, samples, seed, o.valid_only)
+        from_mc = monte_carlo(graph, specs, correlations, samples, seed, Draw(o.valid_only, o.engine))
         result.monte_carlo = validate(from_mc, result)
         if not result.monte_carlo.agrees:
             result.warnings.append(_disagreement(result.monte_carlo, result))
@@ -197,11 +200,18 @@ def _array_output(graph, correlations: dict, samples: int | None, o: Uncertainty
     result.nodes = node_uncertainties(graph, specs, correlations, known)
     if samples is not None:
         result.monte_carlo = validate_array(
-            monte_carlo(graph, specs, correlations, samples, o.seed, o.valid_only), result
+            monte_carlo(graph, specs, correlations, samples, o.seed, Draw(o.valid_only, o.engine)), result
         )
         if not result.monte_carlo.agrees:
             result.warnings.append(disagreement(result.monte_carlo, result))
     return result
+
+
+def sampler(graph, corr) -> Sampler:
+    """Monte Carlo's sampler of a graph, with --corr's texts (and the program's corr(a, b) = r) as
+    propagate reads them: what a dask worker compiles to draw its chunks."""
+    specs = graph.uncertainties
+    return Sampler(graph, specs, parse_correlations(list(corr or []), specs, graph.inputs, graph.correlations))
 
 
 def first_order(graph, specs: dict[str, Spec], corr: dict, k: float) -> Result:
