@@ -74,6 +74,7 @@ class CsvWriter:
             cells = list(map(_cell, numbers[i].tolist()))
             if chunk.failed is not None and chunk.failed[i]:
                 cells[self.inputs :] = [""] * (len(cells) - self.inputs)
+                cells[: self.inputs] = ["" if c == "NaN" else c for c in cells[: self.inputs]]  # a null (Parquet)
             lines[i] = ",".join(cells)
         status = ["ok"] * len(lines) if chunk.status is None else map(_csv_cell, chunk.status)
         self.out.write("\n".join(map(",".join, zip(lines, status))) + "\n")
