@@ -182,3 +182,11 @@ def test_real_subprocess():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["point"]["x"] == pytest.approx(BIG, rel=1e-13)
+
+
+def test_fix_of_an_array_input_fixes_every_element(gradcli):
+    # review: --fix A said "'A' is not an input" (only A[0,0], ... were); minimize's --fix takes A
+    doc = solve_json(gradcli, "r = A @ x - [1, 2]", "A=[[2,1],[1,3]]", "x=[0,0]", "--zero", "r", "--fix", "A")
+    assert doc["converged"] and list(doc["point"]) == ["x[0]", "x[1]"]
+    want = np.linalg.solve([[2.0, 1.0], [1.0, 3.0]], [1.0, 2.0])
+    assert [doc["point"]["x[0]"], doc["point"]["x[1]"]] == pytest.approx(want.tolist(), abs=1e-12)
