@@ -76,6 +76,7 @@ class Sweep:
     failed: int = 0
     done: int = 0
     first_failure: Failure | None = None
+    bindings: dict = field(default_factory=dict)  # what the graph was built with (a dask worker builds it again)
 
     def __post_init__(self) -> None:
         self.explain = RowExplainer(self.graph)
@@ -226,7 +227,7 @@ def prepare(graph: Graph, points: Points, allow_nonfinite: bool = False) -> Swee
     source = points.csv if points.csv is not None else Grid(points.axes)
     if points.csv is not None:
         points.csv.use(_point_columns(points.csv, graph, points.computed))
-    return Sweep(graph, ArrayGraph(graph), source, allow_nonfinite, list(graph.inputs))
+    return Sweep(graph, ArrayGraph(graph), source, allow_nonfinite, list(graph.inputs), bindings=dict(points.bindings))
 
 
 def nonfinite_constant(graph: Graph) -> bool:
