@@ -43,6 +43,9 @@ class Uncertain(float):
         self.spec = spec
         return self
 
+    def __reduce__(self):  # pickled with its spec (a dask worker gets the bindings as values)
+        return Uncertain, (float(self), self.spec)
+
 
 def spec_of(distribution: str | None, width: float) -> Spec:
     """The Spec of `± width` (normal, width = u) or `± rect(width)` / `± tri(width)`."""
