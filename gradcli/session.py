@@ -158,8 +158,90 @@ def _maybe_a_file(exc: GradcliError, source: Source) -> GradcliError:
 # -- what the commands compute on the graph -----------------------------------------------------
 
 
+class Engine(NamedTuple):
+    """Where sweep's rows and Monte Carlo's samples are computed (DESIGN §7.3): `local`, or
+    `dask` (a LocalCluster for the run, or --scheduler's cluster; analysis.dask_engine)."""
+
+    name: str = "local"
+    scheduler: str | None = None
+    partition_rows: int | None = None
+    timeout: float = 10.0
+
+    def checked(self) -> Engine:
+        """The options, or a UsageError: an unknown engine, --scheduler or --partition-rows without dask."""
+        if self.name not in ("local", "dask"):
+            raise UsageError(f"--engine {self.name}: expected local or dask")
+        if self.name != "dask":
+            for flag, given in (("--scheduler", self.scheduler), ("--partition-rows", self.partition_rows)):
+                if given is not None:
+                    raise UsageError(f"{flag} is the dask engine's option", hint="add --engine dask")
+        if self.partition_rows is not None and self.partition_rows < 1:
+            raise UsageError(f"--partition-rows {self.partition_rows}: a partition has at least 1 row")
+        if not self.timeout > 0:
+            raise UsageError(f"--timeout {self.timeout:g}: the seconds to wait for the scheduler must be > 0")
+        return self
+
+    def settings(self):
+        from gradcli.analysis.dask_engine import Settings
+
+        return Settings(self.scheduler, self.partition_rows, self.timeout)
+
+
+class Recipe(NamedTuple):
+    """What a dask worker compiles (as text and values, never a graph): the program's source, the
+    bindings (a --bindings file already read), the request."""
+
+    source: Source
+    values: dict
+    request: Request
+
+    def job(self, compile_fn, *extra):
+        """An analysis.dask_engine.Job: compile_fn(self, *extra) on a worker, keyed by their hash."""
+        import functools
+        import hashlib
+
+        from gradcli.analysis.dask_engine import Job
+
+        key = hashlib.sha256(repr((compile_fn.__name__, self, extra)).encode()).hexdigest()
+        return Job(key, functools.partial(compile_fn, self, *extra))
+
+
+def recipe(source: Source, texts: list[str], request: Request) -> Recipe:
+    return Recipe(source, bindings(texts, request), request._replace(bindings_file=None))
+
+
+def compile_sampler(recipe: Recipe, corr: tuple[str, ...]):
+    """On a worker: Monte Carlo's sampler (analysis.monte_carlo.Sampler) of the recipe's graph."""
+    from gradcli.analysis.uncertainty import sampler
+    from gradcli.build.correlated import with_declared
+
+    g = graph(load(recipe.source), dict(recipe.values), recipe.request)
+    return sampler(g, with_declared(g, corr))
+
+
+def compile_sweep(recipe: Recipe):
+    """On a worker: the sweep's array program (an analysis.sweep.Sweep without a source of points)."""
+    from gradcli.analysis.batch import ArrayGraph
+    from gradcli.analysis.sweep import Sweep
+    from gradcli.build.standard import build
+
+    g = build(load(recipe.source), dict(recipe.values), recipe.request.of, allow_nonfinite=True)
+    return Sweep(g, ArrayGraph(g), None, recipe.request.allow_nonfinite, list(g.inputs))
+
+
+def sweep_chunks(plan, engine: Engine, recipe: Recipe | None = None, size: int = 65_536):
+    """The sweep's chunks: plan.chunks(size) on the local engine; partitions on dask's workers.
+    `recipe`: the sweep's source with the plan's bindings (session.sweep's plan.bindings)."""
+    if engine.name != "dask":
+        return plan.chunks(size)
+    from gradcli.analysis.dask_engine import sweep_chunks as on_dask
+
+    return on_dask(plan, recipe.job(compile_sweep), engine.settings())
+
+
 class Uncertainty(NamedTuple):
-    """eval's uncertainty options: -k, --corr, --order, --mc, --seed, --mc-valid-only."""
+    """eval's uncertainty options: -k, --corr, --order, --mc, --seed, --mc-valid-only, and
+    where Monte Carlo runs (--engine; `recipe`: what built the graph, for dask's workers)."""
 
     k: float | None = None
     corr: tuple[str, ...] = ()
@@ -167,6 +249,8 @@ class Uncertainty(NamedTuple):
     mc: str | None = None
     seed: int = 0
     valid_only: bool = False  # Monte Carlo's statistics over its valid samples only
+    engine: Engine = Engine()
+    recipe: Recipe | None = None
 
     def asked(self) -> bool:
         return self.k is not None or bool(self.corr) or self.order is not None or self.mc is not None or self.valid_only
@@ -182,8 +266,13 @@ def uncertainty(g: Graph, options: Uncertainty, allow_nonfinite: bool = False) -
 
     o = options
     corr = with_declared(g, o.corr)  # --corr's, then the program's corr(a, b) = r
+    draw = None
+    if o.engine.name == "dask" and o.mc is not None and o.recipe is not None:
+        from gradcli.analysis.dask_engine import monte_carlo
+
+        draw = monte_carlo(o.recipe.job(compile_sampler, tuple(o.corr)), o.engine.settings())
     g.uncertainty = propagate(
-        g, UncertaintyOptions(corr or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only)
+        g, UncertaintyOptions(corr or None, o.k, o.order, o.mc, o.seed, allow_nonfinite, o.valid_only, draw)
     )
     return g.uncertainty.warnings
 

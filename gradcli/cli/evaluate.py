@@ -7,7 +7,20 @@ import typer
 from gradcli import session
 from gradcli.cli.errors import Reporter
 from gradcli.cli.io import read_source, write
-from gradcli.cli.options import MC_VALID_ONLY, ORDER, SEED, Options, Spec, command, many, one
+from gradcli.cli.options import (
+    ENGINE,
+    MC_VALID_ONLY,
+    ORDER,
+    PARTITION_ROWS,
+    SCHEDULER,
+    SEED,
+    TIMEOUT,
+    Options,
+    Spec,
+    command,
+    many,
+    one,
+)
 from gradcli.core.errors import EXIT_CHECK_FAILED
 from gradcli.render.writers import names
 
@@ -43,7 +56,8 @@ def language_help() -> str:
         "Arrays: [1, 2], [[1, 2], [3, 4]], x[0], W[1, -1], x[1:3], W[:, 0], A @ B; sum mean prod norm dot\n"
         "transpose len softmax logsumexp, min(x) max(x); --of y[0]; --bindings FILE\n"
         "\b\nExit codes: 0 ok; 1 check: a gradient not confirmed; 2 bad input, usage or output;\n"
-        "3 math error (log(0), overflow, ...; --allow-nonfinite carries NaN/inf on)\n"
+        "3 math error (log(0), overflow, ...; --allow-nonfinite carries NaN/inf on);\n"
+        "4 the run could not complete (--engine dask: the cluster failed)\n"
     )
 
 
@@ -56,6 +70,10 @@ class EvalOptions(NamedTuple):
     mc: one(str, None, "--mc", metavar="N", help="Also propagate by Monte Carlo, N samples (JCGM 101).") = None
     seed: SEED = 0
     mc_valid_only: MC_VALID_ONLY = False
+    engine: ENGINE = "local"
+    scheduler: SCHEDULER = None
+    partition_rows: PARTITION_ROWS = None
+    timeout: TIMEOUT = 10.0
 
 
 def eval_command(args: Args, opts: Options, own: EvalOptions, reporter: Reporter) -> None:
@@ -67,8 +85,12 @@ def eval_command(args: Args, opts: Options, own: EvalOptions, reporter: Reporter
       gradcli eval 'e = a*b; d = e + c; L = f*d' a=2 b=-3 c=5 f=-2
       gradcli eval 'g = 4*pi**2*L/T**2' L=1.000±0.002 T=2.007+/-0.003 -k 2
     """
-    g = graph(args, opts, reporter, jacobian=True)
-    options = session.Uncertainty(own.k, own.corr, own.order, own.mc, own.seed, own.mc_valid_only)
+    engine = session.Engine(own.engine, own.scheduler, own.partition_rows, own.timeout).checked()
+    source, texts = read_source(args or [], opts.files, reporter)
+    g = session.evaluate(source, texts, opts.request(True))
+    reporter.warn_all(g.warnings)
+    recipe = session.recipe(source, texts, opts.request(True)) if engine.name == "dask" else None
+    options = session.Uncertainty(own.k, own.corr, own.order, own.mc, own.seed, own.mc_valid_only, engine, recipe)
     reporter.warn_all(session.uncertainty(g, options, opts.allow_nonfinite))
     write("eval", g, opts)
 
