@@ -303,3 +303,25 @@ def test_data_from_standard_input(gradcli):
     assert doc["parameters"]["a"]["value"] == pytest.approx((2.1 + 2 * 3.9 + 3 * 6.2) / 14, rel=1e-12)
     result = gradcli("fit", "-", "a=1", "--data", "-", input="y = a*t")
     assert result.exit_code == 2 and "the program is read from it already" in result.stderr
+
+
+def test_a_parameter_the_model_ignores_leaves_the_others_uncertainties_finite(gradcli, decay_data):
+    # review: 0*b (or A*B) made every u infinite; the determined ones keep curve_fit's values
+    # (a determined parameter's (JᵀJ)⁺ variance is its variance in the fit without the free ones)
+    path, *_ = decay_data
+    doc = json.loads(gradcli("fit", "y = A*exp(-k*t) + c", "--data", plain(path), "A=1", "k=0.3", "c=0",
+                             "--format", "json").stdout)  # fmt: skip
+    res = gradcli("fit", "y = A*exp(-k*t) + c + 0*b", "--data", plain(path), "A=1", "k=0.3", "c=0", "b=1",
+                  "--format", "json")  # fmt: skip
+    assert res.exit_code == 0 and "b can change without changing the model" in res.stderr
+    got = json.loads(res.stdout)
+    assert got["parameters"]["b"]["u"] == "Infinity"
+    scale = math.sqrt(doc["dof"] / got["dof"])  # chi2/dof counts b: dof one less, as curve_fit's would
+    for name in ("A", "k", "c"):
+        assert got["parameters"][name]["u"] == pytest.approx(scale * doc["parameters"][name]["u"], rel=1e-6)
+    # A*B: A and B free, k and c determined
+    res = gradcli("fit", "y = A*B*exp(-k*t) + c", "--data", plain(path), "A=1", "B=1", "k=0.3", "c=0",
+                  "--format", "json")  # fmt: skip
+    got = json.loads(res.stdout)["parameters"]
+    assert got["A"]["u"] == got["B"]["u"] == "Infinity"
+    assert got["k"]["u"] == pytest.approx(scale * doc["parameters"]["k"]["u"], rel=1e-6)

@@ -265,16 +265,18 @@ def result(problem: Problem, res) -> FitResult:
     chi2_dof = chi2 / dof if dof > 0 else math.nan
     cov, rank = covariance(jac)
     warnings = []
-    if rank < p:
-        warnings.append(_undetermined(params, jac))
-        cov = np.full((p, p), np.inf)
-    elif problem.weight is None:
+    free = _free(jac, rank)
+    if free.any():
+        warnings.append(_undetermined([q for q, f in zip(params, free) if f]))
+    if problem.weight is None:
         if dof > 0:
             cov = cov * chi2_dof
         else:
             cov = np.full((p, p), np.inf)
             warnings.append(f"{n} rows for {p} parameters: no residual scatter is left to estimate the "
                             "uncertainties from (give more rows, or --sigma)")  # fmt: skip
+    cov[free, :] = np.inf  # the others' (JᵀJ)⁺ entries stand: each is a determined combination
+    cov[:, free] = np.inf
     u = np.sqrt(np.diag(cov))
     with np.errstate(all="ignore"):
         corr = cov / np.outer(u, u)
@@ -299,14 +301,27 @@ def result(problem: Problem, res) -> FitResult:
     )
 
 
-def _undetermined(params: list[str], jac: np.ndarray) -> str:
-    """The data do not determine every parameter: which combination is free."""
+def _free(jac: np.ndarray, rank: int) -> np.ndarray:
+    """Per parameter: does it move along the Jacobian's null space (the data do not determine it)?
+    A parameter orthogonal to it is determined, and (JᵀJ)⁺ gives its variance."""
+    p = jac.shape[1]
+    if rank >= p:
+        return np.zeros(p, dtype=bool)
+    if not np.isfinite(jac).all():
+        return np.ones(p, dtype=bool)
     _, _, vt = np.linalg.svd(jac, full_matrices=True)
-    free = vt[-1]
-    names = [params[i] for i in np.argsort(-np.abs(free)) if abs(free[i]) > 1e-8][:3]
+    return np.linalg.norm(vt[rank:], axis=0) > 1e-8
+
+
+def _undetermined(names: list[str]) -> str:
+    """The data do not determine every parameter: which ones are free."""
+    one = len(names) == 1
     return (
-        f"the data do not determine every parameter (the Jacobian is rank-deficient): {', '.join(names)} can "
-        "change together without changing the model at any row, so their uncertainties are infinite"
+        f"the data do not determine every parameter (the Jacobian is rank-deficient): {', '.join(names)} "
+        + ("can change" if one else "can change together")
+        + " without changing the model at any row, so "
+        + ("its uncertainty is" if one else "their uncertainties are")
+        + " infinite"
     )
 
 
