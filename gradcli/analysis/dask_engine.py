@@ -182,12 +182,14 @@ def run_partition(job: Job, start: int, n: int, given: dict | None, axes: list |
         if given is None:
             given = {axis.name: column for axis, column in zip(axes, _grid_rows(axes, start, n))}
         fixed = {name: node.data for name, node in plan.graph.inputs.items()}
-        columns = [given[name] if name in given else np.full(n, fixed[name]) for name in plan.names]
+        nulls = {k: np.ma.getmaskarray(c) for k, c in given.items() if np.ma.isMaskedArray(c)}  # as Sweep.batches
+        by_name = {k: np.ma.filled(c, np.nan) if k in nulls else c for k, c in given.items()}
+        columns = [by_name[name] if name in by_name else np.full(n, fixed[name]) for name in plan.names]
         batch = plan.arrays.run(columns, n, plan.allow_nonfinite)
         chunk = Chunk(start, columns, batch.values, batch.grads, batch.failed, None)
         plan.failed, plan.first_failure = 0, None
-        if batch.failed is not None:
-            plan._explain(chunk)
+        if batch.failed is not None or nulls:
+            plan._explain(chunk, nulls)
         return chunk, plan.failed, plan.first_failure
 
 

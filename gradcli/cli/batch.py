@@ -13,7 +13,7 @@ import typer
 from gradcli import session
 from gradcli.cli.errors import OutputError, Reporter, discard_stdout
 from gradcli.cli.io import read_source, stdout
-from gradcli.cli.options import Options, Spec, command, one
+from gradcli.cli.options import ENGINE, PARTITION_ROWS, SCHEDULER, TIMEOUT, Options, Spec, command, one
 from gradcli.core.errors import EXIT_INTERRUPTED, UsageError
 
 PLOT_POINTS = 200  # x=START:STOP without N, in plot
@@ -61,6 +61,10 @@ class SweepOptions(NamedTuple):
         "an interrupted or failed run leaves no file.",
     ) = None
     chunk: one(int, 65_536, "--chunk", min=1, hidden=True, help="Points per array pass.") = 65_536
+    engine: ENGINE = "local"
+    scheduler: SCHEDULER = None
+    partition_rows: PARTITION_ROWS = None
+    timeout: TIMEOUT = 10.0
 
 
 def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Reporter) -> None:
@@ -81,14 +85,17 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
     """
     from gradcli.render.sweep_writers import WRITERS
 
-    program, texts = _program(args, opts, reporter)
-    target = _out_file(own.out, opts.fmt)  # before any work: a bad --out is exit 2 with nothing computed
+    engine = session.Engine(own.engine, own.scheduler, own.partition_rows, own.timeout).checked()
+    source, texts = read_source(args or [], opts.files, reporter)
+    program = session.load(source)
+    target = _out_file(own.out, opts.fmt, engine)  # before any work: a bad --out is exit 2 with nothing computed
     points = _points(own.points, opts, args)
     plan = session.sweep(program, texts, points, opts.request())
     reporter.warn_all(plan.graph.warnings)
     # The first chunk is computed before anything is written: a bad --points cell or a failing
     # plan in it is an error alone, not a header (or half a JSON document) followed by one.
-    chunks = iter(plan.chunks(own.chunk))
+    recipe = session.Recipe(source, plan.bindings, opts.request()._replace(bindings_file=None))
+    chunks = iter(session.sweep_chunks(plan, engine, recipe, own.chunk))
     first = next(chunks, None)
     if target is not None:
         _write_out(plan, target, itertools.chain([first] if first is not None else [], chunks), reporter)
@@ -127,15 +134,24 @@ def _points(path: str | None, opts: Options, args):
     return points
 
 
-def _out_file(path: str | None, fmt: str):
-    """--out's file, checked (its suffix, its folder, pyarrow for Parquet), or None."""
+def _out_file(path: str | None, fmt: str, engine: session.Engine):
+    """--out's file (or, with --engine dask, DIR/: a folder of partitions), checked (its suffix,
+    its folder, pyarrow for Parquet), or None."""
     if path is None:
         return None
     from gradcli.analysis.parquet_points import require_pyarrow
     from gradcli.render.sweep_parquet import OutFile, out_format
+    from gradcli.render.sweep_parts import OutFolder, is_folder_target
 
     if fmt != "csv":
         raise UsageError(f"--format {fmt} writes to stdout; --out picks its format by the file's suffix")
+    if is_folder_target(path):
+        if engine.name != "dask":
+            raise UsageError(f"--out {path}: a folder of partitions is the dask engine's", hint="add --engine dask")
+        require_pyarrow(f"--out {path}")
+        folder = OutFolder(path)
+        folder.check()
+        return folder
     if out_format(path) == "parquet":
         require_pyarrow(f"--out {path}")
     target = OutFile(path)
@@ -147,11 +163,14 @@ def _write_out(plan, target, chunks, reporter: Reporter) -> None:
     """Every row to --out's temporary file, renamed when complete; an interruption or an error
     removes it (exit 130 for Ctrl-C, with nothing left under the target's name)."""
     from gradcli.render.sweep_parquet import ParquetWriter, out_format
+    from gradcli.render.sweep_parts import OutFolder, PartsWriter
     from gradcli.render.sweep_writers import CsvWriter
 
     with target:  # leaves no file unless committed
         path = target.open()
-        if out_format(target.path) == "parquet":
+        if isinstance(target, OutFolder):
+            out, writer = None, PartsWriter(path, plan.header(), len(plan.names))
+        elif out_format(target.path) == "parquet":
             out, writer = None, ParquetWriter(path, plan.header(), len(plan.names))
         else:
             out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below

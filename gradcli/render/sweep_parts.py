@@ -1,0 +1,99 @@
+"""`gradcli sweep --engine dask --out DIR/` (a trailing slash): one Parquet file per partition,
+named so that names sort in row order (`part-000000.parquet`, `part-000001.parquet`, ...;
+DESIGN §7.3).
+
+The files are written into a temporary folder next to DIR (`.DIR.XXXX.part/`), renamed to DIR
+when the run is complete; an exception, a Ctrl-C or a failed cluster removes it, so DIR never
+holds half a run.  DIR must not exist, or be an empty folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+
+from gradcli.core.errors import UsageError
+from gradcli.render.sweep_parquet import ParquetWriter
+
+PART_NAME = "part-{:06d}.parquet"
+
+
+def is_folder_target(path: str) -> bool:
+    """`--out DIR/`: a trailing slash asks for a folder of partitions."""
+    return path.endswith(("/", os.sep))
+
+
+class OutFolder:
+    """A folder written under a temporary name, renamed to `path` by commit(); OutFile's interface."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.shown = path
+        self.temp: str | None = None
+
+    def check(self) -> None:
+        parent = os.path.dirname(self.path)
+        if not os.path.isdir(parent):
+            raise UsageError(f"--out {self.shown}: the folder {os.path.dirname(self.path)!r} does not exist")
+        if os.path.exists(self.path) and not (os.path.isdir(self.path) and not os.listdir(self.path)):
+            raise UsageError(f"--out {self.shown}: it exists and is not an empty folder (nothing is overwritten)")
+
+    def open(self) -> str:
+        self.check()
+        parent, name = os.path.split(self.path)
+        try:
+            self.temp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=parent)
+        except OSError as exc:
+            raise UsageError(f"cannot write {self.shown!r}: {exc.strerror or exc}") from None
+        os.chmod(self.temp, 0o777 & ~_umask())
+        return self.temp
+
+    def commit(self) -> None:
+        if self.temp is not None:
+            if os.path.isdir(self.path):
+                os.rmdir(self.path)  # empty (checked)
+            os.replace(self.temp, self.path)
+            self.temp = None
+
+    def discard(self) -> None:
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            self.temp = None
+
+    def __enter__(self) -> OutFolder:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.discard()
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+class PartsWriter:
+    """A Parquet file per chunk (the dask engine's chunk is a partition) in `folder`: the
+    writer interface (write, close) of gradcli.render.sweep_writers."""
+
+    def __init__(self, folder: str, header: Sequence[str], inputs: int) -> None:
+        self.folder, self.header, self.inputs = folder, list(header), inputs
+        self.count = 0
+        self.closed = False
+
+    def write(self, chunk) -> None:
+        writer = ParquetWriter(os.path.join(self.folder, PART_NAME.format(self.count)), self.header, self.inputs)
+        try:
+            writer.write(chunk)
+        finally:
+            writer.close()
+        self.count += 1
+
+    def close(self, sweep=None) -> None:
+        self.closed = True
+
+
+__all__ = ["PART_NAME", "OutFolder", "PartsWriter", "is_folder_target"]
