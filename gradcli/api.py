@@ -141,5 +141,6 @@ def minimize(program: str, start: dict, method="auto", fix=(), bounds=None, subj
     optimize()
     texts = tuple(f"{k}={'' if lo is None else repr(float(lo))}:{'' if hi is None else repr(float(hi))}"
                   for k, (lo, hi) in (bounds or {}).items())  # fmt: skip
-    options = Options(method, tuple(fix), texts, tuple(subject_to), tol, max_iter)
+    fix, subject_to = ((x,) if isinstance(x, str) else tuple(x) for x in (fix, subject_to))  # one name: not its letters
+    options = Options(method, fix, texts, subject_to, tol, max_iter)
     return solve(prepare(session.load(Source(program)), dict(start), options))

@@ -264,3 +264,11 @@ def test_an_optimizer_success_at_a_point_that_is_not_stationary_is_not_converged
         assert "KKT residual" in doc["reason"]
     else:  # an optimizer that finds x = 3 is fine too
         assert res.exit_code == 0 and doc["point"]["x"] == pytest.approx(3.0)
+
+
+def test_the_api_takes_one_fix_name_and_one_constraint_as_a_string():
+    # review: tuple("ab") fixed 'a' and 'b'; tuple("x + y >= 1") made each letter a constraint
+    r = minimize("f = (ab - 1)**2 + (x - 2)**2", {"ab": 0.0, "x": 0.0}, fix="ab")
+    assert r.point == pytest.approx({"x": 2.0})
+    r = minimize("f = x**2 + y**2", {"x": 1.0, "y": 1.0}, subject_to="x + y >= 1")
+    assert r.point == pytest.approx({"x": 0.5, "y": 0.5}) and r.active[0]["multiplier"] == pytest.approx(1.0)
