@@ -1,0 +1,179 @@
+"""--engine dask (DESIGN §7.3) against its oracle, the local engine: sweep row for row and exit
+code for exit code on a distributed.LocalCluster of 2 worker processes started here; Monte Carlo's
+numbers the same on 1, 2 and 4 workers and locally; the faults (an unreachable scheduler, a
+killed worker, a missing extra).  One module-scoped cluster keeps the cost down."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+pa_parquet = pytest.importorskip("pyarrow.parquet")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0", silence_logs=40
+    ) as c:
+        yield c
+
+
+def _both(gradcli, cluster, *args):
+    """The same command on the local engine and on the cluster."""
+    local = gradcli(*args)
+    dask = gradcli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "7")
+    return local, dask
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sweep", "y = x*sin(x) + a", "x=0:3:50", "a=1,2"),  # scalar, a grid over 2 axes: 100 rows, 15 partitions
+        ("sweep", "y = [x*x, exp(w*x)]", "x=-1:1:21", "w=2"),  # array output: elements and Jacobian columns
+        ("sweep", "y = log(x) + sqrt(1 - x)", "x=-2:3:40"),  # failing rows on both sides: exit 3, messages
+    ],
+)
+def test_sweep_equals_local_row_for_row(gradcli, cluster, args):
+    local, dask = _both(gradcli, cluster, *args)
+    assert local.exit_code in (0, 3)
+    assert (dask.exit_code, dask.stdout, dask.stderr) == (local.exit_code, local.stdout, local.stderr)
+    assert len(local.stdout.splitlines()) > 20
+
+
+def test_sweep_points_and_out_parquet(gradcli, cluster, tmp_path):
+    """CSV points (shipped from the client) -> --out FILE.parquet and --out DIR/: pyarrow reads
+    back the local engine's rows, in order; the folder's parts sort in row order."""
+    points = tmp_path / "p.csv"
+    points.write_text("x,w\n" + "".join(f"{i / 10 - 1},{i % 3}\n" for i in range(30)))
+    args = ("sweep", "y = log(x + 1) * w", "--points", points)
+    local = gradcli(*args, "--out", tmp_path / "local.parquet")
+    dask = gradcli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "8",
+                   "--out", tmp_path / "dask.parquet")  # fmt: skip
+    folder = gradcli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "8",
+                     "--out", f"{tmp_path / 'parts'}/")  # fmt: skip
+    assert local.exit_code == dask.exit_code == folder.exit_code == 3  # x = -1: log(0)
+    expected = pa_parquet.read_table(tmp_path / "local.parquet")
+    assert pa_parquet.read_table(tmp_path / "dask.parquet").equals(expected)
+    parts = sorted(os.listdir(tmp_path / "parts"))
+    assert parts == [f"part-{i:06d}.parquet" for i in range(4)]  # 30 rows, 8 a partition
+    import pyarrow as pa
+
+    assert pa.concat_tables([pa_parquet.read_table(tmp_path / "parts" / p) for p in parts]).equals(expected)
+
+
+def test_monte_carlo_same_on_any_number_of_workers(eval_json, cluster):
+    """Seed 7: locally, on the 2-process cluster, and on in-process clusters of 1 and 4 workers:
+    identical mean, standard deviation and interval (chunk i from child i of SeedSequence(7))."""
+    args = ("y = exp(a) * b / (1 + c**2)", "a=0.3±0.05", "b=2±rect(0.1)", "c=1.5±tri(0.2)", "--mc", "300000",
+            "--seed", "7")  # fmt: skip
+    results = [eval_json(*args)["uncertainty"]["monte_carlo"]]
+    results.append(eval_json(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                             "--partition-rows", "100000")["uncertainty"]["monte_carlo"])  # fmt: skip
+    for workers in (1, 4):
+        with distributed.LocalCluster(n_workers=workers, processes=False, threads_per_worker=1,
+                                      dashboard_address=":0", silence_logs=40) as c:  # fmt: skip
+            results.append(eval_json(*args, "--engine", "dask", "--scheduler", c.scheduler_address,
+                                     "--partition-rows", "65536")["uncertainty"]["monte_carlo"])  # fmt: skip
+    keys = ("mean", "standard", "interval", "samples", "valid")
+    assert all({k: r[k] for k in keys} == {k: results[0][k] for k in keys} for r in results[1:])
+    assert 0.5 < results[0]["mean"] < 1.5  # exp(0.3)*2/3.25 = 0.83: real numbers, not a shared default
+
+
+def test_chunks_are_seedsequence_children():
+    """The contract, independently: chunk 2's first normal is child 2 of SeedSequence(seed)'s."""
+    from gradcli.analysis.monte_carlo import CHUNK, chunk_rng
+
+    child = np.random.SeedSequence(5).spawn(3)[2]
+    assert chunk_rng(5, 2).standard_normal(4).tolist() == np.random.default_rng(child).standard_normal(4).tolist()
+    assert CHUNK == 65_536
+
+
+def test_monte_carlo_invalid_samples_as_locally(gradcli, cluster):
+    args = ("eval", "y = sqrt(x)", "x=0.1±0.1", "--mc", "200000")
+    local, dask = _both(gradcli, cluster, *args)
+    assert local.exit_code == 3 and (dask.exit_code, dask.stderr) == (local.exit_code, local.stderr)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_scheduler_exit_2_within_timeout(gradcli):
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    result = gradcli("sweep", "y = x", "x=0:1:3", "--engine", "dask", "--scheduler", address, "--timeout", "2")
+    assert result.exit_code == 2 and address in result.stderr and "within 2 s" in result.stderr
+    assert time.monotonic() - start < 8
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--scheduler", "tcp://127.0.0.1:1"), "--scheduler is the dask engine's"),
+        (("--engine", "dask", "--partition-rows", "0"), "--partition-rows"),
+        (("--engine", "spark"), "expected local or dask"),
+        (("--out", "rows/"), "a folder of partitions is the dask engine's"),
+    ],
+)
+def test_bad_engine_options_exit_2(gradcli, args, words):
+    result = gradcli("sweep", "y = x", "x=0:1:3", *args)
+    assert result.exit_code == 2 and words in result.stderr
+
+
+def test_missing_extra_exit_2_naming_it(gradcli, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` raises ImportError
+    result = gradcli("sweep", "y = x", "x=0:1:3", "--engine", "dask")
+    assert result.exit_code == 2 and "pip install 'gradcli[dask]'" in result.stderr
+    result = gradcli("eval", "y = x", "x=1±0.1", "--mc", "1000", "--engine", "dask")
+    assert result.exit_code == 2 and "pip install 'gradcli[dask]'" in result.stderr
+
+
+def test_eval_without_engine_imports_no_dask():
+    code = (
+        "import sys; from gradcli.cli.app import main\n"
+        "sys.argv = ['gradcli', 'eval', 'y = x', 'x=1±0.1', '--mc', '1000']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'pyarrow')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_run(cluster, tmp_path):
+    """A worker process killed while the sweep runs: the run completes with the local engine's
+    rows (dask re-runs the lost partitions), or exits 4; either way no partial --out file."""
+    client = distributed.Client(cluster, set_as_default=False)
+    pids = list(client.run(os.getpid).values())
+    out = tmp_path / "rows.parquet"
+    args = ["sweep", "y = sin(x) * exp(-w*x)", "x=0:10:2000", "w=0:1:1000", "--partition-rows", "50000"]
+    command = [sys.executable, "-m", "gradcli", *args, "--engine", "dask", "--scheduler",
+               cluster.scheduler_address, "--out", str(out)]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(1.0, os.kill, (pids[0], signal.SIGKILL))
+    killer.start()
+    _, stderr = process.communicate(timeout=300)
+    killer.join()
+    client.close()
+    leftovers = [p for p in os.listdir(tmp_path) if p != "rows.parquet"]
+    assert not leftovers  # no temporary file either
+    print("worker killed; exit", process.returncode)
+    if process.returncode == 4:
+        assert not out.exists() and "dask cluster failed" in stderr
+        return
+    assert process.returncode == 0, stderr
+    local = tmp_path / "local.parquet"
+    subprocess.run([sys.executable, "-m", "gradcli", *args[:-2], "--out", str(local)], check=True)
+    assert pa_parquet.read_table(out).equals(pa_parquet.read_table(local))
+    assert json.dumps(pa_parquet.read_metadata(out).num_rows) == "2000000"
