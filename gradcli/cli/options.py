@@ -146,7 +146,7 @@ MC_VALID_ONLY = flag("--mc-valid-only", "Monte Carlo's statistics over the sampl
 ORDER = one(int, 1, "--order", min=1, max=2, help="The order of the derivatives: 2 adds every second derivative.")
 # Where the array work runs (DESIGN §7.3): sweep's and eval --mc's.
 ENGINE = one(str, "local", "--engine", metavar="local|dask",
-             help="Where to compute: local, or dask (a local cluster, or --scheduler's; needs gradcli[dask]).")  # fmt: skip
+             help="Where to compute: local, or dask (a local cluster, or --scheduler's).")  # fmt: skip
 SCHEDULER = one(str, None, "--scheduler", metavar="tcp://HOST:PORT",
                 help="With --engine dask: an existing dask.distributed cluster's scheduler.")  # fmt: skip
 PARTITION_ROWS = one(int, None, "--partition-rows", metavar="N", min=1,
