@@ -272,3 +272,14 @@ def test_the_api_takes_one_fix_name_and_one_constraint_as_a_string():
     assert r.point == pytest.approx({"x": 2.0})
     r = minimize("f = x**2 + y**2", {"x": 1.0, "y": 1.0}, subject_to="x + y >= 1")
     assert r.point == pytest.approx({"x": 0.5, "y": 0.5}) and r.active[0]["multiplier"] == pytest.approx(1.0)
+
+
+def test_scipys_runtime_warnings_do_not_reach_the_user():
+    # review: trust-krylov on 100-variable Rosenbrock printed "RuntimeWarning: invalid value
+    # encountered in multiply" and scipy's source line on stderr
+    x = "[" + ", ".join(["-1.2", "1"] * 50) + "]"
+    code = "f = sum(100*(x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)"
+    out = subprocess.run([sys.executable, "-m", "gradcli", "minimize", code, f"x={x}", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0 and json.loads(out.stdout)["value"] < 1e-8
+    assert out.stderr == ""

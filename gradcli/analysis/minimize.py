@@ -15,6 +15,7 @@ residual, eigenvalues, verdict) is analysis/optimality.py's.
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 from gradcli.analysis import optimality
@@ -67,7 +68,9 @@ def _optimize(problem: Problem) -> _Run:
         kwargs["bounds"] = problem.scipy_bounds()
     if problem.constraints:
         kwargs["constraints"] = problem.scipy_constraints(method == "trust-constr")
-    res = minimize(o.value, x0, **kwargs)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # scipy's RuntimeWarnings are not the user's
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = minimize(o.value, x0, **kwargs)
     iterations = int(getattr(res, "nit", 0) or 0) or (len(trace) - 1 if trace else 0)
     limit = opts.max_iter is not None and iterations >= opts.max_iter or "maximum number" in str(res.message).lower()
     return _Run([float(v) for v in res.x], str(res.message), bool(res.success), iterations, limit)
