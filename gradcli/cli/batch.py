@@ -58,7 +58,7 @@ class SweepOptions(NamedTuple):
         metavar="FILE.csv|FILE.parquet",
         help="Write the rows to FILE instead of stdout, as CSV or Parquet by its suffix (Parquet needs "
         "pip install 'gradcli[parquet]'). Written under a temporary name and renamed when complete: "
-        "an interrupted or failed run leaves no file.",
+        "a run stopped by Ctrl-C or an error leaves no file (failed rows do not stop it: exit 3, file written).",
     ) = None
     chunk: one(int, 65_536, "--chunk", min=1, hidden=True, help="Points per array pass.") = 65_536
     engine: ENGINE = "local"
