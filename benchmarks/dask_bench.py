@@ -35,18 +35,19 @@ def main(rows: int = 10**7, draws: int = 10**8) -> None:
     mc = ["eval", "y = 4*pi**2*L/T**2", "L=1±0.002", "T=2.007±0.003", "--mc", str(draws), "--format", "json"]
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "rows.parquet")
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                      silence_logs=40) as cluster, distributed.Client(cluster) as client:  # fmt: skip
-            dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
-            for name, args in (("sweep local", [*sweep, "--out", out]), ("sweep dask", [*sweep, *dask, "--out", out]),
-                               ("mc local", mc), ("mc dask", [*mc, *dask])):  # fmt: skip
+        for name, args in (("sweep local", [*sweep, "--out", out]), ("sweep dask", [*sweep, "--out", out]),
+                           ("mc local", mc), ("mc dask", mc)):  # fmt: skip
+            n = rows if name.startswith("sweep") else draws
+            if "local" in name:
                 seconds, rss = run(args)
-                n = rows if name.startswith("sweep") else draws
-                workers = client.run(_worker_peak) if "dask" in name else {}
-                extra = ", workers " + ", ".join(f"{v:.0f}" for v in workers.values()) + " MB" if workers else ""
-                print(f"{name:12s} {seconds:7.2f} s  {n / seconds:12,.0f} /s  peak RSS client {rss:.0f} MB{extra}")
-                client.restart()  # each run's worker peak on its own
-
+                print(f"{name:12s} {seconds:7.2f} s  {n / seconds:12,.0f} /s  peak RSS {rss:.0f} MB", flush=True)
+                continue
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                          silence_logs=40) as cluster, distributed.Client(cluster) as client:  # noqa: E501 fmt: skip
+                seconds, rss = run([*args, "--engine", "dask", "--scheduler", cluster.scheduler_address])
+                workers = ", ".join(f"{v:.0f}" for v in client.run(_worker_peak).values())
+            print(f"{name:12s} {seconds:7.2f} s  {n / seconds:12,.0f} /s  peak RSS client {rss:.0f} MB, "
+                  f"workers {workers} MB", flush=True)  # fmt: skip
 
 if __name__ == "__main__":
     main(*(int(float(a)) for a in sys.argv[1:3]))
