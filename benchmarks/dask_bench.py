@@ -42,12 +42,17 @@ def main(rows: int = 10**7, draws: int = 10**8) -> None:
                 seconds, rss = run(args)
                 print(f"{name:12s} {seconds:7.2f} s  {n / seconds:12,.0f} /s  peak RSS {rss:.0f} MB", flush=True)
                 continue
-            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                          silence_logs=40) as cluster, distributed.Client(cluster) as client:  # noqa: E501 fmt: skip
+            with (
+                distributed.LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):  # noqa: E501 fmt: skip
                 seconds, rss = run([*args, "--engine", "dask", "--scheduler", cluster.scheduler_address])
                 workers = ", ".join(f"{v:.0f}" for v in client.run(_worker_peak).values())
             print(f"{name:12s} {seconds:7.2f} s  {n / seconds:12,.0f} /s  peak RSS client {rss:.0f} MB, "
                   f"workers {workers} MB", flush=True)  # fmt: skip
+
 
 if __name__ == "__main__":
     main(*(int(float(a)) for a in sys.argv[1:3]))

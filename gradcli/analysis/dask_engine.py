@@ -111,9 +111,12 @@ def connect(settings: Settings) -> Iterator[object]:
             yield client
         return
     cores = max(1, len(os.sched_getaffinity(0)))
-    with distributed.LocalCluster(
-        n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0", **quiet
-    ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0", **quiet
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
         yield client
 
 

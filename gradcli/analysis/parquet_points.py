@@ -128,7 +128,8 @@ class ParquetPoints:
         if not (self.allow_nonfinite or finite.all()):
             i = int(np.flatnonzero(~finite)[0])
             raise UsageError(
-                f"{self.where}, row {row + i + 1:,}, column '{name}': {number(float(column[i]))} is not a finite number",
+                f"{self.where}, row {row + i + 1:,}, column '{name}': "
+                f"{number(float(column[i]))} is not a finite number",
                 hint="--allow-nonfinite carries NaN and the infinities on; a null makes the row a failed row",
             )
         return column if mask is None else np.ma.MaskedArray(column, mask=mask)
