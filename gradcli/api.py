@@ -135,7 +135,7 @@ def minimize(program: str, start: dict, method="auto", fix=(), bounds=None, subj
     >>> r.point, r.verdict
     ({'x': 1.0, 'y': 1.0}, 'strict local minimum')
     """
-    from gradcli.analysis.fit import optimize
+    from gradcli.analysis.extras import optimize
     from gradcli.analysis.minimize import Options, prepare, solve
 
     optimize()

@@ -283,3 +283,31 @@ def test_scipys_runtime_warnings_do_not_reach_the_user():
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0 and json.loads(out.stdout)["value"] < 1e-8
     assert out.stderr == ""
+
+
+def test_a_large_constant_in_f_does_not_loosen_the_stationarity_test(gradcli):
+    # review: the tolerance was 1e-6 |f|, so f = (x - 3)**2 + 1e7 after one BFGS step at x = 1.01
+    # (gradient -3.98, 40% of the start's) read as "converged"; the minimum does not move with 1e7
+    res = gradcli("minimize", "f = (x - 3)**2 + 1e7", "x=0", "--method", "bfgs", "--max-iter", "1", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 1 and not doc["converged"] and doc["status"] == "iteration limit"
+    assert doc["verdict"] == "not stationary" and abs(doc["gradient"]["x"]) > 1
+    r = minimize("f = (x - 3)**2 + 1e7", {"x": 0.0}, method="bfgs")
+    assert r.converged and r.point["x"] == pytest.approx(3.0, abs=1e-7)
+    # the same problem scaled by 1e8: the test is relative to the start's gradient, so it still converges
+    r = minimize("f = 1e8*(x - 3)**2", {"x": 0.0})
+    assert r.converged and r.point["x"] == pytest.approx(3.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "constraints",
+    [["x >= 2", "x <= 1"], ["x**2 + y**2 <= 1", "x + y >= 3"]],
+)
+@pytest.mark.parametrize("method", ["auto", "trust"])
+def test_infeasible_constraints_exit_2_naming_one(gradcli, constraints, method):
+    # review: contradictory constraints ended "failed" with exit 1, as if the optimizer had merely stopped short
+    args = [a for c in constraints for a in ("--subject-to", c)]
+    res = gradcli("minimize", "f = x**2 + y**2", "x=0", "y=0", *args, "--method", method)
+    assert res.exit_code == 2, res.stdout + res.stderr
+    assert "infeasible" in res.stderr and any(repr(c) in res.stderr for c in constraints)
+    assert "Traceback" not in res.stderr

@@ -105,8 +105,9 @@ def test_fix_keeps_inputs_and_an_array_output_is_solved_element_by_element(gradc
     assert list(doc["point"]) == ["t"]
     assert doc["point"]["t"] == pytest.approx((20 - math.sqrt(400 - 4 * 4.9 * 10)) / 9.8, rel=1e-14)
     doc = solve_json(gradcli, "y = [x[0]**2 - 2, x[0]*x[1] - 3]", "x=[1, 1]", "--zero", "y")
-    assert doc["point"] == pytest.approx({"x[0]": math.sqrt(2), "x[1]": 3 / math.sqrt(2)}, rel=1e-14)
-    assert list(doc["residuals"]) == ["y[0]", "y[1]"]
+    # arrays nested in their shapes, as eval's JSON writes them (and minimize's point)
+    assert doc["point"]["x"] == pytest.approx([math.sqrt(2), 3 / math.sqrt(2)], rel=1e-14)
+    assert list(doc["point"]) == ["x"] and list(doc["residuals"]) == ["y"] and len(doc["residuals"]["y"]) == 2
 
 
 def test_an_input_that_reaches_no_zero_output_stays_with_a_warning(gradcli):
@@ -187,6 +188,26 @@ def test_real_subprocess():
 def test_fix_of_an_array_input_fixes_every_element(gradcli):
     # review: --fix A said "'A' is not an input" (only A[0,0], ... were); minimize's --fix takes A
     doc = solve_json(gradcli, "r = A @ x - [1, 2]", "A=[[2,1],[1,3]]", "x=[0,0]", "--zero", "r", "--fix", "A")
-    assert doc["converged"] and list(doc["point"]) == ["x[0]", "x[1]"]
+    assert doc["converged"] and list(doc["point"]) == ["x"]
     want = np.linalg.solve([[2.0, 1.0], [1.0, 3.0]], [1.0, 2.0])
-    assert [doc["point"]["x[0]"], doc["point"]["x[1]"]] == pytest.approx(want.tolist(), abs=1e-12)
+    assert doc["point"]["x"] == pytest.approx(want.tolist(), abs=1e-12)
+
+
+def test_a_root_far_beyond_minpacks_first_step_is_found(gradcli):
+    # review: hybr bounds its first step by 100 |x0|, so x - 1e20 from x = 1 never moved and was
+    # reported as "no exact solution near this start"; damped Newton steps from there reach it
+    doc = solve_json(gradcli, "f = x - 1e20", "x=1", "--zero", "f")
+    assert doc["converged"] and doc["point"]["x"] == 1e20 and doc["residuals"]["f"] == 0.0
+
+
+def test_no_root_is_a_local_minimum_of_the_residual_not_a_singular_root(gradcli):
+    res = gradcli("solve", "f = x**2 + 1", "x=1", "--zero", "f")
+    assert res.exit_code == 1
+    text = " ".join(res.stdout.split())  # rich wraps the table's lines
+    assert "no exact solution near this start" in text and "non-isolated root" not in text
+
+
+@pytest.mark.parametrize("zero", ["a", "x"])
+def test_zero_naming_an_input_exits_2(gradcli, zero):
+    res = gradcli("solve", "f = x**2 - a", "x=1", "a=2", "--zero", zero)
+    assert res.exit_code == 2 and f"{zero} is an input of the program" in res.stderr and "f" in res.stderr

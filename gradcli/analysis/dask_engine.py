@@ -32,12 +32,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from gradcli.analysis.extras import require
 from gradcli.core.errors import GradcliError, RunError, UsageError
 
 PARTITION_ROWS = 1_000_000  # rows per partition (sweep) or samples per task (Monte Carlo, in whole chunks)
 WINDOW_PER_WORKER = 2  # partitions in flight per worker thread: results come back in order, memory stays flat
 _CACHE_SIZE = 4  # compiled jobs a worker keeps (a long-lived cluster serves many runs)
-PIP = "pip install 'gradcli[dask]'"
 
 
 class Settings(NamedTuple):
@@ -81,12 +81,7 @@ def compiled(job: Job):
 
 
 def _distributed():
-    try:
-        import dask  # noqa: F401
-        import distributed
-    except ImportError as exc:
-        raise UsageError(f"--engine dask needs dask and distributed ({exc.name} is missing): {PIP}") from None
-    return distributed
+    return require(("distributed", "dask"), "dask", "--engine dask")
 
 
 @contextlib.contextmanager

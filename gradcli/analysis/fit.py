@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gradcli.analysis.batch import BLOCK, ArrayGraph, Batch, RowExplainer
+from gradcli.analysis.extras import optimize
 from gradcli.analysis.fit_data import (
     Data,
     check_rows,
@@ -39,7 +40,6 @@ from gradcli.core.formula import fmt
 from gradcli.lang.program import Program
 from gradcli.lang.suggest import suggest
 
-OPTIMIZE_EXTRA = "pip install 'gradcli[optimize]'"
 TOL = 1e-12  # ftol, xtol, gtol: the answer to ~1e-12, not scipy's 1e-8 (each step is cheap)
 
 
@@ -205,15 +205,6 @@ def _misspelt(name: str, params: list[str], columns: list[str], where: str) -> s
 # -- the fit ------------------------------------------------------------------------------------
 
 
-def optimize():
-    """scipy.optimize, or exit 2 naming the extra that brings it."""
-    try:
-        import scipy.optimize
-    except ImportError:
-        raise UsageError("fit, solve and minimize need scipy, which is not installed", hint=OPTIMIZE_EXTRA) from None
-    return scipy.optimize
-
-
 def run(problem: Problem, options: FitOptions | None = None) -> FitResult:
     """Fit: least squares from the start, then the covariance at the solution."""
     so = optimize()
@@ -277,6 +268,7 @@ def result(problem: Problem, res) -> FitResult:
                             "uncertainties from (give more rows, or --sigma)")  # fmt: skip
     cov[free, :] = np.inf  # the others' (JᵀJ)⁺ entries stand: each is a determined combination
     cov[:, free] = np.inf
+    cov = 0.5 * (cov + cov.T)  # symmetric to the last bit (the SVD product is only to rounding)
     u = np.sqrt(np.diag(cov))
     with np.errstate(all="ignore"):
         corr = cov / np.outer(u, u)
@@ -325,5 +317,5 @@ def _undetermined(names: list[str]) -> str:
     )
 
 
-__all__ = ["FitOptions", "FitResult", "OPTIMIZE_EXTRA", "Problem", "covariance", "optimize", "prepare", "result",
+__all__ = ["FitOptions", "FitResult", "Problem", "covariance", "prepare", "result",
            "run"]  # fmt: skip

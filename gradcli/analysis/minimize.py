@@ -21,6 +21,7 @@ from typing import NamedTuple
 from gradcli.analysis import optimality
 from gradcli.analysis.minimize_problem import METHODS, Options, Problem, prepare, scipy_method
 from gradcli.analysis.minimize_result import Result
+from gradcli.core.errors import UsageError
 
 __all__ = ["METHODS", "Options", "Problem", "Result", "prepare", "scipy_method", "solve"]
 
@@ -68,8 +69,8 @@ def _optimize(problem: Problem) -> _Run:
         kwargs["bounds"] = problem.scipy_bounds()
     if problem.constraints:
         kwargs["constraints"] = problem.scipy_constraints(method == "trust-constr")
-    with warnings.catch_warnings(), np.errstate(all="ignore"):  # scipy's RuntimeWarnings are not the user's
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # scipy's warnings are not the user's
+        warnings.simplefilter("ignore")  # RuntimeWarning (overflow...), UserWarning ("Singular Jacobian matrix")
         res = minimize(o.value, x0, **kwargs)
     iterations = int(getattr(res, "nit", 0) or 0) or (len(trace) - 1 if trace else 0)
     limit = opts.max_iter is not None and iterations >= opts.max_iter or "maximum number" in str(res.message).lower()
@@ -104,13 +105,36 @@ def _options(method: str, opts: Options, n: int) -> dict:
     return out
 
 
+def _infeasible(problem: Problem, x: list[float], violation: float) -> None:
+    """The optimizer stopped (not at its iteration limit) where a constraint still does not hold:
+    the constraints are infeasible, or their feasible set is out of this start's reach.  Exit 2."""
+    values, _ = problem.constraint_values(x)
+    worst = [(abs(v) if c.equality else -v, c.text) for c, v in zip(problem.constraints, values)]
+    worst += [
+        (lo - xi, f"the bound {n} >= {lo:g}") for n, xi, (lo, _) in zip(problem.objective.names, x, problem.bounds)
+    ]
+    worst += [
+        (xi - hi, f"the bound {n} <= {hi:g}") for n, xi, (_, hi) in zip(problem.objective.names, x, problem.bounds)
+    ]
+    amount, text = max(worst)
+    raise UsageError(
+        f"no point satisfying every constraint was found: the constraints look infeasible "
+        f"({problem.method} stopped where {text!r} is violated by {amount:.3g})",
+        hint="check the --subject-to and --bounds for a contradiction, or start inside the feasible set",
+    )
+
+
 def _result(problem: Problem, run: _Run, f: float, g: list[float], counts: dict) -> Result:
     o = problem.objective
     x = run.x
     active = problem.active(x)
-    verdict = optimality.examine(g, o.hessian(x), active, problem.violation(x), problem.stationary_tol(f))
+    hessian = o.hessian(x)
     o.counts["hess"] -= 1  # the examination's Hessian is not the optimizer's
-    tol = problem.stationary_tol(f)
+    tol = problem.stationary_tol(x, hessian)
+    violation = problem.violation(x)
+    verdict = optimality.examine(g, hessian, active, violation, tol)
+    if violation > tol and verdict.kkt_residual > tol and not run.limit:
+        _infeasible(problem, x, violation)
     # the exact KKT test decides, not the optimizer's word: SLSQP reports success at points that
     # are not stationary ((x - 3)**2 on x**2 >= 4 from 0: x = 6).  The residual includes the violation.
     converged = verdict.kkt_residual <= tol

@@ -76,11 +76,21 @@ class Problem:
         self.shapes = dict(graph.arrays.shapes) if graph.arrays is not None else {}
         self.trace: list | None = [] if options.trace else None
         self.method = scipy_method(options.method, self.bounded, bool(constraints), len(vary))
+        g0 = self.objective.evaluate(self.objective.start())[1]
+        self.start_gradient = max((abs(v) for v in g0 if math.isfinite(v)), default=0.0)
 
-    def stationary_tol(self, f: float) -> float:
-        """The KKT residual a point may have and still count as stationary."""
-        scale = max(1.0, abs(f)) if math.isfinite(f) else 1.0
-        return max(self.options.tol, 1e-6 * scale)
+    def stationary_tol(self, x, hessian) -> float:
+        """The KKT residual a point may have and still count as stationary: --tol, or 1e-8 of the
+        gradient at the start (the residual fell by eight digits), or the gradient's own rounding at
+        x (how much it changes when x moves by a few ulps: 64 eps |H| max(1, |x|)), whichever is
+        largest.  Not scaled by |f|: adding 1e7 to f moves no minimum and must not loosen the test."""
+        import numpy as np
+
+        h = np.asarray(hessian, dtype=float)
+        size = float(np.max(np.abs(h))) * max(len(x), 1) if h.size else 0.0
+        reach = max([1.0, *(abs(float(v)) for v in x)])
+        rounding = 64 * 2.0**-52 * size * reach if math.isfinite(size) else 0.0
+        return max(self.options.tol, 1e-8 * self.start_gradient, rounding)
 
     def constraint_values(self, x) -> tuple[list[float], list[list[float]]]:
         return self.outputs.evaluate(x) if self.outputs is not None else ([], [])

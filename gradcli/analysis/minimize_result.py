@@ -74,26 +74,6 @@ def _text(v) -> str:
 
 
 def _nested(names: list[str], values: list[float], shapes: dict) -> dict:
-    from gradcli.build.array_values import nest
+    from gradcli.build.array_values import nest_by_name
 
-    out: dict = {}
-    arrays: dict[str, list] = {}
-    for name, v in zip(names, values):
-        base = name.split("[", 1)[0]
-        if "[" in name and base in shapes:
-            if base not in out:
-                out[base] = None  # keeps the order of first appearance
-                arrays[base] = []
-            arrays[base].append(v)
-        else:
-            out[name] = v
-    for base, flat in arrays.items():
-        out[base] = nest(flat, tuple(shapes[base])) if len(flat) == _size(shapes[base]) else flat
-    return out
-
-
-def _size(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
+    return nest_by_name(names, values, shapes)

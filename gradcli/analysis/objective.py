@@ -232,8 +232,13 @@ def named_outputs(graph: Graph, names: Sequence[str]) -> list[Value]:
             nodes.extend(arrays[name].items)
             continue
         node = graph.names.get(name)
+        known = [k for k in [*graph.names, *arrays] if k not in graph.inputs and k not in array_inputs]
+        if name in graph.inputs or name in array_inputs:
+            raise UsageError(
+                f"{name} is an input of the program, not a value it computes (its names: {', '.join(known) or 'none'})",
+                hint="name a statement's target: in a = x**2, a is an output",
+            )
         if node is None:
-            known = [k for k in [*graph.names, *arrays] if k not in graph.inputs and k not in array_inputs]
             raise UsageError(
                 f"{name} is not a value the program computes (its names: {', '.join(known) or 'none'})",
                 hint=suggest(name, known),

@@ -17,11 +17,12 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from gradcli.analysis.extras import pip, require
 from gradcli.analysis.point_columns import normal_label
 from gradcli.core.errors import UsageError
 from gradcli.core.formula import number
 
-EXTRA = "pip install 'gradcli[parquet]'"
+EXTRA = pip("parquet")
 SUFFIX = ".parquet"
 # Bytes read at a time from a column chunk: with pre_buffer off, a row group of 10^7 rows is
 # read a page at a time, not whole (peak ~7 MB of Arrow memory, not ~160 MB).
@@ -34,13 +35,8 @@ def is_parquet(path: str) -> bool:
 
 
 def require_pyarrow(what: str):
-    """pyarrow, or exit 2 naming the extra (`what`: the option that needs it)."""
-    try:
-        import pyarrow
-        import pyarrow.parquet  # noqa: F401 - the submodule the readers and writers use
-    except ImportError:
-        raise UsageError(f"{what} needs pyarrow, which is not installed", hint=EXTRA) from None
-    return pyarrow
+    """pyarrow (and its parquet module), or exit 2 naming the extra (`what`: the option that needs it)."""
+    return require(("pyarrow", "pyarrow.parquet"), "parquet", what)
 
 
 class ParquetPoints:

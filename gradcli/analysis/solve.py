@@ -44,6 +44,7 @@ class SolveResult:
     method: str = field(default="", repr=False, compare=False)
     evaluations: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[str] = field(default_factory=list, repr=False, compare=False)
+    shapes: dict = field(default_factory=dict, repr=False, compare=False)  # arrays' shapes, to nest the JSON
 
 
 def unknowns(graph: Graph, zero: Sequence, fixed: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -86,7 +87,7 @@ def zero_labels(graph: Graph, names: Sequence[str]) -> list[str]:
 
 def solve(graph: Graph, zero: Sequence[str], fixed: Sequence[str] = ()) -> SolveResult:
     """Inputs where the outputs named in `zero` vanish, starting from the graph's values."""
-    from gradcli.analysis.fit import optimize
+    from gradcli.analysis.extras import optimize
 
     so = optimize()
     if not zero:
@@ -102,22 +103,30 @@ def solve(graph: Graph, zero: Sequence[str], fixed: Sequence[str] = ()) -> Solve
         raise UsageError(f"at the start, {bad} is not finite: start where every --zero output is defined")
     m, n = len(nodes), len(vary)
     warnings = [f"{name} reaches none of the --zero outputs: it stays at its value" for name in idle]
+    target = ZERO_RTOL * (1.0 + _norm(f0))
     with np.errstate(all="ignore"):
         if m == n:
             x, message, ok, method = _square(so, system, x0)
         else:
             x, message, ok, method = _least_squares(so, system, x0)
+        if _norm(system.values(x)) > target:
+            # MINPACK bounds its first step by 100 |x0| (x - 1e20 from x = 1 never moves): damped
+            # Newton steps with the exact Jacobian from the best point so far
+            better = _newton(system, x, target)
+            if _norm(system.values(better)) < _norm(system.values(x)):
+                x, message, method = (
+                    better,
+                    f"reached by damped Newton steps where {method} stopped",
+                    f"{method}, then Newton",
+                )
     f = system.values(x)
     jac = system.jacobian(x)
     norm = _norm(f)
-    converged = norm <= ZERO_RTOL * (1.0 + _norm(f0))  # a zero found is a zero, whatever the optimizer says
+    converged = norm <= target  # a zero found is a zero, whatever the optimizer says
     if converged and not ok:
         message = f"the residuals are 0 to {norm:.3g} (the optimizer: {message})"
-    if ok and not converged:
-        message = (
-            f"the {'least-squares minimum' if m != n else 'point found'} leaves a residual norm of {norm:.3g}: "
-            "the system has no exact solution near this start" + (" (more equations than unknowns)" if m > n else "")
-        )
+    if not converged:
+        message = _why_not(f, jac, norm, m, n)
     condition, singular = conditioning(jac, system.jacobian(x0))
     return SolveResult(
         converged=converged,
@@ -126,10 +135,11 @@ def solve(graph: Graph, zero: Sequence[str], fixed: Sequence[str] = ()) -> Solve
         residual_norm=norm,
         condition=condition,
         singular=singular,
-        message=message,
+        message=" ".join(message.split()),  # scipy's messages carry line breaks
         method=method,
         evaluations=dict(system.counts),
         warnings=warnings,
+        shapes=_shapes(graph, zero),
     )
 
 
@@ -143,6 +153,52 @@ def _square(so, system: Outputs, x0: np.ndarray) -> tuple[np.ndarray, str, bool,
     if np.isfinite(again.fun).all():
         return np.asarray(again.x, float), str(again.message), bool(again.success), "hybr, then lm"
     return np.asarray(start, float), str(res.message), False, "hybr, then lm"
+
+
+def _shapes(graph: Graph, zero: Sequence[str]) -> dict:
+    """The array inputs' shapes and the array --zero outputs'."""
+    if graph.arrays is None:
+        return {}
+    out = dict(graph.arrays.shapes)
+    out.update({name: graph.arrays.names[name].shape for name in zero if name in graph.arrays.names})
+    return out
+
+
+def _newton(system: Outputs, x: np.ndarray, target: float, steps: int = 100) -> np.ndarray:
+    """Newton steps x - J⁺f (least squares where J is singular or not square), each halved until
+    the residual norm falls; stops at `target`, or when no step helps."""
+    x = np.asarray(x, float)
+    f = system.values(x)
+    for _ in range(steps):
+        norm = _norm(f)
+        if not norm > target:
+            break
+        step = np.linalg.lstsq(system.jacobian(x), -f, rcond=None)[0]
+        for _ in range(60):
+            trial = x + step
+            ft = system.values(trial)
+            if _norm(ft) < norm:
+                x, f = trial, ft
+                break
+            step = step / 2
+        else:
+            break
+    return x
+
+
+def _why_not(f: np.ndarray, jac: np.ndarray, norm: float, m: int, n: int) -> str:
+    """Why a point is not a zero: a local minimum of the residual norm (Jᵀf ≈ 0: no exact solution
+    near this start), or a stall."""
+    if np.isfinite(jac).all() and np.isfinite(f).all():
+        slope = float(np.max(np.abs(jac.T @ f), initial=0.0))
+        if slope <= 1e-8 * max(float(np.max(np.abs(jac), initial=0.0)) * norm, 1e-300):
+            where = "least-squares minimum" if m != n else "point found"
+            more = " (more equations than unknowns)" if m > n else ""
+            return (
+                f"the {where} leaves a residual norm of {norm:.3g}: "
+                f"the system has no exact solution near this start{more}"
+            )
+    return f"the solver stalled at a residual norm of {norm:.3g}: try another start"
 
 
 def _least_squares(so, system: Outputs, x0: np.ndarray) -> tuple[np.ndarray, str, bool, str]:

@@ -58,6 +58,32 @@ def nest(flat: list, shape: tuple[int, ...]) -> list:
     return [nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
+def nest_by_name(names: list[str], values: list, shapes: dict) -> dict:
+    """{NAME: value}, an array's elements (x[0], x[1], ... named in `names`) gathered under its name
+    and nested in its shape from `shapes` (flat where only some elements are there), in the order
+    names first appear: the JSON layout of eval's gradients."""
+    out: dict = {}
+    groups: dict[str, list] = {}
+    for name, v in zip(names, values):
+        base = name.split("[", 1)[0]
+        if "[" in name and base in shapes:
+            out.setdefault(base, None)
+            groups.setdefault(base, []).append(v)
+        else:
+            out[name] = v
+    for base, flat in groups.items():
+        shape = tuple(shapes[base])
+        out[base] = nest(flat, shape) if len(flat) == _size(shape) else flat
+    return out
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 def suffixes(shape: tuple[int, ...]) -> tuple[str, ...]:
     """The element suffixes of a shape in row-major order: [0], [1], ... or [0,0], [0,1], ..."""
     return tuple("[" + ",".join(map(str, index)) + "]" for index in _grid(*map(range, shape)))

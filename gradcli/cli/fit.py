@@ -40,7 +40,8 @@ def fit_command(args: Args, opts: Options, own: FitCommandOptions, reporter: Rep
       gradcli fit 'y = a*t + b' --data line.csv a=1 b=0 --sigma dy --format json
       gradcli eval -f model.grad t=5 $(gradcli fit -f model.grad --data d.csv A=1 k=0.1 --format bindings)
     """
-    from gradcli.analysis.fit import FitOptions, optimize, prepare, run
+    from gradcli.analysis.extras import optimize
+    from gradcli.analysis.fit import FitOptions, prepare, run
     from gradcli.analysis.points import CsvPoints
 
     optimize()  # without scipy: exit 2 naming the extra, before any work

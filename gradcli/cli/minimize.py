@@ -49,7 +49,7 @@ def minimize_command(args: Args, opts: Options, own: MinimizeOptions, reporter: 
       gradcli minimize 'f = x + y' x=1 y=0 --subject-to 'x**2 + y**2 == 1'
       gradcli minimize 'f = (x - 3)**2 + y**2' x=1 y=1 --bounds x=0:2 --format json
     """
-    from gradcli.analysis.fit import optimize
+    from gradcli.analysis.extras import optimize
     from gradcli.analysis.minimize import METHODS, prepare, solve
     from gradcli.analysis.minimize import Options as MinimizeRun
     from gradcli.lang.suggest import suggest

@@ -32,7 +32,7 @@ def solve_command(args: Args, opts: Options, own: SolveOptions, reporter: Report
       gradcli solve 'f = x**2 + y**2 - 4; g = x*y - 1' x=2 y=0.5 --zero f,g
       gradcli solve 'r = v0*t - 4.9*t**2 - h' v0=20 h=10 t=0.5 --zero r --fix v0,h --format json
     """
-    from gradcli.analysis.fit import optimize
+    from gradcli.analysis.extras import optimize
     from gradcli.analysis.solve import solve
 
     optimize()  # without scipy: exit 2 naming the extra, before any work

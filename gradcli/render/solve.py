@@ -14,12 +14,19 @@ def to_dict(r) -> dict:
     "singular"} (r: analysis.solve.SolveResult; non-finite numbers as "NaN", "Infinity")."""
     return {
         "converged": r.converged,
-        "point": {name: number(x) for name, x in r.point.items()},
-        "residuals": {name: number(x) for name, x in r.residuals.items()},
+        "point": _nested(r.point, r.shapes),
+        "residuals": _nested(r.residuals, r.shapes),
         "residual_norm": number(r.residual_norm),
         "condition": number(r.condition),
         "singular": r.singular,
     }
+
+
+def _nested(flat: dict, shapes: dict) -> dict:
+    """{NAME: x}; an array's elements nested in its shape, as eval's JSON writes them."""
+    from gradcli.build.array_values import nest_by_name
+
+    return nest_by_name(list(flat), [number(x) for x in flat.values()], shapes)
 
 
 def solve_json(r, options: OutputOptions, out: TextIO) -> None:
@@ -50,9 +57,11 @@ def solve_table(r, options: OutputOptions, out: TextIO) -> None:
             table.add_row(items[i][0], short(items[i][1], p))
     parts.append(Text(f"residual norm: {short(r.residual_norm, p)}"))
     parts.append(Text(f"Jacobian condition number: {short(r.condition, p)}"))
-    if r.singular:
+    if r.singular and r.converged:
         parts.append(Text("singular: the Jacobian is singular here (a multiple or non-isolated root)", style="bold"))
         parts.append(Text("the point is less accurate than its residuals suggest", style="dim"))
+    elif r.singular:
+        parts.append(Text("singular: the Jacobian is singular here (Newton steps cannot leave this point)"))
     print_all(parts, options, out)
 
 
