@@ -17,6 +17,7 @@ eval` pays only for what it runs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from gradcli.core.errors import GradcliError, MathError, UsageError
@@ -234,9 +235,25 @@ def sweep_chunks(plan, engine: Engine, recipe: Recipe | None = None, size: int =
     `recipe`: the sweep's source with the plan's bindings (session.sweep's plan.bindings)."""
     if engine.name != "dask":
         return plan.chunks(size)
-    from gradcli.analysis.dask_engine import sweep_chunks as on_dask
+    from gradcli.analysis import dask_frames
+    from gradcli.analysis.dask_engine import sweep_chunks as shipped
 
-    return on_dask(plan, recipe.job(compile_sweep), engine.settings())
+    job, settings = recipe.job(compile_sweep), engine.settings()
+    rows = dask_frames.rows(plan, job, settings)  # a grid's or a Parquet file's: made or read on the workers
+    if rows is None:  # a CSV or stdin: read here, its partitions shipped
+        return shipped(plan, job, settings)
+    return dask_frames.chunks(plan, rows, settings)
+
+
+def sweep_written(plan, engine: Engine, recipe: Recipe, write) -> Iterator[int] | None:
+    """--engine dask --out DIR/: each partition written by its worker with write(chunk, number);
+    yields the rows done.  None where the points are read here (a CSV, stdin): the caller writes
+    sweep_chunks' partitions itself."""
+    from gradcli.analysis import dask_frames
+
+    job, settings = recipe.job(compile_sweep), engine.settings()
+    rows = dask_frames.rows(plan, job, settings)
+    return None if rows is None else dask_frames.written(plan, rows, settings, write)
 
 
 class Uncertainty(NamedTuple):

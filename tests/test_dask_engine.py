@@ -177,3 +177,79 @@ def test_worker_killed_mid_run(cluster, tmp_path):
     subprocess.run([sys.executable, "-m", "gradcli", *args[:-2], "--out", str(local)], check=True)
     assert pa_parquet.read_table(out).equals(pa_parquet.read_table(local))
     assert json.dumps(pa_parquet.read_metadata(out).num_rows) == "2000000"
+
+
+def _parquet_points(path, rows: int = 40, group: int = 9):
+    """Points with a null and a NaN, in row groups of `group` rows (partitions cut across them)."""
+    import pyarrow as pa
+
+    x = [i / 8 - 1 for i in range(rows)]
+    x[5], x[17] = None, float("nan")
+    pa_parquet.write_table(pa.table({"x": x, "w": [float(i % 4) for i in range(rows)]}), path, row_group_size=group)
+
+
+@pytest.mark.parametrize("points", ["grid", "parquet"])
+def test_workers_read_and_write_dir_equal_local(gradcli, cluster, tmp_path, points):
+    """A grid made and a Parquet file read on the workers (read -> map_partitions -> write): --out
+    DIR/ written by the workers, one part a partition, equals the local engine's --out FILE.parquet;
+    a null fails its row, a NaN is carried on (--allow-nonfinite), the first failure's row and
+    message are the local engine's."""
+    import pyarrow as pa
+
+    if points == "grid":
+        args = ("sweep", "y = sqrt(x) * w", "x=-1:3:20", "w=0,1")
+    else:
+        _parquet_points(tmp_path / "in.parquet")
+        args = ("sweep", "y = sqrt(x) * w", "--points", tmp_path / "in.parquet", "--allow-nonfinite")
+    local = gradcli(*args, "--out", tmp_path / "local.parquet")
+    dask_args = ("--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "7")
+    folder = gradcli(*args, *dask_args, "--out", f"{tmp_path / 'parts'}/")
+    stdout = gradcli(*args, *dask_args)
+    assert (folder.exit_code, folder.stderr) == (local.exit_code, local.stderr)
+    assert local.exit_code == 3  # sqrt of a negative x; a null
+    parts = sorted(os.listdir(tmp_path / "parts"))
+    assert parts == [f"part-{i:06d}.parquet" for i in range(len(parts))] and len(parts) >= 6
+    expected = pa_parquet.read_table(tmp_path / "local.parquet")
+    got = pa.concat_tables([pa_parquet.read_table(tmp_path / "parts" / p) for p in parts])
+    assert got.schema.equals(expected.schema) and got.num_rows == expected.num_rows
+    for name in expected.column_names:  # NaN == NaN here; a null only where the local file has one
+        a, b = got.column(name).combine_chunks(), expected.column(name).combine_chunks()
+        assert a.is_null().equals(b.is_null()), name
+        assert [str(v) for v in a.to_pylist()] == [str(v) for v in b.to_pylist()], name
+    assert (stdout.exit_code, stdout.stdout) == (local.exit_code, gradcli(*args).stdout)
+    if points == "parquet":
+        assert "row 6" in local.stderr and "null" in local.stderr
+
+
+def test_rows_frame_meta_is_the_csv_header(tmp_path):
+    """map_partitions' meta: the sweep header's columns (§6.2, array elements as §6.6), numbers
+    float64, status a string, known before anything runs; the points partitions follow the row groups."""
+    from gradcli import session
+    from gradcli.analysis import dask_frames
+    from gradcli.analysis.dask_engine import Settings
+    from gradcli.analysis.parquet_points import ParquetPoints
+
+    source = session.Source("y = [x*w, x + w]")
+    _parquet_points(tmp_path / "in.parquet", rows=40, group=9)
+    pts = ParquetPoints(str(tmp_path / "in.parquet"))
+    pts.use(["x", "w"])
+    assert pts.parts(7) == [(0, 7), (7, 2), (9, 7), (16, 2), (18, 7), (25, 2), (27, 7), (34, 2), (36, 4)]
+    plan = session.sweep(session.load(source), [], pts, session.Request())
+    rows = dask_frames.rows(plan, session.Recipe(source, plan.bindings, session.Request()).job(session.compile_sweep),
+                            Settings(partition_rows=7))  # fmt: skip
+    assert list(rows._meta.columns) == plan.header()
+    assert plan.header() == ["x", "w", "y[0]", "y[1]", "dy[0]/dx", "dy[0]/dw", "dy[1]/dx", "dy[1]/dw", "status"]
+    assert all(str(t) == "float64" for t in rows._meta.dtypes[:-1]) and str(rows._meta.dtypes.iloc[-1]) == "object"
+    assert rows.npartitions == 9
+
+
+def test_non_finite_parquet_cell_read_on_a_worker_exits_2_as_locally(gradcli, cluster, tmp_path):
+    _parquet_points(tmp_path / "in.parquet")
+    args = ("sweep", "y = x * w", "--points", tmp_path / "in.parquet")
+    local = gradcli(*args)
+    dask = gradcli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "7",
+                   "--out", f"{tmp_path / 'parts'}/")  # fmt: skip
+    assert local.exit_code == dask.exit_code == 2
+    assert "row 18, column 'x': NaN is not a finite number" in local.stderr
+    assert dask.stderr == local.stderr and not (tmp_path / "parts").exists()
+    assert [p for p in os.listdir(tmp_path) if p != "in.parquet"] == []

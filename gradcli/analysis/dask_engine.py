@@ -115,7 +115,7 @@ def connect(settings: Settings) -> Iterator[object]:
         yield client
 
 
-def _failed(exc: BaseException) -> RunError:
+def failed_run(exc: BaseException) -> RunError:
     return RunError(
         f"the dask cluster failed before the run completed ({exc.__class__.__name__}: {exc}); nothing was written",
         hint="run again (a lost worker is retried by dask up to distributed.scheduler.allowed-failures times)",
@@ -123,44 +123,46 @@ def _failed(exc: BaseException) -> RunError:
 
 
 def ordered(client, tasks: Iterator[tuple], window: int) -> Iterator[object]:
-    """Submit (fn, *args) tasks, at most `window` in flight, and yield their results in submission
-    order as they complete.  A cluster failure is a RunError (exit 4); a GradcliError raised on a
-    worker is itself."""
+    """Submit (fn, *args) tasks (or compute (collection,) ones), at most `window` in flight, and
+    yield their results in submission order as they complete.  A cluster failure is a RunError
+    (exit 4); a GradcliError raised on a worker is itself."""
     pending: deque = deque()
     try:
-        for fn, *args in tasks:
-            pending.append(client.submit(fn, *args, pure=False))
+        for fn, *args in tasks:  # a function and its arguments, or (a dask collection,)
+            pending.append(
+                client.compute(fn) if hasattr(fn, "__dask_graph__") else client.submit(fn, *args, pure=False)
+            )
             if len(pending) >= window:
-                yield _result(pending.popleft())
+                yield result_of(pending.popleft())
         while pending:
-            yield _result(pending.popleft())
+            yield result_of(pending.popleft())
     finally:
         for future in pending:
             future.cancel()
 
 
-def _result(future):
+def result_of(future):
     try:
         return future.result()
     except GradcliError:
         raise
     except (OSError, TimeoutError) as exc:
-        raise _failed(exc) from None
+        raise failed_run(exc) from None
     except Exception as exc:
         if type(exc).__module__.startswith(("distributed", "concurrent", "asyncio")) or type(exc).__name__ in (
             "KilledWorker",
             "CancelledError",
             "FutureCancelledError",
         ):
-            raise _failed(exc) from None
+            raise failed_run(exc) from None
         raise
 
 
-def _window(client) -> int:
+def window(client) -> int:
     try:
         threads = sum(client.nthreads().values())
     except Exception as exc:  # noqa: BLE001 - the scheduler went away between connecting and now
-        raise _failed(exc) from None
+        raise failed_run(exc) from None
     return WINDOW_PER_WORKER * max(1, threads)
 
 
@@ -178,7 +180,7 @@ def run_partition(job: Job, start: int, n: int, given: dict | None, axes: list |
     plan, lock = compiled(job)
     with lock:
         if given is None:
-            given = {axis.name: column for axis, column in zip(axes, _grid_rows(axes, start, n))}
+            given = {axis.name: column for axis, column in zip(axes, grid_rows(axes, start, n))}
         fixed = {name: node.data for name, node in plan.graph.inputs.items()}
         nulls = {k: np.ma.getmaskarray(c) for k, c in given.items() if np.ma.isMaskedArray(c)}  # as Sweep.batches
         by_name = {k: np.ma.filled(c, np.nan) if k in nulls else c for k, c in given.items()}
@@ -191,7 +193,7 @@ def run_partition(job: Job, start: int, n: int, given: dict | None, axes: list |
         return chunk, plan.failed, plan.first_failure
 
 
-def _grid_rows(axes, lo: int, n: int) -> list:
+def grid_rows(axes, lo: int, n: int) -> list:
     """A grid's rows lo .. lo+n-1 (the first axis varying slowest), as points.Grid makes them."""
     import numpy as np
 
@@ -216,7 +218,7 @@ def sweep_chunks(plan, job: Job, settings: Settings) -> Iterator:
             tasks = ((run_partition, job, lo, min(size, total - lo), None, axes) for lo in range(0, total, size))
         else:
             tasks = _shipped(plan, job, size)
-        for chunk, failed, first in ordered(client, tasks, _window(client)):
+        for chunk, failed, first in ordered(client, tasks, window(client)):
             plan.failed += failed
             if plan.first_failure is None:
                 plan.first_failure = first
@@ -255,7 +257,7 @@ def monte_carlo(job: Job, settings: Settings) -> Callable[[int, int], object]:
         total = chunks(n)
         with connect(settings) as client:
             tasks = ((draw_chunks, job, seed, a, min(a + per, total), n) for a in range(0, total, per))
-            blocks = ordered(client, tasks, _window(client))
+            blocks = ordered(client, tasks, window(client))
             y, lo = None, 0
             for block in blocks:
                 if y is None:

@@ -108,6 +108,47 @@ class ParquetPoints:
         except (OSError, pa.ArrowException) as exc:  # a truncated or corrupt row group
             raise UsageError(f"cannot read {self.where!r} after row {row:,}: {_first_line(exc)}") from None
 
+    def parts(self, size: int) -> list[tuple[int, int]]:
+        """(first row, rows) of partitions of at most `size` rows that follow the row groups: a
+        group larger than `size` is cut, smaller consecutive ones are not merged (a partition
+        never reads a group twice)."""
+        out, row = [], 0
+        for group in range(self.file.metadata.num_row_groups):
+            n = self.file.metadata.row_group(group).num_rows
+            out += [(row + lo, min(size, n - lo)) for lo in range(0, n, size)]
+            row += n
+        return out
+
+    def rows(self, first: int, n: int, size: int = 65_536) -> list[np.ndarray]:
+        """Rows first .. first+n-1 (0-based) of the columns in use, read from just the row groups
+        that hold them; masked where null, as chunks() gives them.  A dask worker reads its own
+        partition with this (analysis/dask_frames.py)."""
+        import pyarrow as pa
+
+        fields = [self.raw[j] for j in self.columns]
+        pieces: list[list[np.ndarray]] = [[] for _ in fields]
+        row = 0
+        try:
+            for group in range(self.file.metadata.num_row_groups):
+                rows = self.file.metadata.row_group(group).num_rows
+                if row + rows <= first or not fields:
+                    row += rows
+                    continue
+                if row >= first + n:
+                    break
+                for batch in self.file.iter_batches(size, row_groups=[group], columns=fields, use_threads=False):
+                    lo, hi = max(first, row), min(first + n, row + batch.num_rows)
+                    if lo < hi:
+                        part = batch.slice(lo - row, hi - lo)
+                        for k, name in enumerate(self.names):
+                            pieces[k].append(self._column(name, part.column(k), lo))
+                    row += batch.num_rows
+                    if row >= first + n:
+                        break
+        except (OSError, pa.ArrowException) as exc:
+            raise UsageError(f"cannot read {self.where!r} after row {row:,}: {_first_line(exc)}") from None
+        return [np.ma.concatenate(p) if any(np.ma.isMaskedArray(a) for a in p) else np.concatenate(p) for p in pieces]
+
     def _column(self, name: str, array, row: int) -> np.ndarray:
         import pyarrow as pa
 

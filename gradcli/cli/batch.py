@@ -95,6 +95,8 @@ def sweep_command(args: Args, opts: Options, own: SweepOptions, reporter: Report
     # The first chunk is computed before anything is written: a bad --points cell or a failing
     # plan in it is an error alone, not a header (or half a JSON document) followed by one.
     recipe = session.Recipe(source, plan.bindings, opts.request()._replace(bindings_file=None))
+    if target is not None and engine.name == "dask" and _by_workers(plan, target, engine, recipe, reporter):
+        return
     chunks = iter(session.sweep_chunks(plan, engine, recipe, own.chunk))
     first = next(chunks, None)
     if target is not None:
@@ -157,6 +159,43 @@ def _out_file(path: str | None, fmt: str, engine: session.Engine):
     target = OutFile(path)
     target.check()
     return target
+
+
+def _by_workers(plan, target, engine: session.Engine, recipe: session.Recipe, reporter: Reporter) -> bool:
+    """--engine dask --out DIR/ from a grid or a Parquet file: each worker writes its partitions'
+    files into the temporary folder, renamed when all are done.  False where the points are read
+    here (a CSV, stdin): the client writes them."""
+    import functools
+
+    from gradcli.render.sweep_parts import OutFolder, write_part
+
+    if not isinstance(target, OutFolder):
+        return False
+    with target:  # leaves no folder unless committed
+        folder = target.open()
+        done = session.sweep_written(
+            plan, engine, recipe, functools.partial(write_part, folder, plan.header(), len(plan.names))
+        )
+        if done is None:
+            return False
+        progress = _Progress(plan.total)
+        try:
+            with _Interrupt() as interrupt:
+                for rows in done:
+                    progress.update(rows)
+                    if interrupt.requested:
+                        reporter.warn(
+                            f"interrupted: nothing written to {target.shown} (it is written only when complete)"
+                        )
+                        raise typer.Exit(EXIT_INTERRUPTED)
+        finally:
+            done.close()  # a Ctrl-C or an error: the futures cancelled, the cluster closed
+            progress.clear()
+        target.commit()
+    error = session.sweep_failure(plan)
+    if error is not None:
+        raise error
+    return True
 
 
 def _write_out(plan, target, chunks, reporter: Reporter) -> None:

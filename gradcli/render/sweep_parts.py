@@ -75,6 +75,15 @@ def _umask() -> int:
     return umask
 
 
+def write_part(folder: str, header: Sequence[str], inputs: int, chunk, number: int) -> None:
+    """One partition's file, `part-NNNNNN.parquet` in `folder` (on a dask worker: --out DIR/)."""
+    writer = ParquetWriter(os.path.join(folder, PART_NAME.format(number)), header, inputs)
+    try:
+        writer.write(chunk)
+    finally:
+        writer.close()
+
+
 class PartsWriter:
     """A Parquet file per chunk (the dask engine's chunk is a partition) in `folder`: the
     writer interface (write, close) of gradcli.render.sweep_writers."""
@@ -85,15 +94,11 @@ class PartsWriter:
         self.closed = False
 
     def write(self, chunk) -> None:
-        writer = ParquetWriter(os.path.join(self.folder, PART_NAME.format(self.count)), self.header, self.inputs)
-        try:
-            writer.write(chunk)
-        finally:
-            writer.close()
+        write_part(self.folder, self.header, self.inputs, chunk, self.count)
         self.count += 1
 
     def close(self, sweep=None) -> None:
         self.closed = True
 
 
-__all__ = ["PART_NAME", "OutFolder", "PartsWriter", "is_folder_target"]
+__all__ = ["PART_NAME", "OutFolder", "PartsWriter", "is_folder_target", "write_part"]
