@@ -290,14 +290,16 @@ class _Interrupt:
 
 
 class _Progress:
-    """A progress line on stderr, only on a terminal and only once a run has taken ~2 s."""
+    """A rich progress bar on stderr (rows done, of how many, time left), only on a terminal and
+    only once a run has taken ~2 s; gone when the run ends (transient).  Nothing on a pipe."""
 
     DELAY = 2.0
 
     def __init__(self, total: int | None) -> None:
         self.total = total
         self.start = time.monotonic()
-        self.shown = False
+        self.bar = None
+        self.task = None
         try:
             self.enabled = sys.stderr is not None and sys.stderr.isatty()
         except (AttributeError, ValueError):
@@ -306,19 +308,26 @@ class _Progress:
     def update(self, done: int) -> None:
         if not self.enabled or time.monotonic() - self.start < self.DELAY:
             return
-        if self.total:
-            filled = int(30 * done / self.total)
-            text = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done / self.total:4.0%}  {done:,}/{self.total:,} rows"
-        else:
-            text = f"\r{done:,} rows"
-        sys.stderr.write(text)
-        sys.stderr.flush()
-        self.shown = True
+        if self.bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("rows"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True, force_terminal=True),  # enabled only on a terminal
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("rows", total=self.total)
+        self.bar.update(self.task, completed=done)
 
     def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 # -- plot --------------------------------------------------------------------------------
