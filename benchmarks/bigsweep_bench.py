@@ -13,7 +13,8 @@ exit, so nothing else is counted).  Each side's output is checked against the lo
 round differently).
 
 A new side is one function `NAME_parquet_to_parquet(points, out) -> list[str]` (the command)
-added to SIDES; `--engine dask` adds its own.
+added to SIDES.  `--dask` adds --engine dask's sides on a 2-worker LocalCluster started here
+(to one file, to DIR/, and with a cluster the run starts itself), and prints the workers' peak RSS.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,25 @@ SIDES: dict[str, Callable[[str, str, str], list[str]]] = {
 }
 
 
+def dask_sides(scheduler: str) -> dict[str, Callable[[str, str, str], list[str]]]:
+    """--engine dask on a running cluster (its start-up not charged: a cluster serves many runs),
+    to one file (rows brought to the client, which writes them) and to DIR/ (each worker writes
+    its partitions); and to one file with a LocalCluster the run starts itself."""
+
+    def one_file(points: str, out: str, work: str) -> list[str]:
+        return [*local_parquet_to_parquet(points, out, work), "--engine", "dask", "--scheduler", scheduler]
+
+    def folder(points: str, out: str, work: str) -> list[str]:
+        return ["gradcli", "sweep", PROGRAM, "--points", points, "--out", out[: -len(".parquet")] + "/",
+                "--engine", "dask", "--scheduler", scheduler]  # fmt: skip
+
+    def own_cluster(points: str, out: str, work: str) -> list[str]:
+        return [*local_parquet_to_parquet(points, out, work), "--engine", "dask"]
+
+    return {"dask 2 workers -> FILE": one_file, "dask 2 workers -> DIR/": folder,
+            "dask, own LocalCluster -> FILE": own_cluster}  # fmt: skip
+
+
 def run_side(command: list[str]) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one fresh process."""
     start = time.perf_counter()
@@ -112,7 +133,14 @@ def same_rows(reference: str, other: str, rel: float = 1e-13) -> bool:
     import numpy as np
     import pyarrow.parquet as pq
 
-    want, got = pq.read_table(reference), pq.read_table(other)
+    if not os.path.exists(other):  # --out DIR/: the parts, in name order
+        import pyarrow as pa
+
+        folder = other[: -len(".parquet")]
+        got = pa.concat_tables([pq.read_table(os.path.join(folder, p)) for p in sorted(os.listdir(folder))])
+        other = None
+    want = pq.read_table(reference)
+    got = pq.read_table(other) if other is not None else got
     if want.column_names != got.column_names or want.num_rows != got.num_rows:
         return False
     for name in want.column_names:
@@ -136,6 +164,9 @@ def bigsweep(rows: int, rounds: int, sides: dict | None = None) -> dict:
         for _ in range(rounds):
             for label, side in sides.items():
                 out = outs.setdefault(label, os.path.join(work, f"out-{len(outs)}.parquet"))
+                folder = out[: -len(".parquet")]
+                if os.path.isdir(folder):  # --out DIR/ takes no existing folder
+                    shutil.rmtree(folder)
                 seconds, peak = run_side(side(points, out, work))
                 best = results.setdefault(label, {"seconds": seconds, "peak_rss_mb": peak})
                 best["seconds"] = min(best["seconds"], seconds)
@@ -147,13 +178,51 @@ def bigsweep(rows: int, rounds: int, sides: dict | None = None) -> dict:
     return results
 
 
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def table(rows: int, results: dict) -> str:
     lines = [f"{rows:,} rows Parquet -> Parquet ({PROGRAM}; value and 2 gradients)",
-             f"{'side':<26} {'seconds':>8} {'rows/s':>12} {'peak RSS':>9}  same rows"]  # fmt: skip
+             f"{'side':<32} {'seconds':>8} {'rows/s':>12} {'peak RSS':>9}  same rows"]  # fmt: skip
     for label, r in results.items():
-        lines.append(f"{label:<26} {r['seconds']:>8.2f} {r['rows_per_second']:>12,.0f} "
+        lines.append(f"{label:<32} {r['seconds']:>8.2f} {r['rows_per_second']:>12,.0f} "
                      f"{r['peak_rss_mb']:>6.0f} MB  {'yes' if r['same_rows_as_local'] else 'NO'}")  # fmt: skip
     return "\n".join(lines)
+
+
+def measure(rows: int, rounds: int, dask: bool) -> dict:
+    """Every side's figures; with `dask`, its sides on a 2-worker LocalCluster and the workers' peak RSS."""
+    if not dask:
+        return bigsweep(rows, rounds)
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=40) as cluster:  # fmt: skip
+        results = bigsweep(rows, rounds, {**SIDES, **dask_sides(cluster.scheduler_address)})
+        with distributed.Client(cluster) as client:
+            results["workers"] = {"peak_rss_mb": list(client.run(_peak_mb).values())}
+    return results
+
+
+def run(quick: bool = False) -> dict:
+    """benchmarks/run.py's section: 10^7 rows (10^6 with --quick), every side, dask included."""
+    rows = 10**6 if quick else 10**7
+    results = measure(rows, 1, dask=True)
+    workers = results.pop("workers")
+    print(table(rows, results))
+    print(f"dask workers' peak RSS: {', '.join(f'{v:.0f}' for v in workers['peak_rss_mb'])} MB")
+    local = results["gradcli local engine"]["seconds"]
+    return {
+        "rows": rows,
+        "sides": results,
+        "workers": workers,
+        "dask_file_over_local": results["dask 2 workers -> FILE"]["seconds"] / local,
+        "dask_dir_over_local": results["dask 2 workers -> DIR/"]["seconds"] / local,
+        "local_over_pandas": local / results["pandas + numpy by hand"]["seconds"],
+    }
 
 
 def main() -> None:
@@ -161,11 +230,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10**7)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--dask", action="store_true", help="add --engine dask sides (a 2-worker LocalCluster)")
     args = parser.parse_args()
-    results = bigsweep(args.rows, args.rounds)
+    results = measure(args.rows, args.rounds, args.dask)
+    workers = results.pop("workers", None)
     print(table(args.rows, results))
+    if workers:
+        print(f"dask workers' peak RSS: {', '.join(f'{v:.0f}' for v in workers['peak_rss_mb'])} MB")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": args.rows, "results": results}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"rows": args.rows, "results": results, "workers": workers}, indent=2) + "\n"
+        )
 
 
 if __name__ == "__main__":

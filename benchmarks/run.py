@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SECTIONS = ("engine", "memory", "startup", "program", "check", "codegen", "optimize")
+SECTIONS = ("engine", "memory", "startup", "program", "check", "codegen", "optimize", "bigsweep")
 
 # PyTorch warns once when numpy is missing; that is not a benchmark result
 warnings.filterwarnings("ignore", message=".*NumPy.*")
@@ -111,6 +111,15 @@ def summary(results: dict[str, Any]) -> list[list[str]]:
             f"{chk['per_input'] * 1e3:.1f} ms = {chk['forward_passes_per_input']:.0f} forward passes",
         )
     rows += results.get("codegen", {}).get("targets", [])  # issue 21's, as codegen_bench.targets writes them
+    big = results.get("bigsweep")
+    if big:
+        n = f"10^{len(str(big['rows'])) - 1}"
+        v = big["dask_file_over_local"]
+        add(f"{n} rows Parquet: dask 2 workers -> FILE / local", "<= 1.3x", v, v <= 1.3)
+        v = big["dask_dir_over_local"]
+        add(f"{n} rows Parquet: dask 2 workers -> DIR/ / local", "<= 1.3x", v, v <= 1.3)
+        v = big["local_over_pandas"]
+        add(f"{n} rows Parquet: local / pandas script", "< 1x", v, v < 1.0)
     return rows
 
 
@@ -174,8 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         import optimize_bench
 
         results["optimize"] = optimize_bench.run(args.quick)
+    if "bigsweep" in only:
+        import bigsweep_bench
 
-    common.heading("Summary: the targets of issue 5 (and of issue 21 for codegen)")
+        results["bigsweep"] = bigsweep_bench.run(args.quick)  # issue 24: local vs --engine dask vs pandas
+
+    common.heading("Summary: the targets of issue 5 (of issue 21 for codegen, of issue 24 for bigsweep)")
     rows = summary(results)
     if rows:
         common.table(["figure", "target", "measured", "met"], rows, align="llrl")

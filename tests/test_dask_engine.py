@@ -223,7 +223,7 @@ def test_workers_read_and_write_dir_equal_local(gradcli, cluster, tmp_path, poin
 
 def test_rows_frame_meta_is_the_csv_header(tmp_path):
     """map_partitions' meta: the sweep header's columns (§6.2, array elements as §6.6), numbers
-    float64, status a string, known before anything runs; the points partitions follow the row groups."""
+    float64, status a categorical of strings, known before anything runs; the points partitions follow the row groups."""
     from gradcli import session
     from gradcli.analysis import dask_frames
     from gradcli.analysis.dask_engine import Settings
@@ -239,7 +239,7 @@ def test_rows_frame_meta_is_the_csv_header(tmp_path):
                             Settings(partition_rows=7))  # fmt: skip
     assert list(rows._meta.columns) == plan.header()
     assert plan.header() == ["x", "w", "y[0]", "y[1]", "dy[0]/dx", "dy[0]/dw", "dy[1]/dx", "dy[1]/dw", "status"]
-    assert all(str(t) == "float64" for t in rows._meta.dtypes[:-1]) and str(rows._meta.dtypes.iloc[-1]) == "object"
+    assert all(str(t) == "float64" for t in rows._meta.dtypes[:-1]) and str(rows._meta.dtypes.iloc[-1]) == "category"
     assert rows.npartitions == 9
 
 
