@@ -233,7 +233,7 @@ def test_rows_frame_meta_is_the_csv_header(tmp_path):
     _parquet_points(tmp_path / "in.parquet", rows=40, group=9)
     pts = ParquetPoints(str(tmp_path / "in.parquet"))
     pts.use(["x", "w"])
-    assert pts.parts(7) == [(0, 7), (7, 2), (9, 7), (16, 2), (18, 7), (25, 2), (27, 7), (34, 2), (36, 4)]
+    assert pts.parts(7) == [(0, 4), (4, 5), (9, 4), (13, 5), (18, 4), (22, 5), (27, 4), (31, 5), (36, 4)]
     plan = session.sweep(session.load(source), [], pts, session.Request())
     rows = dask_frames.rows(plan, session.Recipe(source, plan.bindings, session.Request()).job(session.compile_sweep),
                             Settings(partition_rows=7))  # fmt: skip

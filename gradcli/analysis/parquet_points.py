@@ -110,12 +110,15 @@ class ParquetPoints:
 
     def parts(self, size: int) -> list[tuple[int, int]]:
         """(first row, rows) of partitions of at most `size` rows that follow the row groups: a
-        group larger than `size` is cut, smaller consecutive ones are not merged (a partition
-        never reads a group twice)."""
+        group larger than `size` is cut into equal parts (2^20 rows at 10^6 a partition: two of
+        524,288, not 10^6 and 48,576), smaller consecutive ones are not merged (a partition never
+        reads a group twice)."""
         out, row = [], 0
         for group in range(self.file.metadata.num_row_groups):
             n = self.file.metadata.row_group(group).num_rows
-            out += [(row + lo, min(size, n - lo)) for lo in range(0, n, size)]
+            k = -(-n // size)  # parts of this group
+            cuts = [n * i // k for i in range(k + 1)]
+            out += [(row + a, b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
             row += n
         return out
 
