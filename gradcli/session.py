@@ -373,7 +373,8 @@ def diff(
     g: Graph, wrt, order: int = 1, allow_nonfinite: bool = False, parameters: tuple[str, ...] = (), to: str = "gradcli"
 ) -> str:
     """The derivative d^order output / d wrt^order as code (the backward pass written out): a
-    gradcli program, or `to` python/numpy (analysis/diff.TARGETS); `wrt` a name, or a list of
+    gradcli program, or `to` another of core/code_names.TARGETS (python, numpy, c, javascript,
+    latex); `wrt` a name, or a list of
     names or None (every input): the gradient (order 1), the Hessian's upper triangle (order 2).
     `parameters`: inputs without a value (no default; no point to check)."""
     from gradcli.analysis.diff import code, derivative_groups, require_finite

@@ -177,7 +177,7 @@ def test_table_output(gradcli):
         (["y = w*2", "w=[1, 2]"], "scalar output"),
         (["f = x**2", "x=5", "--bounds", "x=0:2"], "outside its bounds"),
         (["f = x**2", "x=1", "--bounds", "xx=0:2"], "--bounds xx: not an input"),
-        (["f = x**2", "x=1", "--fix", "z"], "--fix z: not an input"),
+        (["f = x**2", "x=1", "--fix", "z"], "--fix z: 'z' is not an input"),
         (["f = x**2", "x=1", "--subject-to", "x +* 1 <= 2"], "--subject-to"),
         (["f = x**2", "x=1", "--subject-to", "x < 2"], "use <=, >= or =="),
         (["f = x**2", "x=1", "--subject-to", "x + q <= 2"], "--subject-to 'x + q <= 2'"),

@@ -16,6 +16,7 @@ from gradcli.analysis.code_gradcli import Text, expressions, number, swap
 from gradcli.analysis.code_listing import Emission, Listing, Operand, inputs_and_what
 from gradcli.core.formula import fmt
 from gradcli.core.latex_names import latex
+from gradcli.lang.elements import split_element
 
 _GREEK = frozenset(
     """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma
@@ -33,9 +34,9 @@ def rename(name: str) -> str:
 def symbol(name: str) -> str:
     """A name as math: x1 -> x_{1}, x_max -> x_{\\mathrm{max}}, alpha -> \\alpha, loss -> \\mathit{loss},
     an array element W[0,1] -> W_{0,1}."""
-    element = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\[([0-9, ]+)\]", name)
+    element = split_element(name)
     if element:
-        return f"{symbol(element[1])}_{{{element[2].replace(' ', '')}}}"
+        return f"{symbol(element[0])}_{{{','.join(map(str, element[1]))}}}"
     numbered = re.fullmatch(r"([A-Za-z]+)([0-9]+)", name) or re.fullmatch(r"([A-Za-z]+)_([A-Za-z0-9]+)", name)
     if numbered and not numbered[1].endswith("_"):
         sub = numbered[2] if numbered[2].isdigit() or len(numbered[2]) == 1 else rf"\mathrm{{{numbered[2]}}}"

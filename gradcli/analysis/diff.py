@@ -34,18 +34,11 @@ def nth_derivative(graph: Graph, wrt: str, order: int = 1) -> tuple[Builder, Val
     return P, target
 
 
-def derivatives(graph: Graph, wrt: list[str] | None, order: int = 1) -> tuple[Builder, list[tuple[str, Value]]]:
-    """The derivatives `diff` prints, named, built by one builder: d^order/d wrt^order for one
-    input; for several (None: every input, in eval's `gradients` order) the gradient (order 1)
-    or the Hessian's upper triangle, row-major (order 2), each entry as `gradcli hessian`
-    computes it: the row's gradient differentiated, mixed partials averaged."""
-    P, groups = derivative_groups(graph, wrt, order)
-    return P, groups[-1]
-
-
 def derivative_groups(graph: Graph, wrt: list[str] | None, order: int = 1):
-    """As `derivatives`, with the gradient too at order 2: [gradient, Hessian's upper triangle]
-    (one group otherwise), built by one builder."""
+    """The derivatives `diff` prints, named, built by one builder: d^order/d wrt^order for one
+    input; for several (None: every input, in eval's `gradients` order) the gradient (order 1),
+    or at order 2 [the gradient, the Hessian's upper triangle row-major], each entry as `gradcli
+    hessian` computes it: the row's gradient differentiated, mixed partials averaged."""
     P, groups = _derivative_groups(graph, wrt, order)
     return P, _apart(graph, groups)
 

@@ -18,7 +18,7 @@ from gradcli.analysis.constraints import (
     parse_bound,
     parse_constraint,
 )
-from gradcli.analysis.objective import Objective, Outputs
+from gradcli.analysis.objective import Objective, Outputs, fixed_inputs
 from gradcli.build.graph import Graph
 from gradcli.core.errors import GradcliError, UsageError
 from gradcli.lang.program import Program
@@ -223,20 +223,7 @@ def _with_constraints(program: Program, values: dict, first: Graph, constraints:
 
 
 def _varying(inputs: list[str], shapes: dict, fix: tuple[str, ...]) -> list[str]:
-    from gradcli.lang.suggest import suggest
-
-    fixed: set[str] = set()
-    for name in fix:
-        if name in inputs:
-            fixed.add(name)
-        elif name in shapes:
-            fixed.update(n for n in inputs if n.startswith(name + "["))
-        else:
-            names = [*shapes, *(n for n in inputs if "[" not in n)]
-            raise UsageError(
-                f"--fix {name}: not an input of the program (inputs: {', '.join(names) or 'none'})",
-                hint=suggest(name, names),
-            )
+    fixed = fixed_inputs(inputs, shapes, fix)
     vary = [n for n in inputs if n not in fixed]
     if not vary:
         raise UsageError(

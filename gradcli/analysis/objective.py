@@ -219,6 +219,26 @@ class Outputs:
         return np.array(self.evaluate(x)[1], dtype=float).reshape(self._m, self._n)
 
 
+def fixed_inputs(inputs: Sequence[str], shapes: dict, fix: Sequence[str]) -> set[str]:
+    """The inputs --fix names: an input, or an array input's every element (A fixes A[0,0], ...);
+    a UsageError with "did you mean" for a name that is not an input."""
+    from gradcli.lang.suggest import suggest
+
+    fixed: set[str] = set()
+    for name in fix:
+        if name in inputs:
+            fixed.add(name)
+        elif name in shapes:
+            fixed.update(n for n in inputs if n.startswith(name + "["))
+        else:
+            names = [*shapes, *(n for n in inputs if "[" not in n)]
+            raise UsageError(
+                f"--fix {name}: '{name}' is not an input of the program (inputs: {', '.join(names) or 'none'})",
+                hint=suggest(name, names),
+            )
+    return fixed
+
+
 def named_outputs(graph: Graph, names: Sequence[str]) -> list[Value]:
     """The nodes of the outputs named (a program's names; an array name: its elements, row-major);
     a UsageError with "did you mean" for one that is not there."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradcli.analysis.objective import Outputs, named_outputs
+from gradcli.analysis.objective import Outputs, fixed_inputs, named_outputs
 from gradcli.build.graph import Graph
 from gradcli.core.engine import reaching
 from gradcli.core.errors import UsageError
@@ -51,16 +51,7 @@ def unknowns(graph: Graph, zero: Sequence, fixed: Sequence[str]) -> tuple[list[s
     """(the inputs that vary: every input not fixed that reaches some --zero output, the inputs
     left as given because they reach none).  An array input in `fixed` fixes every element."""
     shapes = graph.arrays.shapes if graph.arrays is not None else {}
-    for name in fixed:
-        if name not in graph.inputs and name not in shapes:
-            from gradcli.lang.suggest import suggest
-
-            raise UsageError(
-                f"--fix {name}: '{name}' is not an input of the program "
-                f"(its inputs: {', '.join(graph.inputs) or 'none'})",
-                hint=suggest(name, list(graph.inputs)),
-            )
-    fixed = [n for n in graph.inputs if n in fixed or n.split("[", 1)[0] in shapes and n.split("[", 1)[0] in fixed]
+    fixed = fixed_inputs(list(graph.inputs), shapes, fixed)
     reached = {id(n) for node in zero for n in reaching(graph.nodes, node)}
     free = [name for name in graph.inputs if name not in fixed and name not in graph.unused]
     vary = [name for name in free if id(graph.inputs[name]) in reached]

@@ -22,6 +22,7 @@ from typing import NamedTuple, TextIO
 from gradcli.build.graph import Graph
 from gradcli.core.engine import positions
 from gradcli.core.formula import describe, number
+from gradcli.lang.elements import split_element
 from gradcli.render.graph_svg import SvgOptions, card_size, label_of, svg_text
 from gradcli.render.html_script import JS
 from gradcli.render.html_style import CSS
@@ -36,7 +37,6 @@ class Limits(NamedTuple):
 
 
 LIMITS = Limits()
-_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[[0-9, ]+\]\Z")  # an array element's label: W[0,1]
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 
@@ -194,9 +194,9 @@ def _groups(names: list[str]) -> dict[str, list[int]]:
     """Array elements by array: `W` -> the positions of W[0], W[1], ..."""
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(names):
-        m = _ELEMENT.match(name)
-        if m:
-            groups.setdefault(m.group(1), []).append(i)
+        element = split_element(name)  # an array element's label: W[0,1]
+        if element:
+            groups.setdefault(element[0], []).append(i)
     return groups
 
 
@@ -209,8 +209,8 @@ def _inputs(graph: Graph, names: list[str], enabled: bool) -> str:
         i, x = ids[id(v)], v.data
         span = max(1.0, abs(x)) if x - x == 0.0 else 1.0
         lo, hi = (x - span, x + span) if x - x == 0.0 else (-1.0, 1.0)
-        m = _ELEMENT.match(name)
-        rows.setdefault(m.group(1) if m else "", []).append(
+        element = split_element(name)
+        rows.setdefault(element[0] if element else "", []).append(
             f'<label class="gc-input"><span>{escape(name)}</span>'
             f'<input type="range" id="gc-range{i}" min="{lo!r}" max="{hi!r}" step="{(hi - lo) / 1000!r}" '
             f'value="{full(x)}" aria-label="{escape(name)} slider"{off}>'

@@ -38,9 +38,11 @@ def out_format(path: str) -> str:
     return OUT_FORMATS[suffix]
 
 
-class OutFile:
-    """A file written under a temporary name next to `path`, renamed to `path` by commit(),
-    removed by discard().  Created by open(): the folder is checked before (check())."""
+class Staged:
+    """A result written under a temporary name next to `path`, renamed to `path` by commit(),
+    removed by discard() (and on leaving a `with` uncommitted).  Created by open(), after check().
+    OutFile (a file) and sweep_parts.OutFolder (a folder of partitions) say how to make, check
+    and remove theirs."""
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
@@ -48,46 +50,72 @@ class OutFile:
         self.temp: str | None = None
 
     def check(self) -> None:
-        """Before any work: the folder exists and the target is not a folder (exit 2)."""
+        """Before any work: the folder exists (exit 2); the kind's own rules after it."""
         folder = os.path.dirname(self.path)
         if not os.path.isdir(folder):
             raise UsageError(f"--out {self.shown}: the folder {os.path.dirname(self.shown) or '.'!r} does not exist")
-        if os.path.isdir(self.path):
-            raise UsageError(f"--out {self.shown} is a folder; give a file name (FILE.csv or FILE.parquet)")
 
     def open(self) -> str:
-        """Create the temporary file; its path (for a writer to open)."""
+        """Create the temporary file or folder; its path (for writers to write into)."""
         self.check()
         folder, name = os.path.split(self.path)
         try:
-            fd, self.temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+            self.temp = self._make(folder, f".{name}.")
         except OSError as exc:
             raise UsageError(f"cannot write {self.shown!r}: {exc.strerror or exc}") from None
-        os.close(fd)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(self.temp, 0o666 & ~umask)  # as open() would have made it (mkstemp makes 0600)
+        os.chmod(self.temp, self.MODE & ~umask)  # as open() or mkdir() would have made it (mkstemp: 0600)
         return self.temp
 
     def commit(self) -> None:
         if self.temp is not None:
+            self._replace()
             os.replace(self.temp, self.path)
             self.temp = None
 
     def discard(self) -> None:
         if self.temp is not None:
-            try:
-                os.remove(self.temp)
-            except OSError:
-                pass
+            self._remove(self.temp)
             self.temp = None
 
-    def __enter__(self) -> OutFile:
+    def __enter__(self):
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        """An exception (or a run that did not commit) leaves no file."""
+        """An exception (or a run that did not commit) leaves nothing."""
         self.discard()
+
+    MODE = 0o666
+
+    def _make(self, folder: str, prefix: str) -> str:
+        raise NotImplementedError
+
+    def _replace(self) -> None:
+        """Make way for the rename (a folder: its empty target)."""
+
+    def _remove(self, temp: str) -> None:
+        raise NotImplementedError
+
+
+class OutFile(Staged):
+    """--out FILE.csv|FILE.parquet: one file."""
+
+    def check(self) -> None:
+        super().check()
+        if os.path.isdir(self.path):
+            raise UsageError(f"--out {self.shown} is a folder; give a file name (FILE.csv or FILE.parquet)")
+
+    def _make(self, folder: str, prefix: str) -> str:
+        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
+        os.close(fd)
+        return temp
+
+    def _remove(self, temp: str) -> None:
+        try:
+            os.remove(temp)
+        except OSError:
+            pass
 
 
 def schema(header: Sequence[str]):
@@ -134,4 +162,4 @@ class ParquetWriter:
             self.writer.close()
 
 
-__all__ = ["OUT_FORMATS", "OutFile", "ParquetWriter", "out_format", "schema"]
+__all__ = ["OUT_FORMATS", "OutFile", "ParquetWriter", "Staged", "out_format", "schema"]

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 
 from gradcli.core.errors import UsageError
-from gradcli.render.sweep_parquet import ParquetWriter
+from gradcli.render.sweep_parquet import ParquetWriter, Staged
 
 PART_NAME = "part-{:06d}.parquet"
 
@@ -25,54 +25,25 @@ def is_folder_target(path: str) -> bool:
     return path.endswith(("/", os.sep))
 
 
-class OutFolder:
-    """A folder written under a temporary name, renamed to `path` by commit(); OutFile's interface."""
+class OutFolder(Staged):
+    """--out DIR/: a folder written under a temporary name, renamed to `path` by commit()."""
 
-    def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
-        self.shown = path
-        self.temp: str | None = None
+    MODE = 0o777
 
     def check(self) -> None:
-        parent = os.path.dirname(self.path)
-        if not os.path.isdir(parent):
-            raise UsageError(f"--out {self.shown}: the folder {os.path.dirname(self.path)!r} does not exist")
+        super().check()
         if os.path.exists(self.path) and not (os.path.isdir(self.path) and not os.listdir(self.path)):
             raise UsageError(f"--out {self.shown}: it exists and is not an empty folder (nothing is overwritten)")
 
-    def open(self) -> str:
-        self.check()
-        parent, name = os.path.split(self.path)
-        try:
-            self.temp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=parent)
-        except OSError as exc:
-            raise UsageError(f"cannot write {self.shown!r}: {exc.strerror or exc}") from None
-        os.chmod(self.temp, 0o777 & ~_umask())
-        return self.temp
+    def _make(self, folder: str, prefix: str) -> str:
+        return tempfile.mkdtemp(prefix=prefix, suffix=".part", dir=folder)
 
-    def commit(self) -> None:
-        if self.temp is not None:
-            if os.path.isdir(self.path):
-                os.rmdir(self.path)  # empty (checked)
-            os.replace(self.temp, self.path)
-            self.temp = None
+    def _replace(self) -> None:
+        if os.path.isdir(self.path):
+            os.rmdir(self.path)  # empty (checked)
 
-    def discard(self) -> None:
-        if self.temp is not None:
-            shutil.rmtree(self.temp, ignore_errors=True)
-            self.temp = None
-
-    def __enter__(self) -> OutFolder:
-        return self
-
-    def __exit__(self, kind, value, traceback) -> None:
-        self.discard()
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+    def _remove(self, temp: str) -> None:
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def write_part(folder: str, header: Sequence[str], inputs: int, chunk, number: int) -> None:
