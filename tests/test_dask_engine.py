@@ -223,7 +223,8 @@ def test_workers_read_and_write_dir_equal_local(gradcli, cluster, tmp_path, poin
 
 def test_rows_frame_meta_is_the_csv_header(tmp_path):
     """map_partitions' meta: the sweep header's columns (§6.2, array elements as §6.6), numbers
-    float64, status a categorical of strings, known before anything runs; the points partitions follow the row groups."""
+    float64, status a categorical of strings, known before anything runs; the points' partitions
+    follow the row groups (each cut into equal parts)."""
     from gradcli import session
     from gradcli.analysis import dask_frames
     from gradcli.analysis.dask_engine import Settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -115,6 +116,9 @@ def test_a_null_input_is_a_failed_row_with_a_message(gradcli, tmp_path):
         "status": ["ok", "no value for x (a null in the points)", "no value for a (a null in the points)"],
     }  # fmt: skip
     _same_values(*_csv_rows(to_csv.stdout), out)  # the CSV: empty cells where Parquet has nulls
+    jsonl = gradcli("sweep", "y = a*sqrt(x)", "--points", points, "--format", "jsonl")
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [r["point"] for r in rows] == [{"x": 1.0, "a": 2.0}, {"x": None, "a": 3.0}, {"x": 4.0, "a": None}]
 
 
 def test_an_existing_file_is_replaced_only_when_the_run_completes(gradcli, tmp_path, monkeypatch):

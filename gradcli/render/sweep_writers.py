@@ -117,7 +117,9 @@ class JsonlWriter:
         self.first = True
 
     def rows(self, chunk: Chunk) -> list[str]:
-        inputs = [_json_numbers(c, None) for c in chunk.inputs]
+        # a failed row's NaN input is a null in the points (Parquet): null, as the CSV's empty cell
+        nulls = [chunk.failed & np.isnan(c) if chunk.failed is not None else None for c in chunk.inputs]
+        inputs = [_json_numbers(c, n) for c, n in zip(chunk.inputs, nulls)]
         numbers = [*(_json_numbers(v, None) for v in chunk.values), *(_json_numbers(g, None) for g in chunk.grads)]
         template = self.template
         if chunk.status is None:
