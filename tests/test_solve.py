@@ -211,3 +211,10 @@ def test_no_root_is_a_local_minimum_of_the_residual_not_a_singular_root(gradcli)
 def test_zero_naming_an_input_exits_2(gradcli, zero):
     res = gradcli("solve", "f = x**2 - a", "x=1", "a=2", "--zero", zero)
     assert res.exit_code == 2 and f"{zero} is an input of the program" in res.stderr and "f" in res.stderr
+
+
+def test_api_result_nests_arrays_as_the_json(gradcli):
+    doc = solve_json(gradcli, "y = [x[0]**2 - 2, x[0]*x[1] - 3]", "x=[1, 1]", "--zero", "y")
+    r = api.solve("y = [x[0]**2 - 2, x[0]*x[1] - 3]", {"x": [1.0, 1.0]}, "y")
+    assert {k: getattr(r, k) for k in KEYS} == doc
+    assert r.point["x"] == pytest.approx([math.sqrt(2), 3 / math.sqrt(2)], rel=1e-14) and len(r.residuals["y"]) == 2

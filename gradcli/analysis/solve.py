@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcli.analysis.objective import Outputs, fixed_inputs, named_outputs
+from gradcli.build.array_values import nest_by_name
 from gradcli.build.graph import Graph
 from gradcli.core.engine import reaching
 from gradcli.core.errors import UsageError
@@ -35,8 +36,8 @@ class SolveResult:
     them); the rest (repr=False) is for the table and the exit status."""
 
     converged: bool
-    point: dict[str, float]
-    residuals: dict[str, float]
+    flat_point: dict[str, float]  # x[0], x[1], ... one key an element (the table's rows)
+    flat_residuals: dict[str, float]
     residual_norm: float
     condition: float  # the Jacobian's 2-norm condition number at the point (inf: singular)
     singular: bool
@@ -45,6 +46,16 @@ class SolveResult:
     evaluations: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[str] = field(default_factory=list, repr=False, compare=False)
     shapes: dict = field(default_factory=dict, repr=False, compare=False)  # arrays' shapes, to nest the JSON
+
+    @property
+    def point(self) -> dict:
+        """{NAME: x}, an array's elements nested in its shape (the JSON's `point`)."""
+        return nest_by_name(list(self.flat_point), list(self.flat_point.values()), self.shapes)
+
+    @property
+    def residuals(self) -> dict:
+        """{NAME: r}, an array output's elements nested in its shape (the JSON's `residuals`)."""
+        return nest_by_name(list(self.flat_residuals), list(self.flat_residuals.values()), self.shapes)
 
 
 def unknowns(graph: Graph, zero: Sequence, fixed: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -121,8 +132,8 @@ def solve(graph: Graph, zero: Sequence[str], fixed: Sequence[str] = ()) -> Solve
     condition, singular = conditioning(jac, system.jacobian(x0))
     return SolveResult(
         converged=converged,
-        point={name: float(v) for name, v in zip(vary, x)},
-        residuals={label: float(v) for label, v in zip(labels, f)},
+        flat_point={name: float(v) for name, v in zip(vary, x)},
+        flat_residuals={label: float(v) for label, v in zip(labels, f)},
         residual_norm=norm,
         condition=condition,
         singular=singular,

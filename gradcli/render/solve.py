@@ -14,8 +14,8 @@ def to_dict(r) -> dict:
     "singular"} (r: analysis.solve.SolveResult; non-finite numbers as "NaN", "Infinity")."""
     return {
         "converged": r.converged,
-        "point": _nested(r.point, r.shapes),
-        "residuals": _nested(r.residuals, r.shapes),
+        "point": _nested(r.flat_point, r.shapes),
+        "residuals": _nested(r.flat_residuals, r.shapes),
         "residual_norm": number(r.residual_norm),
         "condition": number(r.condition),
         "singular": r.singular,
@@ -47,7 +47,7 @@ def solve_table(r, options: OutputOptions, out: TextIO) -> None:
     residuals = Table(title="residuals", title_justify="left")
     residuals.add_column("output")
     residuals.add_column("value", justify="right")
-    for table, items in ((point, list(r.point.items())), (residuals, list(r.residuals.items()))):
+    for table, items in ((point, list(r.flat_point.items())), (residuals, list(r.flat_residuals.items()))):
         parts.append(table)
         for i in capped(len(items), options.max_rows):
             if i < 0:
