@@ -311,3 +311,43 @@ def test_infeasible_constraints_exit_2_naming_one(gradcli, constraints, method):
     assert res.exit_code == 2, res.stdout + res.stderr
     assert "infeasible" in res.stderr and any(repr(c) in res.stderr for c in constraints)
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["f = (x-1)**2 + (y-2)**2", "x=1", "y=1", "--subject-to", "exp(x) + y == 1e8"],
+        ["f = x + y", "x=1", "y=0", "--subject-to", "x**2 + y**2 == 1e12"],
+    ],
+)
+def test_an_equality_met_to_its_rounding_is_met(gradcli, args):
+    # review: exp(x) + y == 1e8 held to one ulp of 1e8 (1.5e-7) and was called infeasible (exit 2)
+    res = gradcli("minimize", *args, "--format", "json")
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 0 and doc["converged"] and doc["verdict"] == "strict local minimum", res.stderr
+
+
+def test_a_large_start_gradient_does_not_loosen_the_test(gradcli):
+    # review: with a tolerance of 1e-8 |grad f(x0)| = 4.85 (e^20), x = 1.2 with gradient 2.3 was "converged"
+    res = gradcli("minimize", "f = exp(x) - x + (y - 3)**2", "x=20", "y=0", "--max-iter", "19", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 1 and doc["status"] == "iteration limit" and doc["verdict"] == "not stationary"
+    r = minimize("f = exp(x) - x + (y - 3)**2", {"x": 20.0, "y": 0.0})
+    assert r.converged and r.point == pytest.approx({"x": 0.0, "y": 3.0}, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", ["auto", "nelder-mead", "bfgs"])
+def test_a_start_near_the_minimum_with_an_offset_converges(method):
+    # review: trust-exact stalled at |grad| 4e-10 on Rosenbrock + 1 (f's changes below its rounding);
+    # Newton steps with the exact Hessian finish the job
+    r = minimize("f = (1 - x)**2 + 100*(y - x**2)**2 + 1", {"x": 1.000001, "y": 1.000002}, method=method)
+    assert r.converged and r.verdict == "strict local minimum"
+    assert r.point == pytest.approx({"x": 1.0, "y": 1.0}, abs=1e-12)
+
+
+def test_a_start_where_the_constraint_is_flat_is_a_failure_not_infeasible(gradcli):
+    # review: x*y >= 1 from (0, 0), where its gradient vanishes, was called infeasible (exit 2)
+    res = gradcli("minimize", "f = x**2 + y**2", "x=0", "y=0", "--subject-to", "x*y >= 1", "--format", "json")
+    assert res.exit_code == 1 and "start elsewhere" in json.loads(res.stdout)["reason"]
+    r = minimize("f = x**2 + y**2", {"x": 2.0, "y": 1.0}, subject_to="x*y >= 1")
+    assert r.converged and r.value == pytest.approx(2.0, rel=1e-10)

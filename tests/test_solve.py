@@ -218,3 +218,9 @@ def test_api_result_nests_arrays_as_the_json(gradcli):
     r = api.solve("y = [x[0]**2 - 2, x[0]*x[1] - 3]", {"x": [1.0, 1.0]}, "y")
     assert {k: getattr(r, k) for k in KEYS} == doc
     assert r.point["x"] == pytest.approx([math.sqrt(2), 3 / math.sqrt(2)], rel=1e-14) and len(r.residuals["y"]) == 2
+
+
+def test_some_elements_solved_keep_their_own_keys(gradcli):
+    # review: x = [1, 1, 5] with only x[1] reaching the output gave "point": {"x": [1.414]}: which element?
+    doc = solve_json(gradcli, "y = x[1]**2 - 2", "x=[1,1,5]", "--zero", "y")
+    assert doc["point"] == {"x[1]": pytest.approx(math.sqrt(2), rel=1e-15)}

@@ -19,6 +19,7 @@ import warnings
 from typing import NamedTuple
 
 from gradcli.analysis import optimality
+from gradcli.analysis.minimize_finish import infeasibility, polish
 from gradcli.analysis.minimize_problem import METHODS, Options, Problem, prepare, scipy_method
 from gradcli.analysis.minimize_result import Result
 from gradcli.core.errors import UsageError
@@ -73,7 +74,8 @@ def _optimize(problem: Problem) -> _Run:
         warnings.simplefilter("ignore")  # RuntimeWarning (overflow...), UserWarning ("Singular Jacobian matrix")
         res = minimize(o.value, x0, **kwargs)
     iterations = int(getattr(res, "nit", 0) or 0) or (len(trace) - 1 if trace else 0)
-    limit = opts.max_iter is not None and iterations >= opts.max_iter or "maximum number" in str(res.message).lower()
+    said = str(res.message).lower()  # "Maximum number of iterations ...", SLSQP's "Iteration limit reached"
+    limit = opts.max_iter is not None and iterations >= opts.max_iter or "maximum number" in said or "limit" in said
     return _Run([float(v) for v in res.x], str(res.message), bool(res.success), iterations, limit)
 
 
@@ -105,36 +107,42 @@ def _options(method: str, opts: Options, n: int) -> dict:
     return out
 
 
-def _infeasible(problem: Problem, x: list[float], violation: float) -> None:
-    """The optimizer stopped (not at its iteration limit) where a constraint still does not hold:
-    the constraints are infeasible, or their feasible set is out of this start's reach.  Exit 2."""
-    values, _ = problem.constraint_values(x)
-    worst = [(abs(v) if c.equality else -v, c.text) for c, v in zip(problem.constraints, values)]
-    worst += [
-        (lo - xi, f"the bound {n} >= {lo:g}") for n, xi, (lo, _) in zip(problem.objective.names, x, problem.bounds)
-    ]
-    worst += [
-        (xi - hi, f"the bound {n} <= {hi:g}") for n, xi, (_, hi) in zip(problem.objective.names, x, problem.bounds)
-    ]
-    amount, text = max(worst)
+def _infeasible(problem: Problem, x: list[float]) -> str | None:
+    """The optimizer stopped (not at its iteration limit) where a constraint does not hold.  The
+    least violation reachable from there still violates one: the constraints are infeasible (exit
+    2), unless that constraint's gradient vanishes there (no local method can move: a reason for
+    exit 1, returned).  None: a feasible point exists; the run just failed."""
+    found = infeasibility(problem, x)
+    if found is None:
+        return None
+    if found.flat:
+        return (
+            f"{found.text!r} does not hold, and its gradient is 0 where the optimizer stopped: "
+            "no step can fix it from there; start elsewhere"
+        )
     raise UsageError(
         f"no point satisfying every constraint was found: the constraints look infeasible "
-        f"({problem.method} stopped where {text!r} is violated by {amount:.3g})",
+        f"(at the least violation reachable from where {problem.method} stopped, {found.text!r} is off by "
+        f"{found.amount:.3g})",
         hint="check the --subject-to and --bounds for a contradiction, or start inside the feasible set",
     )
 
 
 def _result(problem: Problem, run: _Run, f: float, g: list[float], counts: dict) -> Result:
     o = problem.objective
-    x = run.x
+    x, polished = polish(problem, run.x)
+    if polished:
+        f, g = o.evaluate(x)
+        counts = dict(o.counts)
     active = problem.active(x)
     hessian = o.hessian(x)
     o.counts["hess"] -= 1  # the examination's Hessian is not the optimizer's
     tol = problem.stationary_tol(x, hessian)
     violation = problem.violation(x)
     verdict = optimality.examine(g, hessian, active, violation, tol)
+    stuck = None
     if violation > tol and verdict.kkt_residual > tol and not run.limit:
-        _infeasible(problem, x, violation)
+        stuck = _infeasible(problem, x)
     # the exact KKT test decides, not the optimizer's word: SLSQP reports success at points that
     # are not stationary ((x - 3)**2 on x**2 >= 4 from 0: x = 6).  The residual includes the violation.
     converged = verdict.kkt_residual <= tol
@@ -142,8 +150,14 @@ def _result(problem: Problem, run: _Run, f: float, g: list[float], counts: dict)
         status = "converged"
     else:
         status = "iteration limit" if run.limit else "failed"
-    reason = run.message
-    if converged and not run.success:
+    reason = (
+        run.message
+        if not polished
+        else f"{run.message} (then {polished} Newton step{'s' * (polished > 1)} with the exact Hessian)"
+    )
+    if stuck is not None:
+        reason = f"{run.message}: {stuck}"
+    elif converged and not run.success:
         reason = f"{run.message} (the KKT residual is within tolerance)"
     elif run.success and not converged:
         reason = f"{run.message}, but the KKT residual there is {verdict.kkt_residual:.3g} (tolerance {tol:.3g})"

@@ -80,24 +80,46 @@ class Problem:
         self.start_gradient = max((abs(v) for v in g0 if math.isfinite(v)), default=0.0)
 
     def stationary_tol(self, x, hessian) -> float:
-        """The KKT residual a point may have and still count as stationary: --tol, or 1e-8 of the
-        gradient at the start (the residual fell by eight digits), or the gradient's own rounding at
-        x (how much it changes when x moves by a few ulps: 64 eps |H| max(1, |x|)), whichever is
-        largest.  Not scaled by |f|: adding 1e7 to f moves no minimum and must not loosen the test."""
+        """The KKT residual a point may have and still count as stationary: --tol, or the
+        gradient's own rounding at x if larger, whichever is largest of: 64 ε |H| max(1, |x|)
+        (how much the gradient moves when x moves by a few ulps) and 4 times its measured noise
+        (the gradient at x moved by an ulp or two, less the Hessian's share of the change).
+        Neither grows with |f|: adding 1e7 to f moves no minimum and must not loosen the test."""
         import numpy as np
 
         h = np.asarray(hessian, dtype=float)
-        size = float(np.max(np.abs(h))) * max(len(x), 1) if h.size else 0.0
+        if not (h.size and np.isfinite(h).all()):
+            return self.options.tol
+        size = float(np.max(np.abs(h))) * max(len(x), 1)
         reach = max([1.0, *(abs(float(v)) for v in x)])
-        rounding = 64 * 2.0**-52 * size * reach if math.isfinite(size) else 0.0
-        return max(self.options.tol, 1e-8 * self.start_gradient, rounding)
+        return max(self.options.tol, 64 * 2.0**-52 * size * reach, 4 * self._noise(x, h))
+
+    def _noise(self, x, hessian) -> float:
+        import numpy as np
+
+        x = np.asarray(x, dtype=float)
+        g = np.asarray(self.objective.evaluate(x)[1], dtype=float)
+        signs = np.where(np.arange(x.size) % 2 == 0, 1.0, -1.0)
+        worst = 0.0
+        for k in (1.0, -2.0):
+            dx = k * signs * np.spacing(np.abs(x) + 1e-300)
+            gk = np.asarray(self.objective.evaluate(x + dx)[1], dtype=float)
+            worst = max(worst, float(np.max(np.abs(gk - g - hessian @ dx), initial=0.0)))
+        return worst if math.isfinite(worst) else 0.0
 
     def constraint_values(self, x) -> tuple[list[float], list[list[float]]]:
         return self.outputs.evaluate(x) if self.outputs is not None else ([], [])
 
     def violation(self, x) -> float:
-        values, _ = self.constraint_values(x)
-        worst = optimality.violations(values, [c.equality for c in self.constraints])
+        """The worst violation of a constraint or bound at x beyond its rounding: a constraint
+        c = B - A is met when it is off by at most 64 ε |∇c| max(1, |x|) (exp(x) + y == 1e8 can
+        only hold to about an ulp of 1e8)."""
+        values, rows = self.constraint_values(x)
+        reach = max([1.0, *(abs(float(v)) for v in x)])
+        worst = 0.0
+        for c, value, row in zip(self.constraints, values, rows):
+            rounding = 64 * 2.0**-52 * max((abs(v) for v in row), default=0.0) * reach
+            worst = max(worst, optimality.violations([value], [c.equality]) - rounding)
         for xi, (lo, hi) in zip(x, self.bounds):
             worst = max(worst, lo - xi, xi - hi)
         return worst

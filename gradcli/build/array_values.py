@@ -60,20 +60,26 @@ def nest(flat: list, shape: tuple[int, ...]) -> list:
 
 def nest_by_name(names: list[str], values: list, shapes: dict) -> dict:
     """{NAME: value}, an array's elements (x[0], x[1], ... named in `names`) gathered under its name
-    and nested in its shape from `shapes` (flat where only some elements are there), in the order
-    names first appear: the JSON layout of eval's gradients."""
+    and nested in its shape from `shapes`, in the order names first appear: the JSON layout of
+    eval's gradients.  Where only some of an array's elements are there (the others --fix'ed),
+    they keep their own keys ("x[1]"): a shorter list would not say which they are."""
+    count: dict[str, int] = {}
+    for name in names:
+        base = name.split("[", 1)[0]
+        if "[" in name and base in shapes:
+            count[base] = count.get(base, 0) + 1
+    whole = {base for base, n in count.items() if n == _size(tuple(shapes[base]))}
     out: dict = {}
     groups: dict[str, list] = {}
     for name, v in zip(names, values):
         base = name.split("[", 1)[0]
-        if "[" in name and base in shapes:
+        if base in whole and "[" in name:
             out.setdefault(base, None)
             groups.setdefault(base, []).append(v)
         else:
             out[name] = v
     for base, flat in groups.items():
-        shape = tuple(shapes[base])
-        out[base] = nest(flat, shape) if len(flat) == _size(shape) else flat
+        out[base] = nest(flat, tuple(shapes[base]))
     return out
 
 
