@@ -288,3 +288,21 @@ def test_a_constant_polynomial_is_a_function_of_the_input_alone(gradcli):
     assert "def y_taylor(x=1.0):" in code
     c = gradcli("taylor", "y = 2", "x=1", "--wrt", "x", "--to", "c").stdout
     assert "in[1]: x (" in c and "= in[0];" in c and "= in[1];" not in c  # one input
+
+
+@pytest.mark.parametrize(
+    "program, point, warned",
+    [
+        ("y = abs(x) + x**2", "x=0", True),  # abs at its switch point: the series is one side's
+        ("y = relu(x - 1)", "x=1", True),
+        ("y = max(x, 2*x)", "x=0", True),
+        ("y = abs(x) + x**2", "x=0.5", False),  # a kink elsewhere is no matter here
+        ("y = relu(a) + x", "x=0", False),  # a = 1 by default; x moves no switch
+    ],
+)
+def test_a_kink_at_the_point_is_warned_not_hidden(gradcli, program, point, warned):
+    # newcomer trial: taylor of relu(x) at 0 printed a polynomial without a word
+    res = gradcli("taylor", program, point, "a=0", "--wrt", "x", "--format", "json")
+    assert res.exit_code == 0
+    assert ("is at its switch point at x = " in res.stderr) == warned, res.stderr
+    assert json.loads(res.stdout)["coefficients"]  # the coefficients are still given

@@ -30,6 +30,7 @@ class Taylor(NamedTuple):
     at: dict[str, float]
     derivatives: list[float]  # f^(k)(x0), k = 0..order
     coefficients: list[float]  # f^(k)(x0) / k!
+    warnings: tuple[str, ...] = ()  # a piecewise op at its switch point (the series is one branch's)
 
     @property
     def x0(self) -> float:
@@ -51,7 +52,27 @@ def taylor(graph: Graph, wrt: str, order: int = DEFAULT_ORDER, allow_nonfinite: 
         derivatives.append(target.data)
     coefficients = [d / math.factorial(k) for k, d in enumerate(derivatives)]
     at = {name: v.data for name, v in graph.inputs.items()}
-    return Taylor(graph.output_name, wrt, at, derivatives, coefficients)
+    return Taylor(graph.output_name, wrt, at, derivatives, coefficients, _kinks(graph, wrt))
+
+
+def _kinks(graph: Graph, wrt: str) -> tuple[str, ...]:
+    """A warning for each piecewise op (abs, relu, max, where...) that `wrt` moves and that sits
+    exactly on its switch point: f is not smooth there, so its derivatives are one branch's and
+    the polynomial does not follow f on the other side (as check's "[1] a piecewise op ...")."""
+    from gradcli.analysis.probe import Probe, branches
+    from gradcli.core.engine import positions
+
+    probe = Probe(graph, graph.inputs[wrt], {id(n) for n in graph.nodes}, positions(graph.nodes))
+    if not probe.reaches:
+        return ()
+    x0 = fmt(graph.inputs[wrt].data)
+    return tuple(
+        f"{node.op.name} ({node.label or 'a piecewise op'}) is at its switch point at {wrt} = {x0}: "
+        "f is not smooth there, so these derivatives are one branch's and the polynomial does not "
+        "follow f on the other side"
+        for node, side in zip(probe.switches, branches(probe.switches))
+        if side == 0
+    )
 
 
 def polynomial(t: Taylor, target: str = "gradcli") -> str:

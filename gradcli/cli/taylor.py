@@ -42,6 +42,7 @@ def taylor_command(args: Args, opts: Options, own: TaylorOptions, reporter: Repo
             )
     g = graph(args, opts, reporter)
     t = taylor(g, own.wrt, own.order, opts.allow_nonfinite)
+    reporter.warn_all(list(t.warnings))
     if own.to is None:
         write("taylor", t, opts)
     else:  # a program, written as diff's are
