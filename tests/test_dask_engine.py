@@ -244,13 +244,24 @@ def test_rows_frame_meta_is_the_csv_header(tmp_path):
     assert rows.npartitions == 9
 
 
-def test_non_finite_parquet_cell_read_on_a_worker_exits_2_as_locally(gradcli, cluster, tmp_path):
+def test_non_finite_parquet_cell_read_on_a_worker_exits_2_as_locally(gradcli, cluster, tmp_path, monkeypatch):
+    # review: the worker's message named the resolved path (/tmp/.../in.parquet), not the one given
     _parquet_points(tmp_path / "in.parquet")
-    args = ("sweep", "y = x * w", "--points", tmp_path / "in.parquet")
+    monkeypatch.chdir(tmp_path)
+    args = ("sweep", "y = x * w", "--points", "in.parquet")
     local = gradcli(*args)
     dask = gradcli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-rows", "7",
                    "--out", f"{tmp_path / 'parts'}/")  # fmt: skip
     assert local.exit_code == dask.exit_code == 2
-    assert "row 18, column 'x': NaN is not a finite number" in local.stderr
+    assert (
+        "in.parquet, row 18, column 'x': NaN is not a finite number" in local.stderr
+        and str(tmp_path) not in local.stderr
+    )
     assert dask.stderr == local.stderr and not (tmp_path / "parts").exists()
     assert [p for p in os.listdir(tmp_path) if p != "in.parquet"] == []
+
+
+def test_out_dir_whose_parent_is_missing_names_the_parent(gradcli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = gradcli("sweep", "y = x", "x=0:1:3", "--engine", "dask", "--out", "missing/deeper/")
+    assert res.exit_code == 2 and "the folder 'missing' does not exist" in res.stderr

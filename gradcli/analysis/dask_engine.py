@@ -87,7 +87,23 @@ def _distributed():
 @contextlib.contextmanager
 def connect(settings: Settings) -> Iterator[object]:
     """A distributed Client: to --scheduler's cluster (exit 2 if it cannot be reached within
-    --timeout), or to a LocalCluster started here and closed on the way out."""
+    --timeout), or to a LocalCluster started here and closed on the way out.  distributed's own
+    loggers are quiet meanwhile: a lost scheduler is gradcli's one message (exit 4), not theirs
+    and two tracebacks."""
+    import logging
+
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with _connect(settings) as client:
+            yield client
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _connect(settings: Settings) -> Iterator[object]:
     distributed = _distributed()
     import logging
 

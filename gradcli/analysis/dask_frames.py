@@ -99,8 +99,9 @@ def _grid_part(part: tuple[int, int], axes: list):
     )
 
 
-def _parquet_part(part: tuple[int, int], path: str, names: list[str], allow_nonfinite: bool):
-    """On a worker: rows first .. first+n-1 of the Parquet points, Arrow float64 (nulls kept)."""
+def _parquet_part(part: tuple[int, int], path: str, names: list[str], allow_nonfinite: bool, shown: str):
+    """On a worker: rows first .. first+n-1 of the Parquet points, Arrow float64 (nulls kept).
+    `path` is resolved; messages name the file as the user gave it (`shown`), as locally."""
     import pandas as pd
     import pyarrow as pa
 
@@ -108,6 +109,7 @@ def _parquet_part(part: tuple[int, int], path: str, names: list[str], allow_nonf
 
     first, n = part
     source = ParquetPoints(path, allow_nonfinite)
+    source.where = shown
     source.use(names)
     data = {}
     for name, column in zip(names, source.rows(first, n)):
@@ -142,7 +144,7 @@ def points(plan, size: int):
         import os
 
         path = os.path.abspath(source.where)  # resolved here, before anything goes to a worker
-        args = [path, list(source.names), source.allow_nonfinite]
+        args = [path, list(source.names), source.allow_nonfinite, source.where]
         return dd.from_map(_parquet_part, source.parts(size), args=args, meta=_points_meta(source.names, True))
     return None
 
@@ -238,8 +240,16 @@ def written(plan, result, settings: Settings, write: Callable) -> Iterator[int]:
                 plan.done += int(part["rows"].sum())
                 yield plan.done
         finally:
-            for future in futures:
+            pending = [f for f in futures if not f.done()]
+            for future in pending:
                 future.cancel()
+            if pending:  # a task already running goes on writing its part: wait for it (bounded)
+                from distributed import wait
+
+                try:
+                    wait(pending, timeout=settings.timeout)
+                except Exception:  # noqa: BLE001 - a timeout, a cluster gone: the folder is removed anyway
+                    pass
     for part in sorted((row for p in parts for row in p.to_dict("records")), key=lambda r: r["number"]):
         plan.failed += int(part["failed"])
         if part["first"] >= 0 and plan.first_failure is None:

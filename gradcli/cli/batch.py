@@ -179,19 +179,19 @@ def _by_workers(plan, target, engine: session.Engine, recipe: session.Recipe, re
         if done is None:
             return False
         progress = _Progress(plan.total)
-        try:
-            with _Interrupt() as interrupt:
+        with _Interrupt() as interrupt:  # until the folder is committed: a late Ctrl-C is still seen
+            try:
                 for rows in done:
                     progress.update(rows)
                     if interrupt.requested:
-                        reporter.warn(
-                            f"interrupted: nothing written to {target.shown} (it is written only when complete)"
-                        )
-                        raise typer.Exit(EXIT_INTERRUPTED)
-        finally:
-            done.close()  # a Ctrl-C or an error: the futures cancelled, the cluster closed
-            progress.clear()
-        target.commit()
+                        break
+            finally:
+                done.close()  # a Ctrl-C or an error: the futures cancelled (running ones awaited), the cluster closed
+                progress.clear()
+            if interrupt.requested:
+                reporter.warn(f"interrupted: nothing written to {target.shown} (it is written only when complete)")
+                raise typer.Exit(EXIT_INTERRUPTED)
+            target.commit()
     error = session.sweep_failure(plan)
     if error is not None:
         raise error

@@ -53,7 +53,8 @@ class Staged:
         """Before any work: the folder exists (exit 2); the kind's own rules after it."""
         folder = os.path.dirname(self.path)
         if not os.path.isdir(folder):
-            raise UsageError(f"--out {self.shown}: the folder {os.path.dirname(self.shown) or '.'!r} does not exist")
+            shown = os.path.dirname(self.shown.rstrip("/" + os.sep)) or "."  # DIR/'s parent, not DIR
+            raise UsageError(f"--out {self.shown}: the folder {shown!r} does not exist")
 
     def open(self) -> str:
         """Create the temporary file or folder; its path (for writers to write into)."""

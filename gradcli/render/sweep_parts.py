@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 
 from gradcli.core.errors import UsageError
@@ -43,7 +44,13 @@ class OutFolder(Staged):
             os.rmdir(self.path)  # empty (checked)
 
     def _remove(self, temp: str) -> None:
-        shutil.rmtree(temp, ignore_errors=True)
+        # a worker may still be finishing a part (a second Ctrl-C cut the wait short): try again
+        # for a few seconds until the folder is gone
+        for _ in range(50):
+            shutil.rmtree(temp, ignore_errors=True)
+            if not os.path.exists(temp):
+                return
+            time.sleep(0.1)
 
 
 def write_part(folder: str, header: Sequence[str], inputs: int, chunk, number: int) -> None:
