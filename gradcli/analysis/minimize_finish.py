@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 
 from gradcli.analysis.minimize_problem import Problem
+from gradcli.analysis.numdiff import EPS
 
-EPS = 2.0**-52
 POLISH_STEPS = 5
 
 

@@ -18,12 +18,14 @@ from gradcli.analysis.constraints import (
     parse_bound,
     parse_constraint,
 )
+from gradcli.analysis.numdiff import EPS
 from gradcli.analysis.objective import Objective, Outputs, fixed_inputs
 from gradcli.build.graph import Graph
 from gradcli.core.errors import GradcliError, UsageError
 from gradcli.lang.program import Program
 
 METHODS = ("auto", "newton", "trust", "bfgs", "lbfgsb", "slsqp", "nelder-mead")
+ROUNDING = 64 * EPS  # a computed value's error bound, in units of its operands' size (ulps, with room)
 KRYLOV_ABOVE = 50  # unknowns: past this, trust-region steps use Hessian-vector products, not the matrix
 
 
@@ -76,8 +78,6 @@ class Problem:
         self.shapes = dict(graph.arrays.shapes) if graph.arrays is not None else {}
         self.trace: list | None = [] if options.trace else None
         self.method = scipy_method(options.method, self.bounded, bool(constraints), len(vary))
-        g0 = self.objective.evaluate(self.objective.start())[1]
-        self.start_gradient = max((abs(v) for v in g0 if math.isfinite(v)), default=0.0)
 
     def stationary_tol(self, x, hessian) -> float:
         """The KKT residual a point may have and still count as stationary: --tol, or the
@@ -92,7 +92,7 @@ class Problem:
             return self.options.tol
         size = float(np.max(np.abs(h))) * max(len(x), 1)
         reach = max([1.0, *(abs(float(v)) for v in x)])
-        return max(self.options.tol, 64 * 2.0**-52 * size * reach, 4 * self._noise(x, h))
+        return max(self.options.tol, ROUNDING * size * reach, 4 * self._noise(x, h))
 
     def _noise(self, x, hessian) -> float:
         import numpy as np
@@ -118,7 +118,7 @@ class Problem:
         reach = max([1.0, *(abs(float(v)) for v in x)])
         worst = 0.0
         for c, value, row in zip(self.constraints, values, rows):
-            rounding = 64 * 2.0**-52 * max((abs(v) for v in row), default=0.0) * reach
+            rounding = ROUNDING * max((abs(v) for v in row), default=0.0) * reach
             worst = max(worst, optimality.violations([value], [c.equality]) - rounding)
         for xi, (lo, hi) in zip(x, self.bounds):
             worst = max(worst, lo - xi, xi - hi)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.build.array_values import nest_by_name
+
 
 @dataclass
 class Result:
@@ -30,11 +32,11 @@ class Result:
     @property
     def point(self) -> dict:
         """{NAME: x}; an array input nested in its shape, as eval's JSON writes its gradients."""
-        return _nested(self.names, self.x, self.shapes)
+        return nest_by_name(self.names, self.x, self.shapes)
 
     @property
     def gradient(self) -> dict:
-        return _nested(self.names, self.grad, self.shapes)
+        return nest_by_name(self.names, self.grad, self.shapes)
 
     def to_dict(self) -> dict:
         from gradcli.core.formula import number
@@ -71,9 +73,3 @@ def _map(f, v):
 
 def _text(v) -> str:
     return "[" + ", ".join(_text(x) for x in v) + "]" if isinstance(v, list) else repr(float(v))
-
-
-def _nested(names: list[str], values: list[float], shapes: dict) -> dict:
-    from gradcli.build.array_values import nest_by_name
-
-    return nest_by_name(names, values, shapes)

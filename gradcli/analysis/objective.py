@@ -246,13 +246,13 @@ def named_outputs(graph: Graph, names: Sequence[str]) -> list[Value]:
 
     arrays = graph.arrays.names if graph.arrays is not None else {}
     array_inputs = graph.arrays.shapes if graph.arrays is not None else {}
+    known = [k for k in [*graph.names, *arrays] if k not in graph.inputs and k not in array_inputs]
     nodes = []
     for name in names:
         if name in arrays and name not in array_inputs:  # an array output: every element, row-major
             nodes.extend(arrays[name].items)
             continue
         node = graph.names.get(name)
-        known = [k for k in [*graph.names, *arrays] if k not in graph.inputs and k not in array_inputs]
         if name in graph.inputs or name in array_inputs:
             raise UsageError(
                 f"{name} is an input of the program, not a value it computes (its names: {', '.join(known) or 'none'})",

@@ -86,27 +86,8 @@ class ParquetPoints:
     def chunks(self, size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
         """(n, one float64 column per input) a batch at a time, in the file's row order; a column
         with nulls is a masked array (masked: null)."""
-        import pyarrow as pa
-
-        fields = [self.raw[j] for j in self.columns]
-        row = 0
-        try:
-            for group in range(self.file.metadata.num_row_groups):
-                if not fields:  # every input from bindings: only the row count matters
-                    n = self.file.metadata.row_group(group).num_rows
-                    for lo in range(0, n, size):
-                        yield min(size, n - lo), []
-                    row += n
-                    continue
-                # one iterator a row group: a single iterator over the file keeps every group's
-                # buffers until it ends (pyarrow 26: memory grows with the file)
-                batches = self.file.iter_batches(size, row_groups=[group], columns=fields, use_threads=False)
-                for batch in batches:
-                    n = batch.num_rows
-                    yield n, [self._column(name, batch.column(k), row) for k, name in enumerate(self.names)]
-                    row += n
-        except (OSError, pa.ArrowException) as exc:  # a truncated or corrupt row group
-            raise UsageError(f"cannot read {self.where!r} after row {row:,}: {_first_line(exc)}") from None
+        for _, n, columns in self._slices(0, self.total, size):
+            yield n, columns
 
     def parts(self, size: int) -> list[tuple[int, int]]:
         """(first row, rows) of partitions of at most `size` rows that follow the row groups: a
@@ -126,31 +107,44 @@ class ParquetPoints:
         """Rows first .. first+n-1 (0-based) of the columns in use, read from just the row groups
         that hold them; masked where null, as chunks() gives them.  A dask worker reads its own
         partition with this (analysis/dask_frames.py)."""
+        pieces = [columns for _, _, columns in self._slices(first, first + n, size)]
+        return [
+            np.ma.concatenate(p) if any(np.ma.isMaskedArray(a) for a in p) else np.concatenate(p) for p in zip(*pieces)
+        ]
+
+    def _slices(self, first: int, stop: int, size: int) -> Iterator[tuple[int, int, list[np.ndarray]]]:
+        """(first row, n, the columns) of rows first .. stop-1, at most `size` at a time, reading
+        only the row groups that hold them.  With no column in use, just the row counts."""
         import pyarrow as pa
 
         fields = [self.raw[j] for j in self.columns]
-        pieces: list[list[np.ndarray]] = [[] for _ in fields]
         row = 0
         try:
             for group in range(self.file.metadata.num_row_groups):
                 rows = self.file.metadata.row_group(group).num_rows
-                if row + rows <= first or not fields:
+                if row >= stop:
+                    break
+                if row + rows <= first:
                     row += rows
                     continue
-                if row >= first + n:
-                    break
+                if not fields:  # every input from bindings: only the row count matters
+                    lo, hi = max(first, row), min(stop, row + rows)
+                    for a in range(lo, hi, size):
+                        yield a, min(size, hi - a), []
+                    row += rows
+                    continue
+                # one iterator a row group: a single iterator over the file keeps every group's
+                # buffers until it ends (pyarrow 26: memory grows with the file)
                 for batch in self.file.iter_batches(size, row_groups=[group], columns=fields, use_threads=False):
-                    lo, hi = max(first, row), min(first + n, row + batch.num_rows)
+                    lo, hi = max(first, row), min(stop, row + batch.num_rows)
                     if lo < hi:
-                        part = batch.slice(lo - row, hi - lo)
-                        for k, name in enumerate(self.names):
-                            pieces[k].append(self._column(name, part.column(k), lo))
+                        part = batch if hi - lo == batch.num_rows else batch.slice(lo - row, hi - lo)
+                        yield lo, hi - lo, [self._column(name, part.column(k), lo) for k, name in enumerate(self.names)]
                     row += batch.num_rows
-                    if row >= first + n:
+                    if row >= stop:
                         break
-        except (OSError, pa.ArrowException) as exc:
+        except (OSError, pa.ArrowException) as exc:  # a truncated or corrupt row group
             raise UsageError(f"cannot read {self.where!r} after row {row:,}: {_first_line(exc)}") from None
-        return [np.ma.concatenate(p) if any(np.ma.isMaskedArray(a) for a in p) else np.concatenate(p) for p in pieces]
 
     def _column(self, name: str, array, row: int) -> np.ndarray:
         import pyarrow as pa

@@ -111,17 +111,14 @@ def solve(graph: Graph, zero: Sequence[str], fixed: Sequence[str] = ()) -> Solve
             x, message, ok, method = _square(so, system, x0)
         else:
             x, message, ok, method = _least_squares(so, system, x0)
-        if _norm(system.values(x)) > target:
+        f = system.values(x)
+        if _norm(f) > target:
             # MINPACK bounds its first step by 100 |x0| (x - 1e20 from x = 1 never moves): damped
             # Newton steps with the exact Jacobian from the best point so far
-            better = _newton(system, x, target)
-            if _norm(system.values(better)) < _norm(system.values(x)):
-                x, message, method = (
-                    better,
-                    f"reached by damped Newton steps where {method} stopped",
-                    f"{method}, then Newton",
-                )
-    f = system.values(x)
+            better, fb = _newton(system, x, f, target)
+            if _norm(fb) < _norm(f):
+                x, f = better, fb
+                message, method = f"reached by damped Newton steps where {method} stopped", f"{method}, then Newton"
     jac = system.jacobian(x)
     norm = _norm(f)
     converged = norm <= target  # a zero found is a zero, whatever the optimizer says
@@ -166,11 +163,11 @@ def _shapes(graph: Graph, zero: Sequence[str]) -> dict:
     return out
 
 
-def _newton(system: Outputs, x: np.ndarray, target: float, steps: int = 100) -> np.ndarray:
-    """Newton steps x - J⁺f (least squares where J is singular or not square), each halved until
-    the residual norm falls; stops at `target`, or when no step helps."""
+def _newton(system: Outputs, x: np.ndarray, f: np.ndarray, target: float, steps: int = 100):
+    """(x, its residuals) after Newton steps x - J⁺f from x (whose residuals are f): least
+    squares where J is singular or not square, each step halved until the residual norm falls;
+    stops at `target`, or when no step helps."""
     x = np.asarray(x, float)
-    f = system.values(x)
     for _ in range(steps):
         norm = _norm(f)
         if not norm > target:
@@ -185,7 +182,7 @@ def _newton(system: Outputs, x: np.ndarray, target: float, steps: int = 100) -> 
             step = step / 2
         else:
             break
-    return x
+    return x, f
 
 
 def _why_not(f: np.ndarray, jac: np.ndarray, norm: float, m: int, n: int) -> str:

@@ -68,7 +68,7 @@ def nest_by_name(names: list[str], values: list, shapes: dict) -> dict:
         base = name.split("[", 1)[0]
         if "[" in name and base in shapes:
             count[base] = count.get(base, 0) + 1
-    whole = {base for base, n in count.items() if n == _size(tuple(shapes[base]))}
+    whole = {base for base, n in count.items() if n == math.prod(shapes[base])}
     out: dict = {}
     groups: dict[str, list] = {}
     for name, v in zip(names, values):
@@ -81,13 +81,6 @@ def nest_by_name(names: list[str], values: list, shapes: dict) -> dict:
     for base, flat in groups.items():
         out[base] = nest(flat, tuple(shapes[base]))
     return out
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def suffixes(shape: tuple[int, ...]) -> tuple[str, ...]:
